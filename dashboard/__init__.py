@@ -1,0 +1,1 @@
+"""What the Streamlit pages call: translation, data access, caching and the colour scheme."""

@@ -1,0 +1,44 @@
+"""Streamlit glue: the read-only connection and cached queries, keyed on the data version."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from pipelines import db
+from pipelines.settings import database_path
+
+from . import queries
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _connection(path: str, version: str):
+    # One attached read-only connection per data version; a swap gives a new version.
+    return db.connect_read_only(Path(path))
+
+
+def current_db() -> tuple[Path, str | None]:
+    path = database_path()
+    return path, db.data_version(path)
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def _run(name: str, path: str, version: str, args: tuple, kwargs: tuple):
+    cur = db.read_cursor(_connection(path, version))
+    try:
+        return getattr(queries, name)(cur, *args, **dict(kwargs))
+    finally:
+        cur.close()
+
+
+def query(name: str, *args, **kwargs):
+    """Run dashboard.queries.<name> on the live database, cached until the data changes."""
+    path, version = current_db()
+    if version is None:
+        raise FileNotFoundError(f"no database at {path}")
+    return _run(name, str(path), version, args, tuple(sorted(kwargs.items())))
+
+
+def clear_caches() -> None:
+    _run.clear()
+    _connection.clear()

@@ -1,0 +1,92 @@
+"""Overview: how deep is our middle-management talent pool?"""
+from __future__ import annotations
+
+import plotly.express as px
+import polars as pl
+import streamlit as st
+
+from dashboard import theme
+from dashboard.i18n import t
+from dashboard.state import query
+from pipelines.settings import load_settings
+
+st.title(t("overview.title"))
+status = query("data_status")
+if not status or not status.get("employees"):
+    st.info(t("overview.empty"))
+    st.page_link("pages/data.py", label=t("overview.go_to_data"), icon=":material/upload_file:")
+    st.stop()
+st.caption(t("overview.as_of", as_of=status["as_of_date"], run_id=status["run_id"], built=f"{status['built_at']:%Y-%m-%d %H:%M}"))
+
+all_label = t("overview.all_departments")
+choice = st.selectbox(t("overview.department"), [all_label, *query("departments")])
+department = None if choice == all_label else choice
+rules = load_settings().pool_rules
+top_pct = round(100 * float(rules.get("top_performance_share", 0.15)))
+
+h = query("headline", department=department)
+cols = st.columns(5)
+cols[0].metric(t("overview.active_employees"), f"{h['active_employees']:,}", help=t("overview.active_employees_help"))
+cols[1].metric(t("overview.pool_eligible"), f"{h['pool_eligible']:,}", help=t("overview.pool_eligible_help", top=top_pct))
+cols[2].metric(t("overview.pool_share"), f"{h['pool_share']:.1%}" if h["pool_share"] is not None else "–", help=t("overview.pool_share_help"))
+cols[3].metric(t("overview.management_aspiration"), f"{h['management_aspiration']:,}", help=t("overview.management_aspiration_help"))
+cols[4].metric(t("overview.promoted_12m"), f"{h['promoted_into_management_12m']:,}", help=t("overview.promoted_12m_help"))
+
+left, right = st.columns(2)
+with left:
+    st.subheader(t("overview.funnel_title"))
+    st.caption(t("overview.funnel_definition", top=top_pct))
+    funnel = query("pool_funnel", department=department).with_columns(
+        pl.col("rule").replace({r: t(f"overview.rule_{r}", top=top_pct) for r in ["active", "top_performance", "management_experience", "career_plan"]}).alias("label")
+    )
+    fig = px.funnel(funnel.to_pandas(), x="employees", y="label", template=theme.TEMPLATE, color_discrete_sequence=[theme.PRIMARY])
+    fig.update_layout(yaxis_title=None, xaxis_title=t("overview.axis_employees"), height=340)
+    st.plotly_chart(fig, width="stretch")
+
+with right:
+    st.subheader(t("overview.by_department_title"))
+    st.caption(t("overview.by_department_definition"))
+    by_dept = query("department_pool")
+    if department:
+        by_dept = by_dept.filter(pl.col("department") == department)
+    fig = px.bar(
+        by_dept.to_pandas(), x="pool_eligible", y="department", orientation="h", template=theme.TEMPLATE,
+        color_discrete_sequence=[theme.PRIMARY], custom_data=["pool_share", "active_employees"],
+        labels={"pool_eligible": t("overview.axis_pool_eligible"), "department": t("overview.department")},
+    )
+    fig.update_traces(hovertemplate="%{y}: %{x} / %{customdata[1]} (%{customdata[0]:.1%})<extra></extra>")
+    fig.update_layout(yaxis=dict(categoryorder="total ascending", title=None), height=340)
+    st.plotly_chart(fig, width="stretch")
+
+st.subheader(t("overview.ratings_title"))
+st.caption(t("overview.ratings_definition"))
+ratings = query("rating_distribution", department=department)
+if ratings.height:
+    grades = list(load_settings().grades)
+    fig = px.bar(
+        ratings.with_columns(pl.col("year").cast(pl.String)).to_pandas(), x="year", y="share", color="rating",
+        category_orders={"rating": grades}, color_discrete_map=theme.grade_colours(grades), template=theme.TEMPLATE,
+        labels={"year": t("overview.axis_year"), "share": t("overview.axis_share"), "rating": t("overview.axis_rating")},
+        custom_data=["employees"],
+    )
+    fig.update_traces(hovertemplate="%{x} %{fullData.name}: %{y:.1%} (%{customdata[0]})<extra></extra>")
+    fig.update_layout(yaxis_tickformat=".0%", height=360, barmode="stack")
+    st.plotly_chart(fig, width="stretch")
+else:
+    st.info(t("overview.no_ratings"))
+
+with st.expander(t("overview.table_title")):
+    st.dataframe(
+        query("department_pool").to_pandas(),
+        hide_index=True,
+        column_config={
+            "department": t("overview.department"),
+            "active_employees": st.column_config.NumberColumn(t("overview.active_employees")),
+            "pool_eligible": st.column_config.NumberColumn(t("overview.pool_eligible")),
+            "pool_share": st.column_config.ProgressColumn(t("overview.pool_share"), format="percent", min_value=0, max_value=1),
+            "management_aspiration": st.column_config.NumberColumn(t("overview.management_aspiration")),
+            "people_managers": st.column_config.NumberColumn(t("overview.people_managers")),
+            "avg_rating_points": st.column_config.NumberColumn(t("overview.avg_rating_points"), format="%.2f"),
+            "avg_feedback_360": st.column_config.NumberColumn(t("overview.avg_feedback_360"), format="%.2f"),
+        },
+    )

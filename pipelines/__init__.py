@@ -1,0 +1,1 @@
+"""Talent Pipeline's data pipelines: read → map → validate → load → build analysis tables."""

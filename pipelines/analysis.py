@@ -1,0 +1,211 @@
+"""Materialise the analysis tables the pages read, so no page aggregates raw events.
+
+- analysis_employee: one row per employee with rating history and trend, training, certifications,
+  360 averages by rater relation, management experience, profile, promotions and pool-rule flags.
+- analysis_department: one row per department with headcounts and pool figures.
+- analysis_rating_distribution: employees per year, department and grade.
+- analysis_meta: when the tables were built and from which import run.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+
+from .settings import Settings
+
+EMPLOYEE_SQL = """
+CREATE OR REPLACE TABLE analysis_employee AS
+WITH grade_points(rating, points) AS (VALUES {grade_values}),
+rated AS (
+    SELECT r.employee_id, r.period, r.rating, g.points, r.score,
+           CAST(left(r.period, 4) AS INTEGER) AS year,
+           length(r.period) = 4 AS annual,
+           CASE WHEN length(r.period) = 4 THEN make_date(CAST(left(r.period, 4) AS INTEGER), 12, 31)
+                WHEN r.period LIKE '%-H1' THEN make_date(CAST(left(r.period, 4) AS INTEGER), 6, 30)
+                WHEN r.period LIKE '%-H2' THEN make_date(CAST(left(r.period, 4) AS INTEGER), 12, 30)
+                ELSE last_day(make_date(CAST(left(r.period, 4) AS INTEGER), 3 * CAST(right(r.period, 1) AS INTEGER), 1))
+           END AS period_end
+    FROM performance_ratings r JOIN grade_points g USING (rating)
+),
+last_annual AS (SELECT max(year) AS year FROM rated WHERE annual),
+ratings AS (
+    SELECT employee_id,
+           list(rating ORDER BY period_end) FILTER (WHERE annual) AS rating_history,
+           list(points ORDER BY period_end) FILTER (WHERE annual) AS rating_points_history,
+           arg_max(rating, period_end) AS latest_rating,
+           arg_max(period, period_end) AS latest_period,
+           arg_max(rating, year) FILTER (WHERE annual) AS latest_annual_rating,
+           arg_max(points, year) FILTER (WHERE annual) AS latest_annual_points,
+           arg_max(score, year) FILTER (WHERE annual) AS latest_annual_score,
+           max(year) FILTER (WHERE annual) AS latest_annual_year,
+           avg(points) FILTER (WHERE annual AND year >= (SELECT year FROM last_annual) - 2) AS rating_points_3y,
+           CASE WHEN count(*) FILTER (WHERE annual AND year >= (SELECT year FROM last_annual) - 2) >= 2
+                THEN round(regr_slope(points, year) FILTER (WHERE annual AND year >= (SELECT year FROM last_annual) - 2), 3) END AS rating_trend_3y,
+           count(*) FILTER (WHERE annual) AS annual_ratings,
+           max(year) FILTER (WHERE annual AND points < {top_points}) AS last_non_top_year,
+           list(year) FILTER (WHERE annual AND points = {top_points}) AS top_years
+    FROM rated GROUP BY employee_id
+),
+training AS (
+    SELECT employee_id,
+           count(*) FILTER (WHERE status = 'completed') AS courses_completed,
+           count(*) FILTER (WHERE status = 'in_progress') AS courses_in_progress,
+           count(*) FILTER (WHERE status = 'dropped') AS courses_dropped,
+           coalesce(sum(hours) FILTER (WHERE status = 'completed'), 0) AS training_hours,
+           coalesce(sum(hours) FILTER (WHERE status = 'completed' AND start_date >= $today - INTERVAL 3 YEAR), 0) AS training_hours_3y,
+           coalesce(sum(hours) FILTER (WHERE status = 'completed' AND category IN ('leadership', 'management')), 0) AS leadership_training_hours,
+           count(*) FILTER (WHERE status = 'completed' AND category IN ('leadership', 'management')) AS leadership_courses,
+           count(*) FILTER (WHERE status = 'completed' AND provider = 'external') AS external_courses
+    FROM training_records GROUP BY employee_id
+),
+certs AS (
+    SELECT employee_id,
+           count(*) FILTER (WHERE expiry_date IS NULL OR expiry_date >= $today) AS valid_certifications,
+           list(DISTINCT name ORDER BY name) AS certification_names
+    FROM certifications GROUP BY employee_id
+),
+feedback_cycle AS (
+    SELECT *, max(cycle) OVER (PARTITION BY employee_id) AS latest_cycle FROM feedback_360
+),
+feedback AS (
+    SELECT employee_id, any_value(latest_cycle) AS feedback_cycle,
+           avg(score) FILTER (WHERE rater_relation <> 'self') AS feedback_others,
+           avg(score) FILTER (WHERE rater_relation = 'self') AS feedback_self,
+           avg(score) FILTER (WHERE rater_relation = 'manager') AS feedback_manager,
+           avg(score) FILTER (WHERE rater_relation = 'peer') AS feedback_peer,
+           avg(score) FILTER (WHERE rater_relation = 'direct_report') AS feedback_direct_report,
+           avg(score) FILTER (WHERE rater_relation <> 'self' AND lower(competency) LIKE '%leader%') AS feedback_leadership,
+           count(*) FILTER (WHERE rater_relation <> 'self') AS feedback_responses
+    FROM feedback_cycle WHERE cycle = latest_cycle GROUP BY employee_id
+),
+project_roles AS (
+    SELECT employee_id,
+           count(*) AS projects,
+           count(*) FILTER (WHERE role = 'lead') AS projects_led,
+           count(*) FILTER (WHERE cross_department) AS cross_department_projects,
+           count(*) FILTER (WHERE cross_department AND role = 'lead') AS cross_department_projects_led,
+           max(team_size) FILTER (WHERE role = 'lead') AS largest_team_led
+    FROM projects GROUP BY employee_id
+),
+reports AS (
+    SELECT manager_id AS employee_id, count(*) AS direct_reports
+    FROM employees WHERE status = 'active' AND manager_id IS NOT NULL GROUP BY manager_id
+),
+promoted AS (
+    SELECT employee_id, count(*) AS promotions, max(effective_date) AS last_promotion_date,
+           max(effective_date) FILTER (WHERE into_management) AS promoted_into_management_date
+    FROM promotions GROUP BY employee_id
+),
+base AS (
+    SELECT e.employee_id, e.name, e.department, e.position, e.job_level, e.manager_id, e.hire_date,
+           e.gender, e.location, e.status, e.exit_date, e.exit_reason,
+           date_diff('year', e.birth_date, $today) - CASE WHEN strftime(e.birth_date, '%m%d') > strftime($today, '%m%d') THEN 1 ELSE 0 END AS age,
+           round(date_diff('day', e.hire_date, coalesce(e.exit_date, $today)) / 365.25, 1) AS tenure_years,
+           r.* EXCLUDE (employee_id, last_non_top_year, top_years),
+           CASE WHEN r.top_years IS NULL THEN 0
+                ELSE len(list_filter(r.top_years, lambda y: y > coalesce(r.last_non_top_year, 0))) END AS top_rating_streak,
+           r.latest_annual_points + coalesce(r.latest_annual_score, 0) / 1000.0 AS performance_index,
+           coalesce(t.courses_completed, 0) AS courses_completed,
+           coalesce(t.courses_in_progress, 0) AS courses_in_progress,
+           coalesce(t.courses_dropped, 0) AS courses_dropped,
+           coalesce(t.training_hours, 0) AS training_hours,
+           coalesce(t.training_hours_3y, 0) AS training_hours_3y,
+           coalesce(t.leadership_training_hours, 0) AS leadership_training_hours,
+           coalesce(t.leadership_courses, 0) AS leadership_courses,
+           coalesce(t.external_courses, 0) AS external_courses,
+           t.courses_completed / nullif(t.courses_completed + t.courses_dropped, 0) AS training_completion_rate,
+           coalesce(c.valid_certifications, 0) AS valid_certifications,
+           coalesce(c.certification_names, []) AS certification_names,
+           f.* EXCLUDE (employee_id),
+           coalesce(p.projects, 0) AS projects,
+           coalesce(p.projects_led, 0) AS projects_led,
+           coalesce(p.cross_department_projects, 0) AS cross_department_projects,
+           coalesce(p.cross_department_projects_led, 0) AS cross_department_projects_led,
+           p.largest_team_led,
+           coalesce(d.direct_reports, 0) AS direct_reports,
+           pr.skills, list_filter(list_transform(string_split(coalesce(pr.skills, ''), ';'), lambda s: trim(s)), lambda s: s <> '') AS skill_list,
+           pr.career_aspiration, coalesce(pr.career_plan_submitted, false) AS career_plan_submitted,
+           pr.updated_at AS profile_updated_at,
+           coalesce(m.promotions, 0) AS promotions, m.last_promotion_date, m.promoted_into_management_date
+    FROM employees e
+    LEFT JOIN ratings r USING (employee_id)
+    LEFT JOIN training t USING (employee_id)
+    LEFT JOIN certs c USING (employee_id)
+    LEFT JOIN feedback f USING (employee_id)
+    LEFT JOIN project_roles p USING (employee_id)
+    LEFT JOIN reports d USING (employee_id)
+    LEFT JOIN profiles pr USING (employee_id)
+    LEFT JOIN promoted m USING (employee_id)
+),
+ranked AS (
+    SELECT *,
+           CASE WHEN age IS NULL THEN NULL WHEN age < 30 THEN '<30' WHEN age < 40 THEN '30-39'
+                WHEN age < 50 THEN '40-49' ELSE '50+' END AS age_band,
+           CASE WHEN status = 'active' AND performance_index IS NOT NULL
+                THEN cume_dist() OVER (PARTITION BY status = 'active' AND performance_index IS NOT NULL ORDER BY performance_index DESC) END AS performance_top_share_company,
+           CASE WHEN status = 'active' AND performance_index IS NOT NULL
+                THEN cume_dist() OVER (PARTITION BY department, status = 'active' AND performance_index IS NOT NULL ORDER BY performance_index DESC) END AS performance_top_share_department,
+           projects_led > 0 OR direct_reports > 0 AS has_management_experience
+    FROM base
+)
+SELECT *,
+       coalesce({performance_share_column} <= {top_share}, false) AS rule_top_performance,
+       status = 'active'
+         AND coalesce({performance_share_column} <= {top_share}, false)
+         AND ({require_mgmt} = false OR has_management_experience)
+         AND ({require_plan} = false OR career_plan_submitted) AS meets_pool_rules
+FROM ranked
+ORDER BY department, employee_id
+"""
+
+DEPARTMENT_SQL = """
+CREATE OR REPLACE TABLE analysis_department AS
+SELECT department,
+       count(*) FILTER (WHERE status = 'active') AS active_employees,
+       count(*) FILTER (WHERE status = 'left' AND exit_date >= $today - INTERVAL 12 MONTH) AS leavers_12m,
+       count(*) FILTER (WHERE status = 'active' AND rule_top_performance) AS top_performers,
+       count(*) FILTER (WHERE status = 'active' AND rule_top_performance AND ({require_mgmt} = false OR has_management_experience)) AS top_with_management_experience,
+       count(*) FILTER (WHERE meets_pool_rules) AS pool_eligible,
+       count(*) FILTER (WHERE status = 'active' AND career_aspiration = 'management') AS management_aspiration,
+       count(*) FILTER (WHERE status = 'active' AND career_plan_submitted) AS career_plans_submitted,
+       count(*) FILTER (WHERE status = 'active' AND direct_reports > 0) AS people_managers,
+       avg(latest_annual_points) FILTER (WHERE status = 'active') AS avg_rating_points,
+       avg(feedback_others) FILTER (WHERE status = 'active') AS avg_feedback_360,
+       count(*) FILTER (WHERE promoted_into_management_date >= $today - INTERVAL 12 MONTH) AS promoted_into_management_12m
+FROM analysis_employee GROUP BY department ORDER BY department
+"""
+
+RATING_SQL = """
+CREATE OR REPLACE TABLE analysis_rating_distribution AS
+SELECT CAST(r.period AS INTEGER) AS year, e.department, r.rating, count(*) AS employees
+FROM performance_ratings r JOIN employees e USING (employee_id)
+WHERE length(r.period) = 4
+GROUP BY ALL ORDER BY year, department, rating
+"""
+
+META_SQL = """
+CREATE OR REPLACE TABLE analysis_meta AS
+SELECT now()::TIMESTAMP AS built_at, $today AS as_of_date, $run_id::BIGINT AS run_id,
+       (SELECT count(*) FROM employees) AS employees
+"""
+
+
+def build_analysis_tables(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: int, today: date) -> None:
+    points = settings.grade_points()
+    rules = settings.pool_rules
+    scope = rules.get("performance_scope", "company")
+    if scope not in ("company", "department"):
+        raise ValueError(f"config: pool_rules.performance_scope must be 'company' or 'department', not '{scope}'")
+    fmt = {
+        "grade_values": ", ".join(f"('{g.replace(chr(39), chr(39) * 2)}', {p})" for g, p in points.items()),
+        "top_points": max(points.values()),
+        "top_share": float(rules.get("top_performance_share", 0.15)),
+        "performance_share_column": f"performance_top_share_{scope}",
+        "require_mgmt": str(bool(rules.get("require_management_experience", True))).lower(),
+        "require_plan": str(bool(rules.get("require_career_plan", True))).lower(),
+    }
+    con.execute(EMPLOYEE_SQL.format(**fmt), {"today": today})
+    con.execute(DEPARTMENT_SQL.format(**fmt), {"today": today})
+    con.execute(RATING_SQL)
+    con.execute(META_SQL, {"today": today, "run_id": run_id})

@@ -1,0 +1,67 @@
+"""Command line: python -m pipelines {ingest,demo} …"""
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+from pathlib import Path
+
+from .db import DatabaseBusy
+from .read import ImportFileError
+from .settings import available_presets, database_path
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    from .ingest import format_summary, ingest
+
+    summary = ingest(args.paths, database_path(args.db), preset=args.preset, command=shlex.join(["python", "-m", "pipelines", *sys.argv[1:]]))
+    print(json.dumps(summary, ensure_ascii=False) if args.json else format_summary(summary))
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from .demo import generate_demo
+    from .ingest import format_summary, ingest
+
+    rows = generate_demo(Path(args.out), employees=args.employees, seed=args.seed)
+    if not args.json:
+        print(f"Demo organisation with {args.employees:,} employees written to {args.out}:")
+        for name, n in rows.items():
+            print(f"  {name:<28} {n:>10,} rows")
+    if args.load:
+        summary = ingest([args.out], database_path(args.db), command="python -m pipelines demo --load")
+        print(json.dumps(summary, ensure_ascii=False) if args.json else format_summary(summary))
+    elif args.json:
+        print(json.dumps(rows, ensure_ascii=False))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m pipelines", description="Talent Pipeline data pipelines.")
+    sub = p.add_subparsers(dest="command", required=True)
+    ing = sub.add_parser("ingest", help="import HR files (CSV, XLSX, Parquet) into the database")
+    ing.add_argument("paths", nargs="+", help="files, or folders of files, named after their entity")
+    ing.add_argument("--db", help="database file (default: $TALENT_DB or data/talent.duckdb)")
+    ing.add_argument("--preset", default="canonical", help=f"mapping preset ({', '.join(available_presets())}) or a mapping .toml file")
+    ing.add_argument("--json", action="store_true", help="print the run summary as one JSON object")
+    ing.set_defaults(func=_ingest)
+    demo = sub.add_parser("demo", help="write the import files of a generated demo organisation")
+    demo.add_argument("--employees", type=int, default=2000)
+    demo.add_argument("--out", required=True, help="folder to write the files into")
+    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--load", action="store_true", help="also import the files into the database")
+    demo.add_argument("--db", help="database file for --load (default: $TALENT_DB or data/talent.duckdb)")
+    demo.add_argument("--json", action="store_true")
+    demo.set_defaults(func=_demo)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (ImportFileError, DatabaseBusy, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        print("nothing was changed in the database", file=sys.stderr)
+        return 2

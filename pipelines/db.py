@@ -1,0 +1,160 @@
+"""The one place that owns the database file.
+
+Writers never touch the live file: a batch copies it, writes the copy in one transaction,
+checkpoints, and swaps it in with an atomic rename. Readers (the app) attach the live file
+read-only, so an import never blocks them and they never see half a batch. A lock file keeps
+two writers apart.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+
+from .entities import ENTITIES
+
+DUCKDB_TYPES = {
+    "id": "VARCHAR", "text": "VARCHAR", "enum": "VARCHAR", "rating": "VARCHAR", "period": "VARCHAR",
+    "int": "BIGINT", "float": "DOUBLE", "feedback": "DOUBLE", "date": "DATE", "bool": "BOOLEAN",
+}
+META_DDL = """
+CREATE TABLE IF NOT EXISTS import_runs (
+    run_id BIGINT PRIMARY KEY, started_at TIMESTAMP, finished_at TIMESTAMP, run_by VARCHAR,
+    host VARCHAR, command VARCHAR, preset VARCHAR, rows_read BIGINT, rows_loaded BIGINT,
+    rows_quarantined BIGINT, exact_duplicates BIGINT, summary_json VARCHAR);
+CREATE TABLE IF NOT EXISTS import_files (
+    run_id BIGINT, entity VARCHAR, file VARCHAR, sha256 VARCHAR, rows_read BIGINT,
+    rows_loaded BIGINT, rows_quarantined BIGINT, exact_duplicates BIGINT, ignored_columns VARCHAR);
+CREATE TABLE IF NOT EXISTS quarantine (
+    run_id BIGINT, entity VARCHAR, file VARCHAR, row_number BIGINT, column_name VARCHAR,
+    value VARCHAR, reason VARCHAR, raw_row VARCHAR);
+"""
+LOCK_WAIT_SECONDS = float(os.environ.get("TALENT_LOCK_WAIT", "120"))
+
+
+class DatabaseBusy(Exception):
+    """Another process holds the write lock for longer than we wait."""
+
+
+def entity_ddl(name: str) -> str:
+    cols = ", ".join(f"{c.name} {DUCKDB_TYPES[c.kind]}" for c in ENTITIES[name].columns)
+    return f"CREATE TABLE IF NOT EXISTS {name} ({cols}, import_run_id BIGINT, source_file VARCHAR, source_row BIGINT)"
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(META_DDL)
+    for name in ENTITIES:
+        con.execute(entity_ddl(name))
+
+
+def data_version(path: Path) -> str | None:
+    """Changes whenever a batch is swapped in; keys the app's caches."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return f"{st.st_ino}-{st.st_mtime_ns}-{st.st_size}"
+
+
+@contextlib.contextmanager
+def _write_lock(path: Path, wait: float) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = path.with_name(path.name + ".lock")
+    with open(lock_path, "a+") as fh:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    fh.seek(0)
+                    holder = fh.read().strip() or "another process"
+                    raise DatabaseBusy(
+                        f"{path}: another import is writing this database ({holder}); "
+                        f"waited {wait:g} s — try again when it has finished"
+                    ) from None
+                time.sleep(0.2)
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()} since {time.strftime('%Y-%m-%d %H:%M:%S')}")
+        fh.flush()
+        try:
+            yield
+        finally:
+            fh.seek(0)
+            fh.truncate()
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def write_batch(path: Path, wait: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One batch = one transaction on a copy, swapped in only when it commits."""
+    path = Path(path)
+    with _write_lock(path, LOCK_WAIT_SECONDS if wait is None else wait):
+        for stale in path.parent.glob(f".{path.name}.*.tmp*"):  # left by a killed writer
+            stale.unlink(missing_ok=True)
+        work = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        if path.exists():
+            shutil.copyfile(path, work)
+        con = duckdb.connect(str(work))
+        try:
+            ensure_schema(con)
+            con.execute("BEGIN TRANSACTION")
+            yield con
+            con.execute("COMMIT")
+            con.execute("CHECKPOINT")
+            con.close()
+            _fsync(work)
+            os.replace(work, path)
+            _fsync(path.parent)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                con.close()
+            for leftover in path.parent.glob(f"{work.name}*"):
+                leftover.unlink(missing_ok=True)
+            raise
+
+
+def connect_read_only(path: Path) -> duckdb.DuckDBPyConnection:
+    """An in-memory connection with the live file attached read-only as `talent`.
+
+    Attaching (rather than duckdb.connect(path)) gives a fresh view of the file after a swap,
+    where DuckDB's per-process instance cache would keep serving the old one.
+    """
+    con = duckdb.connect(":memory:")
+    con.execute("ATTACH ? AS talent (READ_ONLY)", [str(path)])
+    con.execute("USE talent")
+    return con
+
+
+def read_cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A cursor per query: a connection is not thread-safe, and USE is per cursor."""
+    cur = con.cursor()
+    cur.execute("USE talent")
+    return cur
+
+
+def has_data(path: Path) -> bool:
+    if not Path(path).exists():
+        return False
+    con = connect_read_only(path)
+    try:
+        tables = {r[0] for r in con.sql("SELECT table_name FROM duckdb_tables() WHERE database_name = 'talent'").fetchall()}
+        return "analysis_employee" in tables and con.sql("SELECT count(*) FROM employees").fetchall()[0][0] > 0
+    finally:
+        con.close()

@@ -1,0 +1,126 @@
+"""Where things live and what HR configured (config/talent.toml, mapping presets)."""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+CONFIG_FILE = PROJECT_ROOT / "config" / "talent.toml"
+MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
+DEFAULT_DB = PROJECT_ROOT / "data" / "talent.duckdb"
+
+
+def database_path(cli_value: str | os.PathLike | None = None) -> Path:
+    """--db wins over TALENT_DB, which wins over data/talent.duckdb."""
+    chosen = cli_value or os.environ.get("TALENT_DB") or DEFAULT_DB
+    return Path(chosen).expanduser().resolve()
+
+
+@dataclass(frozen=True)
+class Settings:
+    grades: tuple[str, ...]
+    feedback_min: float
+    feedback_max: float
+    score_min: float
+    score_max: float
+    pool_rules: dict
+    date_formats: tuple[str, ...]
+
+    def grade_points(self) -> dict[str, int]:
+        """A > B+ > B > C > D becomes A=5 … D=1."""
+        n = len(self.grades)
+        return {g: n - i for i, g in enumerate(self.grades)}
+
+
+@lru_cache(maxsize=8)
+def load_settings(path: Path = CONFIG_FILE) -> Settings:
+    raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    grades = tuple(str(g).strip() for g in raw["rating_scale"]["grades"])
+    if len(set(g.upper() for g in grades)) != len(grades) or not grades:
+        raise ValueError(f"{path}: rating_scale.grades must be a non-empty list of distinct grades")
+    fb, ps = raw.get("feedback_scale", {}), raw.get("performance_score", {})
+    return Settings(
+        grades=grades,
+        feedback_min=float(fb.get("min", 1)),
+        feedback_max=float(fb.get("max", 5)),
+        score_min=float(ps.get("min", 0)),
+        score_max=float(ps.get("max", 100)),
+        pool_rules=dict(raw.get("pool_rules", {})),
+        date_formats=tuple(raw.get("dates", {}).get("default_formats", ["%Y-%m-%d"])),
+    )
+
+
+@dataclass(frozen=True)
+class EntityMapping:
+    columns: dict[str, str] = field(default_factory=dict)  # source label -> canonical column
+    values: dict[str, dict[str, str]] = field(default_factory=dict)  # column -> {source: canonical}
+    rescale: dict[str, tuple[float, float]] = field(default_factory=dict)  # column -> source (min, max)
+    file_names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Mapping:
+    name: str
+    date_formats: tuple[str, ...]
+    entities: dict[str, EntityMapping]
+
+    def for_entity(self, entity: str) -> EntityMapping:
+        return self.entities.get(entity, EntityMapping())
+
+
+def available_presets() -> list[str]:
+    return sorted(p.stem for p in MAPPINGS_DIR.glob("*.toml"))
+
+
+def _merge(base: dict, extra: dict) -> dict:
+    out = dict(base)
+    for k, v in extra.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def _read_mapping_toml(path: Path, seen: tuple[str, ...] = ()) -> dict:
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    parent = raw.pop("extends", None)
+    if parent:
+        if parent in seen:
+            raise ValueError(f"{path}: mapping presets extend each other in a circle ({parent})")
+        raw = _merge(_read_mapping_toml(MAPPINGS_DIR / f"{parent}.toml", seen + (parent,)), raw)
+    return raw
+
+
+@lru_cache(maxsize=16)
+def load_mapping(preset_or_path: str = "canonical") -> Mapping:
+    """A preset name (pipelines/mappings/NAME.toml) or the path of a mapping file."""
+    from .entities import ENTITIES
+
+    path = Path(preset_or_path)
+    if path.suffix != ".toml":
+        path = MAPPINGS_DIR / f"{preset_or_path}.toml"
+    if not path.is_file():
+        raise ValueError(
+            f"unknown mapping preset '{preset_or_path}' (presets: {', '.join(available_presets())}; "
+            "or give the path of a .toml mapping file)"
+        )
+    raw = _read_mapping_toml(path)
+    entities = {}
+    for name in ENTITIES:
+        section = raw.get(name, {})
+        rescale = {
+            col: (float(spec["min"]), float(spec["max"])) for col, spec in section.get("rescale", {}).items()
+        }
+        entities[name] = EntityMapping(
+            columns={str(k).strip(): v for k, v in section.get("columns", {}).items()},
+            values={col: {str(k): str(v) for k, v in vals.items()} for col, vals in section.get("values", {}).items()},
+            rescale=rescale,
+            file_names=tuple(section.get("file_names", ())),
+        )
+    unknown = set(raw) - set(ENTITIES) - {"name", "description", "date_formats"}
+    if unknown:
+        raise ValueError(f"{path}: unknown section(s) {sorted(unknown)}; entities are {list(ENTITIES)}")
+    settings = load_settings()
+    formats = tuple(dict.fromkeys(list(raw.get("date_formats", [])) + list(settings.date_formats)))
+    return Mapping(name=raw.get("name", path.stem), date_formats=formats, entities=entities)

@@ -1,0 +1,192 @@
+"""Cast the canonical text columns to their types and split rows into loaded and quarantined.
+
+Every input row ends up in exactly one of: `good`, `quarantine`, or the count of exact
+duplicates collapsed into a row of `good`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+
+from .entities import ENTITIES, Column, Entity
+from .read import ROW
+from .settings import Mapping, Settings
+
+FILE = "_file"
+QUARANTINE_SCHEMA = {
+    "entity": pl.String,
+    "file": pl.String,
+    "row_number": pl.Int64,
+    "column_name": pl.String,
+    "value": pl.String,
+    "reason": pl.String,
+    "raw_row": pl.String,
+}
+TRUE_WORDS = ["true", "t", "yes", "y", "1", "是", "有", "x", "✓"]
+FALSE_WORDS = ["false", "f", "no", "n", "0", "否", "无", "-"]
+
+
+@dataclass(frozen=True)
+class Validated:
+    entity: str
+    good: pl.DataFrame  # typed canonical columns + _file, _row
+    quarantine: pl.DataFrame  # QUARANTINE_SCHEMA
+    exact_duplicates: int
+
+
+def _typed(c: Column, mapping: Mapping, settings: Settings, today: date) -> pl.Expr:
+    x = pl.col(c.name)
+    if c.kind in ("int", "float", "feedback"):
+        num = x.str.replace_all(r"[,\s]", "").cast(pl.Float64, strict=False)
+        if c.kind == "int":
+            return pl.when(num == num.round()).then(num).otherwise(None).cast(pl.Int64, strict=False)
+        if c.kind == "feedback" and c.name in mapping.for_entity("feedback_360").rescale:
+            lo, hi = mapping.for_entity("feedback_360").rescale[c.name]
+            span = settings.feedback_max - settings.feedback_min
+            return settings.feedback_min + (num - lo) * span / (hi - lo)
+        return num
+    if c.kind == "date":
+        # Drop a time of day (Excel/Parquet exports), then try each named format.
+        text = x.str.replace(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "")
+        parsed = []
+        for fmt in mapping.date_formats:
+            d = text.str.strptime(pl.Date, fmt, strict=False)
+            if "%y" in fmt:  # two-digit year: never in the future
+                d = pl.when(d > pl.lit(today)).then(d.dt.offset_by("-100y")).otherwise(d)
+            parsed.append(d)
+        serial = text.str.extract(r"^(\d{5})(?:\.0+)?$").cast(pl.Int64, strict=False)
+        excel = pl.lit(date(1899, 12, 30)) + pl.duration(days=serial)
+        parsed.append(pl.when(serial.is_between(20000, 80000)).then(excel.cast(pl.Date)))
+        return pl.coalesce(parsed)
+    if c.kind == "bool":
+        low = x.str.to_lowercase()
+        return pl.when(low.is_in(TRUE_WORDS)).then(True).when(low.is_in(FALSE_WORDS)).then(False)
+    if c.kind == "enum":
+        low = x.str.to_lowercase().str.replace_all(r"[\s\-]+", "_")
+        return pl.when(low.is_in(list(c.choices))).then(low)
+    if c.kind == "rating":
+        upper = x.str.to_uppercase().str.replace_all(r"\s+", "")
+        grades = {g.upper(): g for g in settings.grades}
+        return pl.when(upper.is_in(list(grades))).then(upper.replace(grades))
+    if c.kind == "period":
+        norm = x.str.to_uppercase().str.replace_all(r"[\s_/]+", "").str.replace(r"^(\d{4})-?([HQ]\d)$", "${1}-${2}")
+        ok = norm.str.contains(r"^(19[5-9]\d|20\d\d)(-(H[12]|Q[1-4]))?$")
+        return pl.when(ok).then(norm)
+    return x  # id, text
+
+
+def _range(c: Column, settings: Settings, mapping: Mapping) -> tuple[float | None, float | None]:
+    if c.kind == "feedback":
+        rescale = mapping.for_entity("feedback_360").rescale.get(c.name)
+        return rescale if rescale else (settings.feedback_min, settings.feedback_max)
+    if c.name == "score" and c.kind == "float" and c.max == 100:
+        return settings.score_min, settings.score_max
+    return c.min, c.max
+
+
+def _reason(c: Column, settings: Settings, mapping: Mapping) -> pl.Expr:
+    raw, typed = pl.col(c.name), pl.col(f"__{c.name}")
+    shown = pl.lit(f"{c.name} '") + raw.str.slice(0, 60) + pl.lit("'")
+    missing = pl.lit(f"{c.name} is missing") if c.required else None
+    invalid = {
+        "int": " is not a whole number",
+        "float": " is not a number",
+        "feedback": " is not a number",
+        "date": " is not a valid date",
+        "bool": " is not yes/no (true/false)",
+        "enum": f" is not one of {', '.join(c.choices)}",
+        "rating": f" is not on the rating scale {', '.join(settings.grades)}",
+        "period": " is not a period like 2025, 2025-H1 or 2025-Q3",
+    }.get(c.kind)
+    expr = pl.when(raw.is_null()).then(missing)
+    if invalid:
+        expr = expr.when(typed.is_null()).then(shown + pl.lit(invalid))
+    lo, hi = _range(c, settings, mapping)
+    if lo is not None and hi is not None and c.kind in ("int", "float", "feedback"):
+        src = raw.str.replace_all(r"[,\s]", "").cast(pl.Float64, strict=False)
+        expr = expr.when(~src.is_between(lo, hi)).then(shown + pl.lit(f" is out of range {lo:g}–{hi:g}"))
+    if c.kind in ("id", "text"):
+        expr = expr.when(raw.str.len_chars() > c.max_length).then(
+            pl.lit(f"{c.name} is too long (") + raw.str.len_chars().cast(pl.String) + pl.lit(f" characters, at most {c.max_length})")
+        )
+        expr = expr.when(raw.str.contains(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")).then(pl.lit(f"{c.name} contains control characters"))
+    return expr.otherwise(None)
+
+
+def _quarantine(frame: pl.DataFrame, entity: Entity, column: pl.Expr, value: pl.Expr, reason: pl.Expr) -> pl.DataFrame:
+    return frame.select(
+        pl.lit(entity.name).alias("entity"),
+        pl.col(FILE).alias("file"),
+        pl.col(ROW).alias("row_number"),
+        column.cast(pl.String).alias("column_name"),
+        value.cast(pl.String).alias("value"),
+        reason.alias("reason"),
+        pl.struct(entity.column_names).struct.json_encode().alias("raw_row"),
+    )
+
+
+def validate(
+    entity_name: str,
+    frame: pl.DataFrame,
+    mapping: Mapping,
+    settings: Settings,
+    known_employees: pl.Series | None,
+    today: date | None = None,
+) -> Validated:
+    """frame: canonical text columns + _file + _row, from one or more files of one entity."""
+    entity = ENTITIES[entity_name]
+    today = today or date.today()
+    cols = entity.columns
+    checked = frame.with_columns(_typed(c, mapping, settings, today).alias(f"__{c.name}") for c in cols)
+    reasons = [_reason(c, settings, mapping) for c in cols]
+    for earlier, later, text in entity.checks:
+        reasons.append(
+            pl.when(pl.col(f"__{earlier}") > pl.col(f"__{later}")).then(pl.lit(text)).otherwise(None)
+        )
+    names = [c.name for c in cols] + [later for _, later, _ in entity.checks]
+    checked = checked.with_columns(
+        pl.concat_str(reasons, separator="; ", ignore_nulls=True).alias("__reason"),
+        pl.coalesce([pl.when(r.is_not_null()).then(pl.lit(n)) for r, n in zip(reasons, names)]).alias("__column"),
+    )
+    bad_mask = pl.col("__reason").is_not_null() & (pl.col("__reason") != "")
+    bad = checked.filter(bad_mask)
+    first_value = pl.coalesce([pl.when(pl.col("__column") == c.name).then(pl.col(c.name)) for c in cols])
+    quarantined = [_quarantine(bad, entity, pl.col("__column"), first_value, pl.col("__reason"))]
+
+    good = checked.filter(~bad_mask).select(
+        FILE, ROW, *[pl.col(f"__{c.name}").alias(c.name) for c in cols]
+    )
+    # Exact duplicates collapse into the first; the same key with other values is a conflict.
+    before = good.height
+    good = good.unique(subset=entity.column_names, keep="first", maintain_order=True)
+    exact_duplicates = before - good.height
+    key = list(entity.key)
+    conflict = pl.len().over(key) > 1
+    conflicts = good.filter(conflict)
+    if conflicts.height:
+        rows = pl.col(ROW).cast(pl.String).str.join(", ").over(key)
+        files = pl.col(FILE).unique().str.join(", ").over(key)
+        key_text = pl.concat_str([pl.lit(f"{k}=") + pl.col(k).cast(pl.String).fill_null("") for k in key], separator=", ")
+        reason = pl.lit("duplicate key (") + key_text + pl.lit(") with different values in rows ") + rows + pl.lit(" of ") + files
+        quarantined.append(
+            _quarantine(conflicts.with_columns(pl.col(c.name).cast(pl.String) for c in cols), entity, pl.lit(key[-1]), pl.col(key[-1]), reason)
+        )
+        good = good.filter(~conflict)
+    if entity.references_employee and known_employees is not None:
+        unknown = ~pl.col("employee_id").is_in(known_employees.implode())
+        orphans = good.filter(unknown)
+        if orphans.height:
+            quarantined.append(
+                _quarantine(
+                    orphans.with_columns(pl.col(c.name).cast(pl.String) for c in cols),
+                    entity,
+                    pl.lit("employee_id"),
+                    pl.col("employee_id"),
+                    pl.lit("unknown employee_id '") + pl.col("employee_id") + pl.lit("' (not in employees)"),
+                )
+            )
+            good = good.filter(~unknown)
+    quarantine = pl.concat(quarantined, how="vertical").cast(QUARANTINE_SCHEMA).sort("file", "row_number")
+    return Validated(entity=entity_name, good=good, quarantine=quarantine, exact_duplicates=exact_duplicates)

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.ingest import ingest
+
+GOOD = Path(__file__).parent / "data" / "good"
+TODAY = date(2026, 11, 26)
+
+
+@pytest.fixture
+def good_dir(tmp_path: Path) -> Path:
+    target = tmp_path / "good"
+    shutil.copytree(GOOD, target)
+    return target
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "talent.duckdb"
+
+
+@pytest.fixture
+def loaded_db(good_dir: Path, db_path: Path) -> Path:
+    ingest([good_dir], db_path, today=TODAY)
+    return db_path
+
+
+def rows(db: Path, sql: str, params: list | None = None) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.sql(sql, params=params).fetchall()
+    finally:
+        con.close()
+
+
+def table_counts(db: Path) -> dict[str, int]:
+    if not db.exists():
+        return {}
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        names = [r[0] for r in con.sql("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
+        return {n: con.sql(f'SELECT count(*) FROM "{n}"').fetchall()[0][0] for n in names}
+    finally:
+        con.close()
