@@ -19,7 +19,7 @@ if not status or not status.get("employees"):
 st.caption(t("overview.as_of", as_of=status["as_of_date"], run_id=status["run_id"], built=f"{status['built_at']:%Y-%m-%d %H:%M}"))
 
 all_label = t("overview.all_departments")
-choice = st.selectbox(t("overview.department"), [all_label, *query("departments")])
+choice = st.selectbox(t("overview.department"), [all_label, *query("departments")], key="department")
 department = None if choice == all_label else choice
 rules = load_settings().pool_rules
 top_pct = round(100 * float(rules.get("top_performance_share", 0.15)))
@@ -55,7 +55,7 @@ with right:
         labels={"pool_eligible": t("overview.axis_pool_eligible"), "department": t("overview.department")},
     )
     fig.update_traces(hovertemplate="%{y}: %{x} / %{customdata[1]} (%{customdata[0]:.1%})<extra></extra>")
-    fig.update_layout(yaxis=dict(categoryorder="total ascending", title=None), height=340)
+    fig.update_layout(yaxis=dict(categoryorder="total ascending", title=None), xaxis=dict(rangemode="tozero"), height=340)
     st.plotly_chart(fig, width="stretch")
 
 st.subheader(t("overview.ratings_title"))

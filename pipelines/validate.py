@@ -162,18 +162,6 @@ def validate(
     before = good.height
     good = good.unique(subset=entity.column_names, keep="first", maintain_order=True)
     exact_duplicates = before - good.height
-    key = list(entity.key)
-    conflict = pl.len().over(key) > 1
-    conflicts = good.filter(conflict)
-    if conflicts.height:
-        rows = pl.col(ROW).cast(pl.String).str.join(", ").over(key)
-        files = pl.col(FILE).unique().str.join(", ").over(key)
-        key_text = pl.concat_str([pl.lit(f"{k}=") + pl.col(k).cast(pl.String).fill_null("") for k in key], separator=", ")
-        reason = pl.lit("duplicate key (") + key_text + pl.lit(") with different values in rows ") + rows + pl.lit(" of ") + files
-        quarantined.append(
-            _quarantine(conflicts.with_columns(pl.col(c.name).cast(pl.String) for c in cols), entity, pl.lit(key[-1]), pl.col(key[-1]), reason)
-        )
-        good = good.filter(~conflict)
     if entity.references_employee and known_employees is not None:
         unknown = ~pl.col("employee_id").is_in(known_employees.implode())
         orphans = good.filter(unknown)
@@ -188,5 +176,17 @@ def validate(
                 )
             )
             good = good.filter(~unknown)
+    key = list(entity.key)
+    conflict = pl.len().over(key) > 1
+    conflicts = good.filter(conflict)
+    if conflicts.height:
+        rows = pl.col(ROW).cast(pl.String).str.join(", ").over(key)
+        files = pl.col(FILE).unique().str.join(", ").over(key)
+        key_text = pl.concat_str([pl.lit(f"{k}=") + pl.col(k).cast(pl.String).fill_null("") for k in key], separator=", ")
+        reason = pl.lit("duplicate key (") + key_text + pl.lit(") with different values in rows ") + rows + pl.lit(" of ") + files
+        quarantined.append(
+            _quarantine(conflicts.with_columns(pl.col(c.name).cast(pl.String) for c in cols), entity, pl.lit(key[-1]), pl.col(key[-1]), reason)
+        )
+        good = good.filter(~conflict)
     quarantine = pl.concat(quarantined, how="vertical").cast(QUARANTINE_SCHEMA).sort("file", "row_number")
     return Validated(entity=entity_name, good=good, quarantine=quarantine, exact_duplicates=exact_duplicates)
