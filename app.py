@@ -6,7 +6,7 @@ import os
 import streamlit as st
 
 from dashboard.i18n import LANGUAGES, t
-from pipelines import db
+from dashboard.state import database_ready
 from pipelines.bootstrap import DEMO_EMPLOYEES, build_demo_database
 from pipelines.settings import database_path
 
@@ -17,11 +17,11 @@ if "lang" not in st.session_state:
 with st.sidebar:
     st.selectbox(t("app.language"), list(LANGUAGES), format_func=LANGUAGES.get, key="lang")
 
-path = database_path()
-if not db.has_data(path):
+if not database_ready():
     # First start: build the demo organisation so the dashboard is never empty.
     st.title(t("app.first_start_title"))
     employees = int(os.environ.get("TALENT_DEMO_EMPLOYEES", DEMO_EMPLOYEES))
+    path = database_path()
     st.write(t("app.first_start_body", employees=employees, path=str(path)))
     bar = st.progress(0.0, text=t("app.first_start_progress"))
     build_demo_database(path, employees=employees, progress=lambda f, m: bar.progress(min(f, 1.0), text=m))

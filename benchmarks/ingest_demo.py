@@ -50,11 +50,13 @@ def main() -> None:
     again.pop("stdout")
     result = {
         "employees": args.employees,
-        "rows_in_files": sum(rows.values()),
+        "rows_in_import_files": sum(v for k, v in rows.items() if k.endswith(".csv")),
+        "rows_per_file": {k: v for k, v in rows.items() if k.endswith(".csv")},
         "generate": gen,
         "ingest_into_empty_db": first,
         "reingest_same_files": again,
         "rows_loaded": summary["totals"]["loaded"],
+        "rows_exact_duplicates": summary["totals"]["exact_duplicates"],
         "rows_quarantined": summary["totals"]["quarantined"],
         "database_mb": round(os.path.getsize(db) / 2**20),
         "cpus": os.cpu_count(),

@@ -39,6 +39,18 @@ def query(name: str, *args, **kwargs):
     return _run(name, str(path), version, args, tuple(sorted(kwargs.items())))
 
 
+@st.cache_data(max_entries=4, show_spinner=False)
+def _has_imports(path: str, version: str | None) -> bool:
+    return version is not None and not db.is_empty(Path(path))
+
+
+def database_ready() -> bool:
+    """Whether anything was ever imported into the live database (cached per data version)."""
+    path, version = current_db()
+    return _has_imports(str(path), version)
+
+
 def clear_caches() -> None:
     _run.clear()
+    _has_imports.clear()
     _connection.clear()

@@ -10,12 +10,12 @@ DEMO_EMPLOYEES = 2000
 
 
 def build_demo_database(db_path: Path, employees: int = DEMO_EMPLOYEES, seed: int = 7, progress: Progress | None = None) -> dict | None:
-    """Generate the demo files beside the database and import them, unless data is already there."""
+    """Generate the demo files beside the database and import them, unless anything was imported before."""
     from .demo import generate_demo  # numpy-heavy; only needed on first start
 
     report = progress or (lambda fraction, message: None)
-    if db.has_data(db_path):
-        return None
+    if not db.is_empty(db_path):
+        return None  # never mix the demo into a database that holds imports
     out_dir = Path(db_path).parent / "demo"
     generate_demo(out_dir, employees=employees, seed=seed, progress=lambda f, m: report(0.3 * f, m))
     return ingest(

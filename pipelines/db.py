@@ -149,12 +149,13 @@ def read_cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     return cur
 
 
-def has_data(path: Path) -> bool:
+def is_empty(path: Path) -> bool:
+    """True for a database that has never had an import (missing file included)."""
     if not Path(path).exists():
-        return False
+        return True
     con = connect_read_only(path)
     try:
         tables = {r[0] for r in con.sql("SELECT table_name FROM duckdb_tables() WHERE database_name = 'talent'").fetchall()}
-        return "analysis_employee" in tables and con.sql("SELECT count(*) FROM employees").fetchall()[0][0] > 0
+        return "import_runs" not in tables or con.sql("SELECT count(*) FROM import_runs").fetchall()[0][0] == 0
     finally:
         con.close()

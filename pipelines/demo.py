@@ -77,9 +77,7 @@ def _date(col: np.ndarray | pl.Series, name: str) -> pl.Series:
 
 
 def _ids(prefix: str, numbers: np.ndarray, width: int) -> pl.Series:
-    return pl.Series(numbers).cast(pl.String).str.zfill(width).map_batches(lambda s: prefix + s) if False else (
-        pl.select(pl.lit(prefix) + pl.Series(numbers).cast(pl.String).str.zfill(width)).to_series()
-    )
+    return pl.select(pl.lit(prefix) + pl.Series(numbers).cast(pl.String).str.zfill(width)).to_series()
 
 
 def _spoil(frame: pl.DataFrame, rng: np.random.Generator, column: str, share: float, bad: list[str]) -> pl.DataFrame:
@@ -211,8 +209,12 @@ def generate_demo(out_dir: Path, employees: int = 2000, seed: int = 7,
     e, p = e[keep], p[keep]
     # Those promoted into management improved before it: a rising trend with potential.
     latent = 0.75 * potential[e] + 0.18 * period_step[p] * potential[e] + 0.25 * (into_mgmt_year[e] > 0) * period_step[p] + rng.normal(0, 0.75, e.size)
-    cuts = np.quantile(latent, 1 - np.cumsum(GRADE_SHARE)[:-1])
-    g = np.searchsorted(-cuts, -latent)
+    # Each period follows the forced distribution of GRADE_SHARE, as calibrated ratings do.
+    g = np.zeros(e.size, dtype=int)
+    for k in range(len(periods)):
+        in_period = p == k
+        cuts = np.quantile(latent[in_period], 1 - np.cumsum(GRADE_SHARE)[:-1]) if in_period.any() else np.zeros(4)
+        g[in_period] = np.searchsorted(-cuts, -latent[in_period])
     lo_s, hi_s = np.array(GRADE_SCORE).T
     score = np.round(lo_s[g] + rng.random(e.size) * (hi_s[g] - lo_s[g]), 1)
     ratings = pl.DataFrame({

@@ -16,7 +16,7 @@ from .analysis import build_analysis_tables
 from .entities import ENTITIES, LOAD_ORDER
 from .load import known_employee_ids, next_run_id, store_quarantine, store_run, upsert
 from .map_columns import MappedFile, map_source
-from .read import ROW, SUFFIXES, ImportFileError, read_source
+from .read import ROW, SUFFIXES, ImportFileError, check_source, read_source
 from .settings import load_mapping, load_settings
 from .validate import FILE, validate
 
@@ -60,22 +60,20 @@ def ingest(
     mapping = load_mapping(preset)
     files = expand_paths(paths)
 
-    mapped: list[MappedFile] = []
-    for i, path in enumerate(files):
-        report(0.4 * i / len(files), f"reading {path.name}")
-        mapped.append(map_source(read_source(path, mapping), mapping))
-
-    by_entity: dict[str, list[MappedFile]] = {}
-    for m in mapped:
-        by_entity.setdefault(m.source.entity, []).append(m)
+    # Cheap checks first (file names, formats), so most mistakes stop before any work.
+    by_entity: dict[str, list[Path]] = {}
+    for path in files:
+        by_entity.setdefault(check_source(path, mapping), []).append(path)
 
     file_rows, entity_rows = [], {}
     with db.write_batch(db_path) as con:
         run_id = next_run_id(con)
         known = None
+        # One entity at a time keeps peak memory to the largest entity; a failure in a later
+        # file still changes nothing, since the batch writes a copy that is only swapped in at the end.
         for step, entity in enumerate(e for e in LOAD_ORDER if e in by_entity):
-            report(0.4 + 0.45 * step / len(by_entity), f"validating and loading {entity}")
-            group = by_entity[entity]
+            report(0.05 + 0.8 * step / len(by_entity), f"reading, validating and loading {entity}")
+            group: list[MappedFile] = [map_source(read_source(path, mapping), mapping) for path in by_entity[entity]]
             frame = pl.concat([m.frame.with_columns(pl.lit(m.source.path.name).alias(FILE)) for m in group])
             if entity != "employees" and known is None:
                 known = known_employee_ids(con)

@@ -114,14 +114,24 @@ def _read_parquet(path: Path) -> pl.DataFrame:
     )
 
 
-def read_source(path: Path, mapping: Mapping) -> SourceFile:
+def check_source(path: Path, mapping: Mapping) -> str:
+    """Which entity the file holds, after checks that need no parsing (name, size, format)."""
     path = Path(path)
     if not path.is_file():
         raise ImportFileError(f"{path}: no such file")
     entity = entity_for(path, mapping)
-    data = path.read_bytes()
-    if not data:
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if not head:
         raise ImportFileError(f"{path.name}: the file is empty (not even a header row)")
+    _sniff_format(path, head)
+    return entity
+
+
+def read_source(path: Path, mapping: Mapping) -> SourceFile:
+    path = Path(path)
+    entity = check_source(path, mapping)
+    data = path.read_bytes()
     kind = _sniff_format(path, data[:8])
     frame = {"csv": lambda: _read_csv(path, data), "xlsx": lambda: _read_xlsx(path), "parquet": lambda: _read_parquet(path)}[kind]()
     if frame.width == 0:

@@ -97,3 +97,20 @@ def test_first_start_builds_the_demo_organisation(tmp_path: Path, monkeypatch) -
     assert at.title[0].value == "How deep is our middle-management talent pool?"
     assert rows(db, "SELECT count(*) > 250 FROM employees") == [(True,)]
     assert rows(db, "SELECT run_by FROM import_runs") == [("demo",)]
+
+
+def test_overview_says_what_to_do_when_no_employees_were_imported(tmp_path: Path, monkeypatch) -> None:
+    # A database with an import but no employees must not be filled with the demo.
+    src = tmp_path / "employees.csv"
+    src.write_text("employee_id,name,department,position,job_level,hire_date,status\n", encoding="utf-8")
+    db = tmp_path / "talent.duckdb"
+    ingest([src], db, today=TODAY)
+    monkeypatch.setenv("TALENT_DB", str(db))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception
+    assert at.info[0].value == "No employees have been imported yet."
+    assert rows(db, "SELECT count(*) FROM employees") == [(0,)]
+    at.switch_page("pages/data.py").run()
+    assert not at.exception
+    assert at.success[0].value == "Nothing was quarantined in this run."
