@@ -40,6 +40,7 @@ with left:
         pl.col("rule").replace({r: t(f"overview.rule_{r}", top=top_pct) for r in ["active", "top_performance", "management_experience", "career_plan"]}).alias("label")
     )
     fig = px.funnel(funnel.to_pandas(), x="employees", y="label", template=theme.TEMPLATE, color_discrete_sequence=[theme.PRIMARY])
+    fig.update_traces(texttemplate="%{value:,}", hovertemplate="%{y}: %{x:,}<extra></extra>")
     fig.update_layout(yaxis_title=None, xaxis_title=t("overview.axis_employees"), height=340)
     st.plotly_chart(fig, width="stretch")
 

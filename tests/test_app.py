@@ -114,3 +114,27 @@ def test_overview_says_what_to_do_when_no_employees_were_imported(tmp_path: Path
     at.switch_page("pages/data.py").run()
     assert not at.exception
     assert at.success[0].value == "Nothing was quarantined in this run."
+
+
+def test_upload_on_the_data_page_goes_through_the_pipeline(demo_db: Path, tmp_path: Path, monkeypatch) -> None:
+    import shutil
+
+    db = tmp_path / "talent.duckdb"
+    shutil.copyfile(demo_db, db)
+    employee = rows(db, "SELECT employee_id FROM employees ORDER BY employee_id LIMIT 1")[0][0]
+    monkeypatch.setenv("TALENT_DB", str(db))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.switch_page("pages/data.py").run()
+    content = f"employee_id,period,rating,score\n{employee},2019,A,97\n{employee},2019-H1,Z,\n".encode()
+    at.file_uploader[0].set_value(("performance_ratings.csv", content, "text/csv"))
+    at.button[0].click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.success[0].value == "Import run 2 finished: 1 rows loaded, 1 quarantined."
+    assert rows(db, "SELECT rating, score FROM performance_ratings WHERE employee_id = ? AND period = '2019'", [employee]) == [("A", 97.0)]
+    assert rows(db, "SELECT run_by, command FROM import_runs WHERE run_id = 2") == [("app user", "app upload")]
+    # A broken file is refused with the reason and changes nothing.
+    at.file_uploader[0].set_value(("performance_ratings.csv", b"employee_id,period\n1,2\n", "text/csv"))
+    at.button[0].click().run()
+    assert at.error[0].value.startswith("Nothing was imported: performance_ratings.csv: required column 'rating' is missing")
+    assert rows(db, "SELECT max(run_id) FROM import_runs") == [(2,)]
