@@ -1,19 +1,20 @@
-"""Talent Pipeline: the router. Pages live in pages/; they call dashboard/ and pipelines/."""
+"""Talent Pipeline: sign-in and the router. Pages live in pages/; they call dashboard/ and pipelines/."""
 from __future__ import annotations
 
 import os
 
 import streamlit as st
 
+from dashboard import auth
 from dashboard.i18n import LANGUAGES, t
-from dashboard.state import database_ready
+from dashboard.state import database_ready, query
 from pipelines.bootstrap import DEMO_EMPLOYEES, build_demo_database
 from pipelines.settings import database_path
 
 st.set_page_config(page_title="Talent Pipeline", page_icon=":material/groups:", layout="wide")
 
 if "lang" not in st.session_state:
-    st.session_state.lang = st.query_params.get("lang", "en") if st.query_params.get("lang") in LANGUAGES else "en"
+    st.session_state.lang = st.query_params.get("lang") if st.query_params.get("lang") in LANGUAGES else "en"
 with st.sidebar:
     st.selectbox(t("app.language"), list(LANGUAGES), format_func=LANGUAGES.get, key="lang")
 
@@ -24,12 +25,77 @@ if not database_ready():
     path = database_path()
     st.write(t("app.first_start_body", employees=employees, path=str(path)))
     bar = st.progress(0.0, text=t("app.first_start_progress"))
-    build_demo_database(path, employees=employees, progress=lambda f, m: bar.progress(min(f, 1.0), text=m))
+    if build_demo_database(path, employees=employees, progress=lambda f, m: bar.progress(min(f, 1.0), text=m)):
+        biggest = query("department_pool").sort("active_employees", descending=True)["department"].to_list()
+        auth.ensure_demo_accounts(biggest)
     bar.progress(1.0, text=t("app.first_start_done"))
     st.rerun()
 
-pages = [
-    st.Page("pages/overview.py", title=t("nav.overview"), icon=":material/groups:", default=True),
-    st.Page("pages/data.py", title=t("nav.data"), icon=":material/upload_file:", url_path="data"),
-]
+auth.ensure_admin()
+
+
+def _oidc_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file
+        return False
+
+
+def sign_in() -> None:
+    st.title(t("auth.title"))
+    st.caption(t("auth.intro"))
+    if _oidc_configured():
+        st.button(t("auth.sso"), on_click=st.login, type="primary")
+    with st.form("sign_in"):
+        username = st.text_input(t("auth.username"))
+        password = st.text_input(t("auth.password"), type="password")
+        submitted = st.form_submit_button(t("auth.submit"), type="primary")
+    if submitted:
+        try:
+            user = auth.authenticate(username, password)
+        except auth.SignInError as exc:
+            st.error(str(exc))
+        else:
+            st.session_state.username = user.username
+            st.rerun()
+    if auth.demo_accounts_allowed():
+        st.info(t("auth.demo_hint"))
+
+
+user = auth.load_user(st.session_state.username) if st.session_state.get("username") else None
+if user is None and _oidc_configured() and getattr(st.user, "is_logged_in", False):
+    user = auth.load_user(str(st.user.get("email", "")))  # SSO: the e-mail names the account and its role
+    if user is None:
+        st.error(t("auth.sso_unknown"))
+if user is None:
+    st.navigation([st.Page(sign_in, title=t("auth.title"), icon=":material/login:")]).run()
+    st.stop()
+
+st.session_state.user = user
+
+
+def sign_out() -> None:
+    auth.record(user, "sign_out")
+    st.session_state.pop("username", None)
+    st.session_state.pop("user", None)
+    if _oidc_configured() and getattr(st.user, "is_logged_in", False):
+        st.logout()
+
+
+with st.sidebar:
+    role = t(f"auth.role_{user.role}")
+    scope = f" · {', '.join(user.departments)}" if user.scope else ""
+    st.caption(t("auth.signed_in_as", name=user.display_name, role=role) + scope + (f" · {t('auth.demo_account')}" if user.is_demo else ""))
+    st.button(t("auth.sign_out"), on_click=sign_out, icon=":material/logout:")
+
+pages = [st.Page("pages/overview.py", title=t("nav.overview"), icon=":material/groups:", default=True)]
+if user.can("view_people"):
+    pages += [
+        st.Page("pages/candidates.py", title=t("nav.candidates"), icon=":material/person_search:", url_path="candidates"),
+        st.Page("pages/profile.py", title=t("nav.profile"), icon=":material/badge:", url_path="profile"),
+    ]
+if user.can("manage_data"):
+    pages.append(st.Page("pages/data.py", title=t("nav.data"), icon=":material/upload_file:", url_path="data"))
+if user.can("manage_users"):
+    pages.append(st.Page("pages/users.py", title=t("nav.users"), icon=":material/admin_panel_settings:", url_path="users"))
 st.navigation(pages).run()

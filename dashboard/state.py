@@ -8,7 +8,7 @@ import streamlit as st
 from pipelines import db
 from pipelines.settings import database_path
 
-from . import queries
+from . import people, queries
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
@@ -26,13 +26,14 @@ def current_db() -> tuple[Path, str | None]:
 def _run(name: str, path: str, version: str, args: tuple, kwargs: tuple):
     cur = db.read_cursor(_connection(path, version))
     try:
-        return getattr(queries, name)(cur, *args, **dict(kwargs))
+        module, _, function = name.rpartition(".")
+        return getattr(people if module == "people" else queries, function)(cur, *args, **dict(kwargs))
     finally:
         cur.close()
 
 
 def query(name: str, *args, **kwargs):
-    """Run dashboard.queries.<name> on the live database, cached until the data changes."""
+    """Run dashboard.queries.<name> (or people.<name>) on the live database, cached until the data changes."""
     path, version = current_db()
     if version is None:
         raise FileNotFoundError(f"no database at {path}")

@@ -16,6 +16,9 @@ from pipelines.db import DatabaseBusy
 from pipelines.settings import available_presets
 
 st.title(t("data.title"))
+if not st.session_state.user.can("manage_data"):
+    st.error(t("users.not_allowed"))
+    st.stop()
 st.caption(t("data.intro"))
 
 with st.expander(t("data.upload_title"), expanded=False, icon=":material/upload:"):
@@ -35,7 +38,7 @@ with st.expander(t("data.upload_title"), expanded=False, icon=":material/upload:
                 target.write_bytes(f.getbuffer())
                 paths.append(target)
             try:
-                summary = ingest(paths, current_db()[0], preset=preset, run_by="app user", command="app upload",
+                summary = ingest(paths, current_db()[0], preset=preset, run_by=st.session_state.user.username, command="app upload",
                                  progress=lambda fr, m: bar.progress(min(fr, 1.0), text=m))
             except (ImportFileError, DatabaseBusy, ValueError) as exc:
                 bar.empty()

@@ -7,10 +7,12 @@ import streamlit as st
 
 from dashboard import theme
 from dashboard.i18n import t
+from dashboard.access import ScopedData
 from dashboard.state import query
 from pipelines.settings import load_settings
 
 st.title(t("overview.title"))
+data = ScopedData(st.session_state.user)
 status = query("data_status")
 if not status or not status.get("employees"):
     st.info(t("overview.empty"))
@@ -19,12 +21,12 @@ if not status or not status.get("employees"):
 st.caption(t("overview.as_of", as_of=status["as_of_date"], run_id=status["run_id"], built=f"{status['built_at']:%Y-%m-%d %H:%M}"))
 
 all_label = t("overview.all_departments")
-choice = st.selectbox(t("overview.department"), [all_label, *query("departments")], key="department")
+choice = st.selectbox(t("overview.department"), [all_label, *data.departments()], key="department")
 department = None if choice == all_label else choice
 rules = load_settings().pool_rules
 top_pct = round(100 * float(rules.get("top_performance_share", 0.15)))
 
-h = query("headline", department=department)
+h = data.headline(department)
 cols = st.columns(5)
 cols[0].metric(t("overview.active_employees"), f"{h['active_employees']:,}", help=t("overview.active_employees_help"))
 cols[1].metric(t("overview.pool_eligible"), f"{h['pool_eligible']:,}", help=t("overview.pool_eligible_help", top=top_pct))
@@ -36,7 +38,7 @@ left, right = st.columns(2)
 with left:
     st.subheader(t("overview.funnel_title"))
     st.caption(t("overview.funnel_definition", top=top_pct))
-    funnel = query("pool_funnel", department=department).with_columns(
+    funnel = data.pool_funnel(department).with_columns(
         pl.col("rule").replace({r: t(f"overview.rule_{r}", top=top_pct) for r in ["active", "top_performance", "management_experience", "career_plan"]}).alias("label")
     )
     fig = px.funnel(funnel.to_pandas(), x="employees", y="label", template=theme.TEMPLATE, color_discrete_sequence=[theme.PRIMARY])
@@ -47,7 +49,7 @@ with left:
 with right:
     st.subheader(t("overview.by_department_title"))
     st.caption(t("overview.by_department_definition"))
-    by_dept = query("department_pool")
+    by_dept = data.department_pool()
     if department:
         by_dept = by_dept.filter(pl.col("department") == department)
     fig = px.bar(
@@ -61,7 +63,7 @@ with right:
 
 st.subheader(t("overview.ratings_title"))
 st.caption(t("overview.ratings_definition"))
-ratings = query("rating_distribution", department=department)
+ratings = data.rating_distribution(department)
 if ratings.height:
     grades = list(load_settings().grades)
     fig = px.bar(
@@ -78,7 +80,7 @@ else:
 
 with st.expander(t("overview.table_title")):
     st.dataframe(
-        query("department_pool").to_pandas(),
+        data.department_pool().to_pandas(),
         hide_index=True,
         column_config={
             "department": t("overview.department"),

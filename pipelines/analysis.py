@@ -150,6 +150,14 @@ ranked AS (
     FROM base
 )
 SELECT *,
+       -- A transparent 0-100 score until the potential model (issue #3) scores people:
+       -- 35 % 3-year rating, 25 % 360 from others, 15 % leadership training (40 h = full),
+       -- 15 % management experience, 10 % cross-department projects (2 = full).
+       round(100 * (0.35 * coalesce((rating_points_3y - 1) / ({top_points} - 1), 0)
+                  + 0.25 * coalesce((feedback_others - {fb_min}) / ({fb_max} - {fb_min}), 0)
+                  + 0.15 * least(leadership_training_hours / 40.0, 1)
+                  + 0.15 * CASE WHEN has_management_experience THEN 1 ELSE 0 END
+                  + 0.10 * least(cross_department_projects / 2.0, 1)), 1) AS pool_score,
        coalesce({performance_share_column} <= {top_share}, false) AS rule_top_performance,
        status = 'active'
          AND coalesce({performance_share_column} <= {top_share}, false)
@@ -200,6 +208,8 @@ def build_analysis_tables(con: duckdb.DuckDBPyConnection, settings: Settings, ru
     fmt = {
         "grade_values": ", ".join(f"('{g.replace(chr(39), chr(39) * 2)}', {p})" for g, p in points.items()),
         "top_points": max(points.values()),
+        "fb_min": settings.feedback_min,
+        "fb_max": settings.feedback_max,
         "top_share": float(rules.get("top_performance_share", 0.15)),
         "performance_share_column": f"performance_top_share_{scope}",
         "require_mgmt": str(bool(rules.get("require_management_experience", True))).lower(),

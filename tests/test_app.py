@@ -1,19 +1,27 @@
-"""Every page runs as a user would open it (streamlit.testing AppTest), on a real demo database."""
+"""Every page runs as its users open it (streamlit.testing AppTest), on a real demo database."""
 from __future__ import annotations
 
-import os
+import shutil
 from pathlib import Path
 
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from dashboard import auth, workspace
 from pipelines.demo import generate_demo
 from pipelines.ingest import ingest
 from tests.conftest import TODAY, rows
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ["pages/overview.py", "pages/data.py"]
+PASSWORD = "correct horse battery"
+ACCOUNTS = {"hr": ("hr_admin", ()), "leader": ("hr_leadership", ()), "head": ("department_head", ("Sales",)), "viewer": ("viewer", ())}
+PAGES = {
+    "hr": ["pages/overview.py", "pages/candidates.py", "pages/profile.py", "pages/data.py", "pages/users.py"],
+    "leader": ["pages/overview.py", "pages/candidates.py", "pages/profile.py"],
+    "head": ["pages/overview.py", "pages/candidates.py", "pages/profile.py"],
+    "viewer": ["pages/overview.py"],
+}
 
 
 @pytest.fixture(scope="session")
@@ -21,7 +29,7 @@ def demo_db(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("demo")
     generate_demo(folder / "files", employees=800, seed=11)
     db = folder / "talent.duckdb"
-    ingest([folder / "files"], db, today=TODAY)
+    ingest([folder / "files"], db, today=TODAY, run_by="demo")
     return db
 
 
@@ -35,68 +43,148 @@ def fresh_caches():
 
 
 @pytest.fixture
-def app(demo_db: Path, monkeypatch) -> AppTest:
-    monkeypatch.setenv("TALENT_DB", str(demo_db))
+def env(demo_db: Path, tmp_path: Path, monkeypatch) -> Path:
+    """A copy of the demo database, its own workspace and one account per role."""
+    db = tmp_path / "talent.duckdb"
+    shutil.copyfile(demo_db, db)
+    monkeypatch.setenv("TALENT_DB", str(db))
+    monkeypatch.setenv("TALENT_WORKSPACE", str(tmp_path / "workspace.duckdb"))
+    monkeypatch.setenv("TALENT_BCRYPT_ROUNDS", "4")
+    monkeypatch.setenv("TALENT_ADMIN_PASSWORD", "first-admin-password")
     monkeypatch.chdir(ROOT)
-    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for name, (role, departments) in ACCOUNTS.items():
+        auth.create_user(name, role, PASSWORD, departments)
+    return db
+
+
+def signed_in(username: str, password: str = PASSWORD) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert at.title[0].value == "Sign in"
+    at.text_input[0].input(username)
+    at.text_input[1].input(password)
+    at.button[0].click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
 
 
 @pytest.mark.parametrize("lang", ["en", "zh-CN"])
-@pytest.mark.parametrize("page", PAGES)
-def test_every_page_runs_without_exceptions(app: AppTest, page: str, lang: str) -> None:
-    app.session_state["lang"] = lang
-    app.run()
-    if page != PAGES[0]:
-        app.switch_page(page).run()
-    assert not app.exception, [e.message for e in app.exception]
-    assert not app.error, [e.value for e in app.error]
-    assert app.title and app.title[0].value.strip()
+@pytest.mark.parametrize("username", list(ACCOUNTS))
+def test_every_page_runs_for_every_role(env: Path, username: str, lang: str) -> None:
+    at = signed_in(username)
+    at.session_state["lang"] = lang
+    for page in PAGES[username]:
+        at.switch_page(page).run()
+        assert not at.exception, (page, [e.message for e in at.exception])
+        assert not at.error, (page, [e.value for e in at.error])
+        assert at.title and at.title[0].value.strip() and at.title[0].value != "Sign in", page
 
 
-def test_overview_headline_matches_the_analysis_tables(app: AppTest, demo_db: Path) -> None:
-    app.run()
-    metrics = {m.label: m.value for m in app.metric}
-    active, pool = rows(demo_db, "SELECT count(*) FILTER (WHERE status = 'active'), count(*) FILTER (WHERE meets_pool_rules) FROM analysis_employee")[0]
+def test_viewer_cannot_reach_people_pages(env: Path) -> None:
+    at = signed_in("viewer")
+    for page in ("pages/candidates.py", "pages/profile.py", "pages/data.py", "pages/users.py"):
+        with pytest.raises(ValueError, match="Could not find a navigation page"):  # not registered for this role
+            at.switch_page(page)
+    assert all("employee_id" not in d.value.columns for d in at.dataframe)  # aggregates only
+
+
+def test_wrong_password_is_refused_and_audited(env: Path) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.text_input[0].input("head")
+    at.text_input[1].input("wrong")
+    at.button[0].click().run()
+    assert at.error[0].value == "Unknown user name or wrong password."
+    with workspace.connect() as con:
+        assert con.sql("SELECT username, action FROM audit_log WHERE action LIKE 'sign_in%'").fetchall() == [("head", "sign_in_failed")]
+
+
+def test_overview_headline_matches_the_analysis_tables(env: Path) -> None:
+    at = signed_in("leader")
+    metrics = {m.label: m.value for m in at.metric}
+    active, pool = rows(env, "SELECT count(*) FILTER (WHERE status = 'active'), count(*) FILTER (WHERE meets_pool_rules) FROM analysis_employee")[0]
     assert metrics["Active employees"] == f"{active:,}"
     assert metrics["Meet the pool rules"] == f"{pool:,}"
     assert metrics["Pool share"] == f"{pool / active:.1%}"
     assert 0 < pool < active
-    assert len(app.get("plotly_chart")) == 3
+    assert len(at.get("plotly_chart")) == 3
 
 
-def test_department_filter_narrows_the_figures(app: AppTest, demo_db: Path) -> None:
-    app.run()
-    box = app.selectbox(key="department")
+def test_department_head_overview_counts_only_their_department(env: Path) -> None:
+    at = signed_in("head")
+    active = rows(env, "SELECT count(*) FROM analysis_employee WHERE status = 'active' AND department = 'Sales'")[0][0]
+    assert {m.label: m.value for m in at.metric}["Active employees"] == f"{active:,}"
+    assert at.selectbox(key="department").options == ["All departments", "Sales"]
+
+
+def test_department_filter_narrows_the_figures(env: Path) -> None:
+    at = signed_in("leader")
+    box = at.selectbox(key="department")
     department = box.options[1]
     box.select(department).run()
-    active = rows(demo_db, "SELECT count(*) FROM analysis_employee WHERE status = 'active' AND department = ?", [department])[0][0]
-    assert {m.label: m.value for m in app.metric}["Active employees"] == f"{active:,}"
+    active = rows(env, "SELECT count(*) FROM analysis_employee WHERE status = 'active' AND department = ?", [department])[0][0]
+    assert {m.label: m.value for m in at.metric}["Active employees"] == f"{active:,}"
 
 
-def test_data_page_lists_runs_and_quarantine_reasons(app: AppTest, demo_db: Path) -> None:
-    app.run()
-    app.switch_page("pages/data.py").run()
-    runs = app.dataframe[0].value
-    assert list(runs["run_id"]) == [1]
-    quarantined = rows(demo_db, "SELECT count(*) FROM quarantine")[0][0]
+def test_data_page_lists_runs_and_quarantine_reasons(env: Path) -> None:
+    at = signed_in("hr")
+    at.switch_page("pages/data.py").run()
+    assert list(at.dataframe[0].value["run_id"]) == [1]
+    quarantined = rows(env, "SELECT count(*) FROM quarantine")[0][0]
     assert quarantined > 0
-    reasons = app.dataframe[2].value
-    assert int(reasons["rows"].sum()) == quarantined
-    assert app.get("download_button")
+    assert int(at.dataframe[2].value["rows"].sum()) == quarantined
+    assert at.get("download_button")
 
 
-def test_first_start_builds_the_demo_organisation(tmp_path: Path, monkeypatch) -> None:
+def test_upload_on_the_data_page_goes_through_the_pipeline(env: Path) -> None:
+    employee = rows(env, "SELECT employee_id FROM employees ORDER BY employee_id LIMIT 1")[0][0]
+    at = signed_in("hr")
+    at.switch_page("pages/data.py").run()
+    content = f"employee_id,period,rating,score\n{employee},2019,A,97\n{employee},2019-H1,Z,\n".encode()
+    at.file_uploader[0].set_value(("performance_ratings.csv", content, "text/csv"))
+    at.button(key="FormSubmitter:upload-Import").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.success[0].value == "Import run 2 finished: 1 rows loaded, 1 quarantined."
+    assert rows(env, "SELECT rating, score FROM performance_ratings WHERE employee_id = ? AND period = '2019'", [employee]) == [("A", 97.0)]
+    assert rows(env, "SELECT run_by, command FROM import_runs WHERE run_id = 2") == [("hr", "app upload")]
+    # A broken file is refused with the reason and changes nothing.
+    at.file_uploader[0].set_value(("performance_ratings.csv", b"employee_id,period\n1,2\n", "text/csv"))
+    at.button(key="FormSubmitter:upload-Import").click().run()
+    assert at.error[0].value.startswith("Nothing was imported: performance_ratings.csv: required column 'rating' is missing")
+    assert rows(env, "SELECT max(run_id) FROM import_runs") == [(2,)]
+
+
+def test_first_start_builds_the_demo_organisation_and_demo_accounts(tmp_path: Path, monkeypatch) -> None:
     db = tmp_path / "fresh" / "talent.duckdb"
     monkeypatch.setenv("TALENT_DB", str(db))
+    monkeypatch.setenv("TALENT_WORKSPACE", str(tmp_path / "fresh" / "workspace.duckdb"))
     monkeypatch.setenv("TALENT_DEMO_EMPLOYEES", "300")
+    monkeypatch.setenv("TALENT_BCRYPT_ROUNDS", "4")
+    monkeypatch.delenv("TALENT_ADMIN_PASSWORD", raising=False)
     monkeypatch.chdir(ROOT)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
     assert not at.exception, [e.message for e in at.exception]
     at.run()
-    assert not at.exception
-    assert at.title[0].value == "How deep is our middle-management talent pool?"
+    assert at.title[0].value == "Sign in"
     assert rows(db, "SELECT count(*) > 250 FROM employees") == [(True,)]
     assert rows(db, "SELECT run_by FROM import_runs") == [("demo",)]
+    with workspace.connect() as con:
+        users = con.sql("SELECT username, role, is_demo, password_hash LIKE '$2b$%' FROM users ORDER BY username").fetchall()
+    assert users == [("admin", "hr_admin", False, True), ("demo.head", "department_head", True, True), ("demo.hr", "hr_admin", True, True),
+                     ("demo.leadership", "hr_leadership", True, True), ("demo.viewer", "viewer", True, True)]
+    at = signed_in("demo.head", "demo")
+    assert at.title[0].value == "How deep is our middle-management talent pool?"
+
+
+def test_demo_accounts_stop_working_once_real_data_is_imported(env: Path, tmp_path: Path) -> None:
+    auth.create_user("demo.x", "hr_admin", "demo", is_demo=True)
+    assert signed_in("demo.x", "demo").title[0].value != "Sign in"
+    src = tmp_path / "performance_ratings.csv"
+    src.write_text("employee_id,period,rating\n", encoding="utf-8")
+    ingest([src], env, today=TODAY, run_by="hr")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.text_input[0].input("demo.x")
+    at.text_input[1].input("demo")
+    at.button[0].click().run()
+    assert at.error[0].value == "Demo accounts are switched off because real data has been imported."
 
 
 def test_overview_says_what_to_do_when_no_employees_were_imported(tmp_path: Path, monkeypatch) -> None:
@@ -106,35 +194,13 @@ def test_overview_says_what_to_do_when_no_employees_were_imported(tmp_path: Path
     db = tmp_path / "talent.duckdb"
     ingest([src], db, today=TODAY)
     monkeypatch.setenv("TALENT_DB", str(db))
+    monkeypatch.setenv("TALENT_WORKSPACE", str(tmp_path / "workspace.duckdb"))
+    monkeypatch.setenv("TALENT_BCRYPT_ROUNDS", "4")
+    monkeypatch.setenv("TALENT_ADMIN_PASSWORD", "first-admin-password")
     monkeypatch.chdir(ROOT)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
-    assert not at.exception
+    at = signed_in("admin", "first-admin-password")
     assert at.info[0].value == "No employees have been imported yet."
     assert rows(db, "SELECT count(*) FROM employees") == [(0,)]
     at.switch_page("pages/data.py").run()
     assert not at.exception
     assert at.success[0].value == "Nothing was quarantined in this run."
-
-
-def test_upload_on_the_data_page_goes_through_the_pipeline(demo_db: Path, tmp_path: Path, monkeypatch) -> None:
-    import shutil
-
-    db = tmp_path / "talent.duckdb"
-    shutil.copyfile(demo_db, db)
-    employee = rows(db, "SELECT employee_id FROM employees ORDER BY employee_id LIMIT 1")[0][0]
-    monkeypatch.setenv("TALENT_DB", str(db))
-    monkeypatch.chdir(ROOT)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
-    at.switch_page("pages/data.py").run()
-    content = f"employee_id,period,rating,score\n{employee},2019,A,97\n{employee},2019-H1,Z,\n".encode()
-    at.file_uploader[0].set_value(("performance_ratings.csv", content, "text/csv"))
-    at.button[0].click().run()
-    assert not at.exception, [e.message for e in at.exception]
-    assert at.success[0].value == "Import run 2 finished: 1 rows loaded, 1 quarantined."
-    assert rows(db, "SELECT rating, score FROM performance_ratings WHERE employee_id = ? AND period = '2019'", [employee]) == [("A", 97.0)]
-    assert rows(db, "SELECT run_by, command FROM import_runs WHERE run_id = 2") == [("app user", "app upload")]
-    # A broken file is refused with the reason and changes nothing.
-    at.file_uploader[0].set_value(("performance_ratings.csv", b"employee_id,period\n1,2\n", "text/csv"))
-    at.button[0].click().run()
-    assert at.error[0].value.startswith("Nothing was imported: performance_ratings.csv: required column 'rating' is missing")
-    assert rows(db, "SELECT max(run_id) FROM import_runs") == [(2,)]

@@ -1,0 +1,103 @@
+"""The one scoped access layer: every read and write a page makes about people goes through here.
+
+A page gets a ScopedData for the signed-in user and never passes a department scope itself, so
+URL parameters, crafted widget values and downloads cannot reach another department's rows.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from . import nominations
+from .auth import User, record
+from .people import CandidateFilters
+from .state import query
+
+
+class NotAllowed(Exception):
+    """The user may not do this; the message is fit to show."""
+
+
+@dataclass(frozen=True)
+class ScopedData:
+    user: User
+
+    @property
+    def scope(self) -> tuple[str, ...] | None:
+        return self.user.scope
+
+    def _require(self, permission: str) -> None:
+        if not self.user.can(permission):
+            raise NotAllowed(f"Your role ({self.user.role}) may not do this.")
+
+    # --- aggregates (every role) ---
+    def departments(self) -> list[str]:
+        return query("departments", self.scope)
+
+    def headline(self, department: str | None = None) -> dict:
+        return query("headline", self.scope, department)
+
+    def pool_funnel(self, department: str | None = None) -> pl.DataFrame:
+        return query("pool_funnel", self.scope, department)
+
+    def department_pool(self) -> pl.DataFrame:
+        return query("department_pool", self.scope)
+
+    def rating_distribution(self, department: str | None = None) -> pl.DataFrame:
+        return query("rating_distribution", self.scope, department)
+
+    # --- people ---
+    def check_department(self, department: str | None) -> None:
+        if department and self.scope is not None and department not in self.scope:
+            raise NotAllowed(f"You can see only your own department(s): {', '.join(self.scope)}.")
+
+    def nominated(self) -> dict[str, str | None]:
+        self._require("view_people")
+        return nominations.current(self.scope)
+
+    def filter_choices(self) -> dict[str, list]:
+        self._require("view_people")
+        return query("people.filter_choices", self.scope)
+
+    def candidates(self, filters: CandidateFilters) -> tuple[pl.DataFrame, int]:
+        self._require("view_people")
+        self.check_department(filters.department)
+        return query("people.candidates", self.scope, filters, _frozen(self.nominated()))
+
+    def makeup(self, filters: CandidateFilters) -> pl.DataFrame:
+        self._require("view_people")
+        self.check_department(filters.department)
+        return query("people.makeup", self.scope, filters, _frozen(self.nominated()))
+
+    def profile(self, employee_id: str) -> dict | None:
+        self._require("view_people")
+        return query("people.profile", self.scope, employee_id)
+
+    def records(self, employee_id: str, entity: str) -> pl.DataFrame:
+        self._require("view_people")
+        return query("people.records", self.scope, employee_id, entity)
+
+    def feedback_by_competency(self, employee_ids: tuple[str, ...]) -> pl.DataFrame:
+        self._require("view_people")
+        return query("people.feedback_by_competency", self.scope, tuple(employee_ids))
+
+    def nomination_history(self, employee_id: str) -> pl.DataFrame:
+        if self.profile(employee_id) is None:
+            return pl.DataFrame()
+        return nominations.history(employee_id)
+
+    def nominate(self, employee_id: str, action: str, reason: str, readiness: str | None = None, target_position: str | None = None) -> None:
+        self._require("nominate")
+        person = self.profile(employee_id)
+        if person is None:
+            raise NotAllowed("This person is not in your department(s).")
+        nominations.record(employee_id, person["department"], action, reason, self.user.username, readiness, target_position)
+
+    def audit_export(self, what: str, rows: int) -> None:
+        record(self.user, "export", what, f"{rows} rows")
+
+
+def _frozen(d: dict) -> tuple:
+    """A hashable snapshot of the nominations, so cached queries key on it."""
+    return tuple(sorted(d.items(), key=lambda kv: kv[0]))

@@ -1,0 +1,171 @@
+"""Read-only queries about people: the candidate list, one person's profile and the records behind it.
+
+Every function takes the department scope; a person outside it simply does not exist here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import duckdb
+import polars as pl
+
+Scope = tuple[str, ...] | None
+TRENDS = ("any", "rising", "top_twice", "not_falling")
+POOL_STATUSES = ("any", "meets_rules", "nominated", "not_nominated")
+ASPIRATIONS = ("any", "management", "specialist", "undecided")
+READINESS = ("ready_now", "ready_1_2_years", "ready_3_plus_years")
+MIN_GROUP = 5  # aggregates by gender or age hide smaller groups
+SHOWN_ROWS = 1000
+
+
+@dataclass(frozen=True)
+class CandidateFilters:
+    department: str | None = None
+    position: str | None = None
+    level_min: int | None = None
+    level_max: int | None = None
+    tenure_min: float | None = None
+    trend: str = "any"
+    certification: str | None = None
+    skill: str | None = None
+    aspiration: str = "any"
+    pool_status: str = "any"
+    readiness: str | None = None
+    score_min: float | None = None
+    score_max: float | None = None
+
+    @classmethod
+    def field_names(cls) -> list[str]:
+        return [f.name for f in fields(cls)]
+
+
+def _where(scope: Scope, f: CandidateFilters, nominated) -> tuple[str, list]:
+    nominated = dict(nominated)  # (employee_id, readiness) pairs
+    parts, params = ["status = 'active'"], []
+
+    def add(sql: str, *values) -> None:
+        parts.append(sql)
+        params.extend(values)
+
+    if scope is not None:
+        add("department IN (SELECT unnest(?::VARCHAR[]))", list(scope))
+    if f.department:
+        add("department = ?", f.department)
+    if f.position:
+        add("position ILIKE ?", f"%{f.position}%")
+    if f.level_min is not None:
+        add("job_level >= ?", f.level_min)
+    if f.level_max is not None:
+        add("job_level <= ?", f.level_max)
+    if f.tenure_min is not None:
+        add("tenure_years >= ?", f.tenure_min)
+    if f.trend == "rising":
+        parts.append("rating_trend_3y > 0")
+    elif f.trend == "top_twice":
+        parts.append("top_rating_streak >= 2")
+    elif f.trend == "not_falling":
+        parts.append("rating_trend_3y >= 0")
+    if f.certification:
+        add("list_contains(certification_names, ?)", f.certification)
+    if f.skill:
+        add("list_contains(list_transform(skill_list, lambda s: lower(s)), lower(?))", f.skill)
+    if f.aspiration != "any":
+        add("career_aspiration = ?", f.aspiration)
+    ids = list(nominated)
+    if f.pool_status == "meets_rules":
+        parts.append("meets_pool_rules")
+    elif f.pool_status == "nominated":
+        add("employee_id IN (SELECT unnest(?::VARCHAR[]))", ids)
+    elif f.pool_status == "not_nominated":
+        add("employee_id NOT IN (SELECT unnest(?::VARCHAR[]))", ids)
+    if f.readiness:
+        add("employee_id IN (SELECT unnest(?::VARCHAR[]))", [i for i, r in nominated.items() if r == f.readiness])
+    if f.score_min is not None:
+        add("pool_score >= ?", f.score_min)
+    if f.score_max is not None:
+        add("pool_score <= ?", f.score_max)
+    return " WHERE " + " AND ".join(parts), params
+
+
+CANDIDATE_COLUMNS = """employee_id, name, department, position, job_level, tenure_years, latest_rating,
+    rating_points_history, top_rating_streak, rating_trend_3y, pool_score, feedback_others, feedback_leadership,
+    leadership_training_hours, valid_certifications, certification_names, projects_led, cross_department_projects,
+    direct_reports, skill_list, career_aspiration, career_plan_submitted, meets_pool_rules"""
+
+
+def candidates(cur: duckdb.DuckDBPyConnection, scope: Scope, filters: CandidateFilters, nominated) -> tuple[pl.DataFrame, int]:
+    """The best-scored matching active employees (at most SHOWN_ROWS) and how many match in all."""
+    where, params = _where(scope, filters, nominated)
+    total = cur.sql(f"SELECT count(*) FROM analysis_employee{where}", params=params).fetchall()[0][0]
+    frame = cur.sql(
+        f"SELECT {CANDIDATE_COLUMNS} FROM analysis_employee{where} ORDER BY pool_score DESC, employee_id LIMIT {SHOWN_ROWS}",
+        params=params,
+    ).pl()
+    return frame, total
+
+
+def makeup(cur: duckdb.DuckDBPyConnection, scope: Scope, filters: CandidateFilters, nominated) -> pl.DataFrame:
+    """Matching people by gender and age band; groups under MIN_GROUP people are hidden (null)."""
+    where, params = _where(scope, filters, nominated)
+    return cur.sql(
+        f"""SELECT coalesce(gender, 'unknown') AS gender, coalesce(age_band, 'unknown') AS age_band,
+                   CASE WHEN count(*) >= {MIN_GROUP} THEN count(*) END AS employees
+            FROM analysis_employee{where} GROUP BY ALL ORDER BY age_band, gender""",
+        params=params,
+    ).pl()
+
+
+def filter_choices(cur: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, list]:
+    where = " WHERE status = 'active'" + (" AND department IN (SELECT unnest(?::VARCHAR[]))" if scope is not None else "")
+    params = [list(scope)] if scope is not None else []
+    def values(expr: str) -> list:
+        return [r[0] for r in cur.sql(f"SELECT DISTINCT {expr} AS v FROM analysis_employee{where} ORDER BY v", params=params).fetchall() if r[0] is not None]
+    return {
+        "department": values("department"),
+        "certification": values("unnest(certification_names)"),
+        "skill": values("unnest(skill_list)"),
+        "level": values("job_level"),
+    }
+
+
+def profile(cur: duckdb.DuckDBPyConnection, scope: Scope, employee_id: str) -> dict | None:
+    """One person's analysis row, or None when they are not in scope (or do not exist)."""
+    where = "employee_id = ?" + (" AND department IN (SELECT unnest(?::VARCHAR[]))" if scope is not None else "")
+    params = [employee_id] + ([list(scope)] if scope is not None else [])
+    found = cur.sql(f"SELECT * FROM analysis_employee WHERE {where}", params=params).pl()
+    return found.row(0, named=True) if found.height else None
+
+
+RECORD_SQL = {
+    "performance_ratings": "SELECT r.period, r.rating, r.score, {src} FROM performance_ratings r {join} ORDER BY r.period",
+    "training_records": "SELECT r.start_date, r.completion_date, r.course_id, r.course_name, r.category, r.provider, r.hours, r.status, r.score, {src} FROM training_records r {join} ORDER BY r.start_date",
+    "certifications": "SELECT r.name, r.issued_date, r.expiry_date, {src} FROM certifications r {join} ORDER BY r.issued_date",
+    "projects": "SELECT r.project_id, r.project_name, r.role, r.team_size, r.cross_department, r.start_date, r.end_date, {src} FROM projects r {join} ORDER BY r.start_date",
+    "feedback_360": "SELECT r.cycle, r.rater_relation, r.competency, r.score, r.comment, {src} FROM feedback_360 r {join} ORDER BY r.cycle, r.rater_relation, r.competency",
+    "promotions": "SELECT r.effective_date, r.from_level, r.to_level, r.to_position, r.into_management, {src} FROM promotions r {join} ORDER BY r.effective_date",
+    "profiles": "SELECT r.skills, r.career_aspiration, r.career_plan_submitted, r.updated_at, {src} FROM profiles r {join}",
+}
+
+
+def records(cur: duckdb.DuckDBPyConnection, scope: Scope, employee_id: str, entity: str) -> pl.DataFrame:
+    """The imported rows behind a profile's figures, with the file, row and import date they came from."""
+    if profile(cur, scope, employee_id) is None:
+        return pl.DataFrame()
+    sql = RECORD_SQL[entity].format(
+        src="r.source_file, r.source_row, runs.finished_at AS imported_at",
+        join="LEFT JOIN import_runs runs ON runs.run_id = r.import_run_id WHERE r.employee_id = ?",
+    )
+    return cur.sql(sql, params=[employee_id]).pl()
+
+
+def feedback_by_competency(cur: duckdb.DuckDBPyConnection, scope: Scope, employee_ids: tuple[str, ...]) -> pl.DataFrame:
+    """Latest-cycle 360 averages per competency and rater relation, for the radar charts."""
+    allowed = [e for e in employee_ids if profile(cur, scope, e) is not None]
+    return cur.sql(
+        """WITH latest AS (SELECT employee_id, max(cycle) AS cycle FROM feedback_360
+                           WHERE employee_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY employee_id)
+           SELECT f.employee_id, f.cycle, f.competency, f.rater_relation, avg(f.score) AS score, count(*) AS responses
+           FROM feedback_360 f JOIN latest USING (employee_id, cycle)
+           GROUP BY ALL ORDER BY f.employee_id, f.competency, f.rater_relation""",
+        params=[allowed],
+    ).pl()

@@ -1,0 +1,142 @@
+"""Candidate explorer: who are the strongest candidates for middle management in my department(s)?"""
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import plotly.express as px
+import polars as pl
+import streamlit as st
+
+from dashboard import theme
+from dashboard.access import NotAllowed, ScopedData
+from dashboard.downloads import to_csv_bytes
+from dashboard.i18n import t
+from dashboard.people import ASPIRATIONS, MIN_GROUP, POOL_STATUSES, READINESS, SHOWN_ROWS, TRENDS, CandidateFilters
+from dashboard.url_filters import from_params, to_params
+
+data = ScopedData(st.session_state.user)
+st.title(t("candidates.title"))
+st.caption(t("candidates.intro"))
+
+url_filters, problems = from_params(st.query_params.to_dict())
+for problem in problems:
+    st.warning(t("candidates.bad_url", problem=problem))
+# Widgets start from the URL the first time this session sees the page.
+for name, value in asdict(url_filters).items():
+    st.session_state.setdefault(f"f_{name}", value)
+
+choices = data.filter_choices()
+if not choices["department"]:
+    st.info(t("candidates.empty"))
+    st.stop()
+any_label = t("candidates.any")
+with st.container(border=True):
+    c = st.columns(4)
+    departments = choices["department"]
+    if st.session_state.f_department not in (None, *departments):
+        st.error(t("candidates.department_not_allowed", department=st.session_state.f_department, allowed=", ".join(departments)))
+        st.session_state.f_department = None
+    c[0].selectbox(t("candidates.department"), [None, *departments], key="f_department", format_func=lambda v: any_label if v is None else v)
+    c[1].text_input(t("candidates.position"), key="f_position", placeholder=t("candidates.position_hint"))
+    c[2].number_input(t("candidates.level_min"), min_value=0, max_value=30, step=1, key="f_level_min")
+    c[3].number_input(t("candidates.level_max"), min_value=0, max_value=30, step=1, key="f_level_max")
+    c = st.columns(4)
+    c[0].number_input(t("candidates.tenure_min"), min_value=0.0, max_value=60.0, step=0.5, key="f_tenure_min")
+    c[1].selectbox(t("candidates.trend"), TRENDS, key="f_trend", format_func=lambda v: t(f"candidates.trend_{v}"))
+    c[2].selectbox(t("candidates.certification"), [None, *choices["certification"]], key="f_certification", format_func=lambda v: any_label if v is None else v)
+    c[3].selectbox(t("candidates.skill"), [None, *choices["skill"]], key="f_skill", format_func=lambda v: any_label if v is None else v)
+    c = st.columns(4)
+    c[0].selectbox(t("candidates.aspiration"), ASPIRATIONS, key="f_aspiration", format_func=lambda v: t(f"candidates.aspiration_{v}"))
+    c[1].selectbox(t("candidates.pool_status"), POOL_STATUSES, key="f_pool_status", format_func=lambda v: t(f"candidates.pool_{v}"))
+    c[2].selectbox(t("candidates.readiness"), [None, *READINESS], key="f_readiness", format_func=lambda v: any_label if v is None else t(f"readiness.{v}"))
+    c[3].number_input(t("candidates.score_min"), min_value=0.0, max_value=100.0, step=5.0, key="f_score_min")
+
+for name in ("certification", "skill"):  # a value from the URL that is not offered here
+    if st.session_state[f"f_{name}"] not in (None, *choices[name]):
+        st.session_state[f"f_{name}"] = None
+filters = CandidateFilters(**{name: st.session_state.get(f"f_{name}") for name in CandidateFilters.field_names()})
+st.query_params.from_dict(to_params(filters))
+
+try:
+    table, total = data.candidates(filters)
+    makeup = data.makeup(filters)
+except NotAllowed as exc:
+    st.error(str(exc))
+    st.stop()
+
+nominated = data.nominated()
+table = table.with_columns(
+    pl.col("employee_id").is_in(list(nominated)).alias("nominated"),
+    pl.col("employee_id").replace_strict({k: t(f"readiness.{v}") for k, v in nominated.items() if v}, default=None).alias("readiness"),
+)
+st.subheader(t("candidates.results", total=f"{total:,}", shown=f"{min(total, SHOWN_ROWS):,}"))
+st.caption(t("candidates.score_definition"))
+if total == 0:
+    st.info(t("candidates.no_match"))
+    st.stop()
+
+event = st.dataframe(
+    table.to_pandas(), hide_index=True, on_select="rerun", selection_mode="multi-row", key="candidate_table",
+    column_order=["name", "department", "position", "job_level", "tenure_years", "pool_score", "latest_rating", "rating_points_history",
+                  "feedback_others", "leadership_training_hours", "projects_led", "career_aspiration", "meets_pool_rules", "nominated", "readiness"],
+    column_config={
+        "name": st.column_config.TextColumn(t("candidates.col_name"), pinned=True),
+        "department": t("candidates.department"), "position": t("candidates.position"),
+        "job_level": st.column_config.NumberColumn(t("candidates.col_level")),
+        "tenure_years": st.column_config.NumberColumn(t("candidates.col_tenure"), format="%.1f"),
+        "pool_score": st.column_config.ProgressColumn(t("candidates.col_score"), min_value=0, max_value=100, format="%.0f"),
+        "latest_rating": t("candidates.col_rating"),
+        "rating_points_history": st.column_config.LineChartColumn(t("candidates.col_history"), y_min=1, y_max=5),
+        "feedback_others": st.column_config.NumberColumn(t("candidates.col_360"), format="%.2f"),
+        "leadership_training_hours": st.column_config.NumberColumn(t("candidates.col_leadership_hours"), format="%.0f"),
+        "projects_led": st.column_config.NumberColumn(t("candidates.col_projects_led")),
+        "career_aspiration": t("candidates.aspiration"),
+        "meets_pool_rules": st.column_config.CheckboxColumn(t("candidates.col_meets_rules")),
+        "nominated": st.column_config.CheckboxColumn(t("candidates.col_nominated")),
+        "readiness": t("candidates.readiness"),
+    },
+)
+selected = [table["employee_id"][i] for i in event.selection.rows] if event and event.selection else []
+
+export = table.select("employee_id", "name", "department", "position", "job_level", "tenure_years", "pool_score", "latest_rating",
+                      "feedback_others", "leadership_training_hours", "projects_led", "career_aspiration", "meets_pool_rules", "nominated", "readiness")
+st.download_button(t("candidates.download"), to_csv_bytes(export), file_name="candidates.csv", mime="text/csv",
+                   icon=":material/download:", on_click=data.audit_export, args=("candidates.csv", export.height))
+
+if len(selected) == 1:
+    st.page_link("pages/profile.py", label=t("candidates.open_profile", name=table.filter(pl.col("employee_id") == selected[0])["name"][0]),
+                 icon=":material/badge:", query_params={"employee": selected[0]})
+elif 2 <= len(selected) <= 4:
+    st.subheader(t("candidates.compare_title"))
+    chosen = table.filter(pl.col("employee_id").is_in(selected))
+    rows = ["department", "position", "job_level", "tenure_years", "pool_score", "latest_rating", "feedback_others",
+            "feedback_leadership", "leadership_training_hours", "valid_certifications", "projects_led", "cross_department_projects",
+            "direct_reports", "career_aspiration", "career_plan_submitted", "meets_pool_rules", "readiness"]
+    side = chosen.select("name", *[pl.col(r).cast(pl.String) for r in rows]).transpose(include_header=True, header_name="figure", column_names="name")
+    side = side.with_columns(pl.col("figure").replace({r: t(f"compare.{r}") for r in rows}))
+    st.dataframe(side.to_pandas(), hide_index=True)
+    radar = data.feedback_by_competency(tuple(selected)).filter(pl.col("rater_relation") != "self").group_by("employee_id", "competency").agg(
+        pl.col("score").mean()).join(chosen.select("employee_id", "name"), on="employee_id")
+    if radar.height:
+        fig = px.line_polar(radar.sort("competency").to_pandas(), r="score", theta="competency", color="name", line_close=True,
+                            template=theme.TEMPLATE, range_r=[1, 5], color_discrete_sequence=theme.SEQUENCE)
+        fig.update_layout(height=380, legend_title_text=None)
+        st.caption(t("compare.radar_definition"))
+        st.plotly_chart(fig, width="stretch")
+elif len(selected) > 4:
+    st.warning(t("candidates.too_many"))
+else:
+    st.caption(t("candidates.select_hint"))
+
+st.subheader(t("candidates.makeup_title"))
+st.caption(t("candidates.makeup_definition", min=MIN_GROUP))
+shown = makeup.filter(pl.col("employees").is_not_null())
+hidden = makeup.height - shown.height
+if shown.height:
+    fig = px.bar(shown.to_pandas(), x="age_band", y="employees", color="gender", barmode="group", template=theme.TEMPLATE,
+                 color_discrete_sequence=theme.SEQUENCE,
+                 labels={"age_band": t("candidates.axis_age_band"), "employees": t("candidates.axis_people"), "gender": t("candidates.axis_gender")})
+    fig.update_layout(height=300)
+    st.plotly_chart(fig, width="stretch")
+if hidden:
+    st.caption(t("candidates.makeup_hidden", groups=hidden, min=MIN_GROUP))

@@ -1,0 +1,103 @@
+"""Candidate profile: is this person ready for a middle-management role, and what is it based on?"""
+from __future__ import annotations
+
+import plotly.express as px
+import polars as pl
+import streamlit as st
+
+from dashboard import theme
+from dashboard.access import NotAllowed, ScopedData
+from dashboard.i18n import t
+from dashboard.people import READINESS
+from pipelines.settings import load_settings
+
+data = ScopedData(st.session_state.user)
+employee_id = str(st.query_params.get("employee", "")).strip()[:64]
+st.title(t("profile.title"))
+if not employee_id:
+    st.info(t("profile.empty"))
+    st.page_link("pages/candidates.py", label=t("profile.go_to_candidates"), icon=":material/person_search:")
+    st.stop()
+person = data.profile(employee_id)
+if person is None:
+    st.error(t("profile.not_found", employee=employee_id))
+    st.page_link("pages/candidates.py", label=t("profile.go_to_candidates"), icon=":material/person_search:")
+    st.stop()
+
+st.header(f"{person['name']} · {person['position']}")
+st.caption(t("profile.summary", department=person["department"], level=person["job_level"], tenure=person["tenure_years"],
+             employee=person["employee_id"], status=person["status"]))
+m = st.columns(5)
+m[0].metric(t("candidates.col_score"), f"{person['pool_score']:.0f}", help=t("candidates.score_definition"))
+m[1].metric(t("candidates.col_rating"), person["latest_rating"] or "–", help=t("profile.rating_help"))
+m[2].metric(t("candidates.col_360"), f"{person['feedback_others']:.2f}" if person["feedback_others"] is not None else "–", help=t("profile.feedback_help"))
+m[3].metric(t("candidates.col_leadership_hours"), f"{person['leadership_training_hours']:.0f}", help=t("profile.leadership_help"))
+m[4].metric(t("candidates.col_meets_rules"), t("profile.yes") if person["meets_pool_rules"] else t("profile.no"), help=t("overview.pool_eligible_help", top=round(100 * float(load_settings().pool_rules.get("top_performance_share", 0.15)))))
+
+ratings = data.records(employee_id, "performance_ratings")
+feedback = data.feedback_by_competency((employee_id,))
+left, right = st.columns(2)
+with left:
+    st.subheader(t("profile.ratings_title"))
+    st.caption(t("profile.ratings_definition"))
+    if ratings.height:
+        grades = list(load_settings().grades)
+        points = {g: len(grades) - i for i, g in enumerate(grades)}
+        chart = ratings.with_columns(pl.col("rating").replace_strict(points, default=None).alias("points"))
+        fig = px.line(chart.to_pandas(), x="period", y="points", markers=True, template=theme.TEMPLATE, color_discrete_sequence=[theme.PRIMARY],
+                      labels={"period": t("profile.axis_period"), "points": t("profile.axis_grade")}, hover_data=["rating", "score"])
+        fig.update_layout(height=300, yaxis=dict(tickvals=list(points.values()), ticktext=list(points.keys()), range=[0.5, len(grades) + 0.5]))
+        st.plotly_chart(fig, width="stretch")
+    else:
+        st.info(t("profile.no_ratings"))
+with right:
+    st.subheader(t("profile.radar_title"))
+    st.caption(t("profile.radar_definition"))
+    if feedback.height:
+        fig = px.line_polar(feedback.sort("competency").to_pandas(), r="score", theta="competency", color="rater_relation", line_close=True,
+                            template=theme.TEMPLATE, range_r=[1, 5], color_discrete_sequence=theme.SEQUENCE)
+        fig.update_layout(height=300, legend_title_text=None)
+        st.plotly_chart(fig, width="stretch")
+    else:
+        st.info(t("profile.no_feedback"))
+
+st.subheader(t("profile.records_title"))
+st.caption(t("profile.records_definition"))
+tabs = st.tabs([t(f"profile.tab_{e}") for e in ("performance_ratings", "training_records", "certifications", "projects", "feedback_360", "profiles", "promotions")])
+for tab, entity in zip(tabs, ("performance_ratings", "training_records", "certifications", "projects", "feedback_360", "profiles", "promotions")):
+    with tab:
+        frame = ratings if entity == "performance_ratings" else data.records(employee_id, entity)
+        if frame.height:
+            st.dataframe(frame.to_pandas(), hide_index=True, column_config={
+                "source_file": t("profile.col_source_file"), "source_row": t("profile.col_source_row"),
+                "imported_at": st.column_config.DatetimeColumn(t("profile.col_imported_at"), format="YYYY-MM-DD HH:mm")})
+        else:
+            st.caption(t("profile.no_records"))
+
+st.subheader(t("profile.pool_title"))
+nominated = data.nominated()
+in_pool = employee_id in nominated
+st.write(t("profile.pool_in", readiness=t(f"readiness.{nominated[employee_id]}")) if in_pool else t("profile.pool_out"))
+if st.session_state.user.can("nominate"):
+    with st.form("nomination", clear_on_submit=True):
+        action = "remove" if in_pool else "nominate"
+        if action == "nominate":
+            readiness = st.selectbox(t("candidates.readiness"), READINESS, format_func=lambda v: t(f"readiness.{v}"))
+            target = st.text_input(t("profile.target_position"))
+        else:
+            readiness, target = None, None
+        reason = st.text_area(t("profile.reason"), max_chars=2000)
+        if st.form_submit_button(t(f"profile.{action}"), type="primary"):
+            try:
+                data.nominate(employee_id, action, reason, readiness, target)
+            except (NotAllowed, ValueError) as exc:
+                st.error(str(exc))
+            else:
+                st.success(t(f"profile.{action}_done", name=person["name"]))
+                st.rerun()
+history = data.nomination_history(employee_id)
+if history.height:
+    st.dataframe(history.to_pandas(), hide_index=True, column_config={
+        "decided_at": st.column_config.DatetimeColumn(t("profile.col_when"), format="YYYY-MM-DD HH:mm"),
+        "action": t("profile.col_action"), "readiness": t("candidates.readiness"), "target_position": t("profile.target_position"),
+        "reason": t("profile.reason"), "decided_by": t("profile.col_by")})

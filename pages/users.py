@@ -1,0 +1,40 @@
+"""Users and audit log: who may see what, and who did what?"""
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import auth, workspace
+from dashboard.access import ScopedData
+from dashboard.i18n import t
+
+user = st.session_state.user
+st.title(t("users.title"))
+if not user.can("manage_users"):
+    st.error(t("users.not_allowed"))
+    st.stop()
+
+with workspace.connect() as con:
+    users = con.sql("SELECT username, display_name, role, departments, is_demo, disabled, created_at, created_by FROM users ORDER BY username").pl()
+    log = con.sql("SELECT logged_at, username, action, target, detail FROM audit_log ORDER BY audit_id DESC LIMIT 500").pl()
+
+st.subheader(t("users.users_title"))
+st.dataframe(users.to_pandas(), hide_index=True)
+with st.expander(t("users.add_title"), icon=":material/person_add:"):
+    with st.form("add_user", clear_on_submit=True):
+        username = st.text_input(t("auth.username"))
+        display = st.text_input(t("users.display_name"))
+        role = st.selectbox(t("users.role"), auth.ROLES, format_func=lambda r: t(f"auth.role_{r}"))
+        departments = st.multiselect(t("users.departments"), ScopedData(user).departments())
+        password = st.text_input(t("auth.password"), type="password", help=t("users.password_help"))
+        if st.form_submit_button(t("users.add"), type="primary"):
+            try:
+                auth.create_user(username, role, password, tuple(departments), display or None, created_by=user.username)
+            except ValueError as exc:
+                st.error(str(exc))
+            else:
+                st.success(t("users.added", username=username))
+                st.rerun()
+
+st.subheader(t("users.audit_title"))
+st.caption(t("users.audit_definition"))
+st.dataframe(log.to_pandas(), hide_index=True)
