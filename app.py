@@ -7,8 +7,9 @@ import streamlit as st
 
 from dashboard import auth
 from dashboard.i18n import LANGUAGES, t
-from dashboard.state import database_ready, query
+from dashboard.state import analysis_current, database_ready, query
 from pipelines.bootstrap import DEMO_EMPLOYEES, build_demo_database
+from pipelines.ingest import rebuild_analysis
 from pipelines.settings import database_path
 
 st.set_page_config(page_title="Talent Pipeline", page_icon=":material/groups:", layout="wide")
@@ -30,6 +31,11 @@ if not database_ready():
         auth.ensure_demo_accounts(biggest)
     bar.progress(1.0, text=t("app.first_start_done"))
     st.rerun()
+
+if not analysis_current():
+    # Tables built by an older version of the code: rebuild them once from the loaded rows.
+    with st.spinner(t("app.rebuilding")):
+        rebuild_analysis(database_path())
 
 auth.ensure_admin()
 
@@ -68,7 +74,13 @@ if user is None and _oidc_configured() and getattr(st.user, "is_logged_in", Fals
     if user is None:
         st.error(t("auth.sso_unknown"))
 if user is None:
-    st.navigation([st.Page(sign_in, title=t("auth.title"), icon=":material/login:")]).run()
+    # Every address shows the sign-in form, so a shared link (page and filters) opens after signing in.
+    paths = ["candidates", "profile", "data", "users"]
+    st.navigation(
+        [st.Page(sign_in, title=t("auth.title"), icon=":material/login:", default=True)]
+        + [st.Page(sign_in, title=t("auth.title"), url_path=path) for path in paths],
+        position="hidden",
+    ).run()
     st.stop()
 
 st.session_state.user = user
@@ -88,14 +100,16 @@ with st.sidebar:
     st.caption(t("auth.signed_in_as", name=user.display_name, role=role) + scope + (f" · {t('auth.demo_account')}" if user.is_demo else ""))
     st.button(t("auth.sign_out"), on_click=sign_out, icon=":material/logout:")
 
-pages = [st.Page("pages/overview.py", title=t("nav.overview"), icon=":material/groups:", default=True)]
+registered = {"pages/overview.py": st.Page("pages/overview.py", title=t("nav.overview"), icon=":material/groups:", default=True)}
 if user.can("view_people"):
-    pages += [
-        st.Page("pages/candidates.py", title=t("nav.candidates"), icon=":material/person_search:", url_path="candidates"),
-        st.Page("pages/profile.py", title=t("nav.profile"), icon=":material/badge:", url_path="profile"),
-    ]
+    registered["pages/candidates.py"] = st.Page("pages/candidates.py", title=t("nav.candidates"), icon=":material/person_search:", url_path="candidates")
+    registered["pages/profile.py"] = st.Page("pages/profile.py", title=t("nav.profile"), icon=":material/badge:", url_path="profile")
 if user.can("manage_data"):
-    pages.append(st.Page("pages/data.py", title=t("nav.data"), icon=":material/upload_file:", url_path="data"))
+    registered["pages/data.py"] = st.Page("pages/data.py", title=t("nav.data"), icon=":material/upload_file:", url_path="data")
 if user.can("manage_users"):
-    pages.append(st.Page("pages/users.py", title=t("nav.users"), icon=":material/admin_panel_settings:", url_path="users"))
-st.navigation(pages).run()
+    registered["pages/users.py"] = st.Page("pages/users.py", title=t("nav.users"), icon=":material/admin_panel_settings:", url_path="users")
+navigation = st.navigation(list(registered.values()))
+target = st.session_state.pop("return_to", None)
+if target in registered:  # a deep link that had to sign in first
+    st.switch_page(registered[target], query_params=st.query_params.to_dict())
+navigation.run()

@@ -45,6 +45,19 @@ def _has_imports(path: str, version: str | None) -> bool:
     return version is not None and not db.is_empty(Path(path))
 
 
+@st.cache_data(max_entries=4, show_spinner=False)
+def _analysis_current(path: str, version: str | None) -> bool:
+    from pipelines.analysis import ANALYSIS_VERSION
+
+    return db.analysis_version(Path(path)) == ANALYSIS_VERSION
+
+
+def analysis_current() -> bool:
+    """Whether the analysis tables were built by this version of the code."""
+    path, version = current_db()
+    return _analysis_current(str(path), version)
+
+
 def database_ready() -> bool:
     """Whether anything was ever imported into the live database (cached per data version)."""
     path, version = current_db()
@@ -54,4 +67,5 @@ def database_ready() -> bool:
 def clear_caches() -> None:
     _run.clear()
     _has_imports.clear()
+    _analysis_current.clear()
     _connection.clear()

@@ -9,12 +9,13 @@ import streamlit as st
 
 from dashboard import theme
 from dashboard.access import NotAllowed, ScopedData
+from dashboard.session import signed_in_user
 from dashboard.downloads import to_csv_bytes
 from dashboard.i18n import t
 from dashboard.people import ASPIRATIONS, MIN_GROUP, POOL_STATUSES, READINESS, SHOWN_ROWS, TRENDS, CandidateFilters
 from dashboard.url_filters import from_params, to_params
 
-data = ScopedData(st.session_state.user)
+data = ScopedData(signed_in_user())
 st.title(t("candidates.title"))
 st.caption(t("candidates.intro"))
 
@@ -22,8 +23,9 @@ url_filters, problems = from_params(st.query_params.to_dict())
 for problem in problems:
     st.warning(t("candidates.bad_url", problem=problem))
 # Widgets start from the URL the first time this session sees the page.
+SELECTS = ("department", "certification", "skill", "readiness")  # "" means any: a None value would show no selection
 for name, value in asdict(url_filters).items():
-    st.session_state.setdefault(f"f_{name}", value)
+    st.session_state.setdefault(f"f_{name}", ("" if value is None else value) if name in SELECTS else value)
 
 choices = data.filter_choices()
 if not choices["department"]:
@@ -33,28 +35,33 @@ any_label = t("candidates.any")
 with st.container(border=True):
     c = st.columns(4)
     departments = choices["department"]
-    if st.session_state.f_department not in (None, *departments):
+    if st.session_state.f_department not in ("", *departments):
         st.error(t("candidates.department_not_allowed", department=st.session_state.f_department, allowed=", ".join(departments)))
-        st.session_state.f_department = None
-    c[0].selectbox(t("candidates.department"), [None, *departments], key="f_department", format_func=lambda v: any_label if v is None else v)
+        st.session_state.f_department = ""
+    c[0].selectbox(t("candidates.department"), ["", *departments], key="f_department", format_func=lambda v: v or any_label)
     c[1].text_input(t("candidates.position"), key="f_position", placeholder=t("candidates.position_hint"))
-    c[2].number_input(t("candidates.level_min"), min_value=0, max_value=30, step=1, key="f_level_min")
-    c[3].number_input(t("candidates.level_max"), min_value=0, max_value=30, step=1, key="f_level_max")
+    c[2].number_input(t("candidates.level_min"), min_value=0, max_value=30, step=1, key="f_level_min", placeholder=any_label)
+    c[3].number_input(t("candidates.level_max"), min_value=0, max_value=30, step=1, key="f_level_max", placeholder=any_label)
     c = st.columns(4)
-    c[0].number_input(t("candidates.tenure_min"), min_value=0.0, max_value=60.0, step=0.5, key="f_tenure_min")
+    c[0].number_input(t("candidates.tenure_min"), min_value=0.0, max_value=60.0, step=0.5, key="f_tenure_min", placeholder=any_label)
     c[1].selectbox(t("candidates.trend"), TRENDS, key="f_trend", format_func=lambda v: t(f"candidates.trend_{v}"))
-    c[2].selectbox(t("candidates.certification"), [None, *choices["certification"]], key="f_certification", format_func=lambda v: any_label if v is None else v)
-    c[3].selectbox(t("candidates.skill"), [None, *choices["skill"]], key="f_skill", format_func=lambda v: any_label if v is None else v)
+    c[2].selectbox(t("candidates.certification"), ["", *choices["certification"]], key="f_certification", format_func=lambda v: v or any_label)
+    c[3].selectbox(t("candidates.skill"), ["", *choices["skill"]], key="f_skill", format_func=lambda v: v or any_label)
     c = st.columns(4)
     c[0].selectbox(t("candidates.aspiration"), ASPIRATIONS, key="f_aspiration", format_func=lambda v: t(f"candidates.aspiration_{v}"))
     c[1].selectbox(t("candidates.pool_status"), POOL_STATUSES, key="f_pool_status", format_func=lambda v: t(f"candidates.pool_{v}"))
-    c[2].selectbox(t("candidates.readiness"), [None, *READINESS], key="f_readiness", format_func=lambda v: any_label if v is None else t(f"readiness.{v}"))
-    c[3].number_input(t("candidates.score_min"), min_value=0.0, max_value=100.0, step=5.0, key="f_score_min")
+    c[2].selectbox(t("candidates.readiness"), ["", *READINESS], key="f_readiness", format_func=lambda v: t(f"readiness.{v}") if v else any_label)
+    c[3].number_input(t("candidates.score_min"), min_value=0.0, max_value=100.0, step=5.0, key="f_score_min", placeholder=any_label)
 
 for name in ("certification", "skill"):  # a value from the URL that is not offered here
-    if st.session_state[f"f_{name}"] not in (None, *choices[name]):
-        st.session_state[f"f_{name}"] = None
-filters = CandidateFilters(**{name: st.session_state.get(f"f_{name}") for name in CandidateFilters.field_names()})
+    if st.session_state[f"f_{name}"] not in ("", *choices[name]):
+        st.session_state[f"f_{name}"] = ""
+def widget_value(name: str):
+    value = st.session_state.get(f"f_{name}")
+    return (value or None) if name in (*SELECTS, "position") else value
+
+
+filters = CandidateFilters(**{name: widget_value(name) for name in CandidateFilters.field_names()})
 st.query_params.from_dict(to_params(filters))
 
 try:
@@ -81,7 +88,7 @@ event = st.dataframe(
                   "feedback_others", "leadership_training_hours", "projects_led", "career_aspiration", "meets_pool_rules", "nominated", "readiness"],
     column_config={
         "name": st.column_config.TextColumn(t("candidates.col_name"), pinned=True),
-        "department": t("candidates.department"), "position": t("candidates.position"),
+        "department": t("candidates.department"), "position": t("compare.position"),
         "job_level": st.column_config.NumberColumn(t("candidates.col_level")),
         "tenure_years": st.column_config.NumberColumn(t("candidates.col_tenure"), format="%.1f"),
         "pool_score": st.column_config.ProgressColumn(t("candidates.col_score"), min_value=0, max_value=100, format="%.0f"),

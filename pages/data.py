@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboard.downloads import to_csv_bytes
 from dashboard.i18n import t
+from dashboard.session import signed_in_user
 from dashboard.state import current_db, query
 from pipelines.entities import ENTITIES
 from pipelines.ingest import format_summary, ingest
@@ -16,7 +17,8 @@ from pipelines.db import DatabaseBusy
 from pipelines.settings import available_presets
 
 st.title(t("data.title"))
-if not st.session_state.user.can("manage_data"):
+user = signed_in_user()
+if not user.can("manage_data"):
     st.error(t("users.not_allowed"))
     st.stop()
 st.caption(t("data.intro"))
@@ -38,7 +40,7 @@ with st.expander(t("data.upload_title"), expanded=False, icon=":material/upload:
                 target.write_bytes(f.getbuffer())
                 paths.append(target)
             try:
-                summary = ingest(paths, current_db()[0], preset=preset, run_by=st.session_state.user.username, command="app upload",
+                summary = ingest(paths, current_db()[0], preset=preset, run_by=user.username, command="app upload",
                                  progress=lambda fr, m: bar.progress(min(fr, 1.0), text=m))
             except (ImportFileError, DatabaseBusy, ValueError) as exc:
                 bar.empty()

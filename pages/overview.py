@@ -8,11 +8,12 @@ import streamlit as st
 from dashboard import theme
 from dashboard.i18n import t
 from dashboard.access import ScopedData
+from dashboard.session import signed_in_user
 from dashboard.state import query
 from pipelines.settings import load_settings
 
 st.title(t("overview.title"))
-data = ScopedData(st.session_state.user)
+data = ScopedData(signed_in_user())
 status = query("data_status")
 if not status or not status.get("employees"):
     st.info(t("overview.empty"))

@@ -7,11 +7,13 @@ import streamlit as st
 
 from dashboard import theme
 from dashboard.access import NotAllowed, ScopedData
+from dashboard.session import signed_in_user
 from dashboard.i18n import t
 from dashboard.people import READINESS
 from pipelines.settings import load_settings
 
-data = ScopedData(st.session_state.user)
+user = signed_in_user()
+data = ScopedData(user)
 employee_id = str(st.query_params.get("employee", "")).strip()[:64]
 st.title(t("profile.title"))
 if not employee_id:
@@ -78,7 +80,7 @@ st.subheader(t("profile.pool_title"))
 nominated = data.nominated()
 in_pool = employee_id in nominated
 st.write(t("profile.pool_in", readiness=t(f"readiness.{nominated[employee_id]}")) if in_pool else t("profile.pool_out"))
-if st.session_state.user.can("nominate"):
+if user.can("nominate"):
     with st.form("nomination", clear_on_submit=True):
         action = "remove" if in_pool else "nominate"
         if action == "nominate":

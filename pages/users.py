@@ -5,9 +5,10 @@ import streamlit as st
 
 from dashboard import auth, workspace
 from dashboard.access import ScopedData
+from dashboard.session import signed_in_user
 from dashboard.i18n import t
 
-user = st.session_state.user
+user = signed_in_user()
 st.title(t("users.title"))
 if not user.can("manage_users"):
     st.error(t("users.not_allowed"))

@@ -192,9 +192,12 @@ WHERE length(r.period) = 4
 GROUP BY ALL ORDER BY year, department, rating
 """
 
+# Bump when the analysis tables change shape: the app rebuilds older ones on start.
+ANALYSIS_VERSION = 2
+
 META_SQL = """
 CREATE OR REPLACE TABLE analysis_meta AS
-SELECT now()::TIMESTAMP AS built_at, $today AS as_of_date, $run_id::BIGINT AS run_id,
+SELECT now()::TIMESTAMP AS built_at, $today AS as_of_date, $run_id::BIGINT AS run_id, $version::INTEGER AS analysis_version,
        (SELECT count(*) FROM employees) AS employees
 """
 
@@ -218,4 +221,4 @@ def build_analysis_tables(con: duckdb.DuckDBPyConnection, settings: Settings, ru
     con.execute(EMPLOYEE_SQL.format(**fmt), {"today": today})
     con.execute(DEPARTMENT_SQL.format(**fmt), {"today": today})
     con.execute(RATING_SQL)
-    con.execute(META_SQL, {"today": today, "run_id": run_id})
+    con.execute(META_SQL, {"today": today, "run_id": run_id, "version": ANALYSIS_VERSION})

@@ -37,6 +37,14 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _rebuild(args: argparse.Namespace) -> int:
+    from .ingest import rebuild_analysis
+
+    rebuild_analysis(database_path(args.db))
+    print(f"analysis tables rebuilt in {database_path(args.db)}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m pipelines", description="Talent Pipeline data pipelines.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -54,6 +62,9 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--db", help="database file for --load (default: $TALENT_DB or data/talent.duckdb)")
     demo.add_argument("--json", action="store_true")
     demo.set_defaults(func=_demo)
+    rebuild = sub.add_parser("rebuild", help="rebuild the analysis tables (after an upgrade or a change to config/talent.toml)")
+    rebuild.add_argument("--db", help="database file (default: $TALENT_DB or data/talent.duckdb)")
+    rebuild.set_defaults(func=_rebuild)
     return p
 
 

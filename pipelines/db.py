@@ -159,3 +159,16 @@ def is_empty(path: Path) -> bool:
         return "import_runs" not in tables or con.sql("SELECT count(*) FROM import_runs").fetchall()[0][0] == 0
     finally:
         con.close()
+
+
+def analysis_version(path: Path) -> int | None:
+    """The version the analysis tables were built with (None: not built, or built before versions)."""
+    con = connect_read_only(path)
+    try:
+        cols = {r[0] for r in con.sql("SELECT column_name FROM duckdb_columns() WHERE database_name = 'talent' AND table_name = 'analysis_meta'").fetchall()}
+        if "analysis_version" not in cols:
+            return None
+        found = con.sql("SELECT analysis_version FROM analysis_meta").fetchall()
+        return found[0][0] if found else None
+    finally:
+        con.close()

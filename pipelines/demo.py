@@ -313,7 +313,8 @@ def _organisation(rng: np.random.Generator, n: int, today: int) -> tuple[Org, pl
         left,
         rng.exponential(2.2, n) + 0.15,
         rng.exponential(3.2, n) + np.array([0.05, 2.5, 4.5, 6.0, 7.0])[tier] + rng.random(n),
-    ).clip(0.05, 19.5)
+    )
+    tenure = np.where(tenure > 19.5, 8 + 11.5 * rng.random(n), tenure).clip(0.05, 19.5)  # the company is ~20 years old
     until = np.where(left, exit_day, today)
     hire = until - (tenure * YEAR).astype(np.int64)
     u = rng.random(n)
@@ -433,8 +434,8 @@ def _ratings(rng: np.random.Generator, o: Org, into_day: np.ndarray) -> pl.DataF
     e, p = e[keep], p[keep]
     z = o.potential
     # Those promoted into management climbed before it; high potential climbs a little anyway.
-    slope = 0.12 * z + 0.30 * (into_day > 0) + rng.normal(0, 0.10, o.n)
-    t = np.array([x[3] for x in periods])[p] - 2.5
+    slope = 0.10 * z + 0.22 * (into_day > 0) + rng.normal(0, 0.10, o.n)
+    t = np.array([x[3] for x in periods])[p] - 2.0
     latent = 0.8 * z[e] + slope[e] * t + rng.normal(0, 0.7, e.size)
     grade = np.zeros(e.size, dtype=np.int64)
     cum = np.cumsum(GRADE_SHARE)[:-1]
@@ -457,7 +458,7 @@ def _training(rng: np.random.Generator, o: Org) -> pl.DataFrame:
     z, level = o.potential, o.level
     w_start = np.maximum(o.hire, _day(START))
     w_len = np.maximum(o.until - w_start, 0)
-    count = rng.poisson(1.45 * w_len / YEAR + 0.4)
+    count = rng.poisson(1.7 * w_len / YEAR + 0.5)
     e = np.repeat(np.arange(o.n), count)
     m = e.size
     weights = np.tile(np.array(CATEGORY_WEIGHT), (m, 1))
@@ -465,7 +466,8 @@ def _training(rng: np.random.Generator, o: Org) -> pl.DataFrame:
     category = _category_draw(rng, weights)
     index = {c[0]: i for i, c in enumerate(COURSES)}
     by_cat = [[i for i, c in enumerate(COURSES) if c[2] == cat] for cat in CATEGORIES]
-    table = np.array([lst + [lst[0]] * (8 - len(lst)) for lst in by_cat])
+    widest = max(len(lst) for lst in by_cat)
+    table = np.array([lst + [lst[0]] * (widest - len(lst)) for lst in by_cat])
     n_in = np.array([len(lst) for lst in by_cat])
     course = table[category, (rng.random(m) * n_in[category]).astype(np.int64)]
     tech = np.array([[index[c] for c in TECH_COURSES[d]] for d in DEPT_NAMES])
@@ -504,7 +506,7 @@ def _training(rng: np.random.Generator, o: Org) -> pl.DataFrame:
 
 def _certifications(rng: np.random.Generator, o: Org) -> pl.DataFrame:
     z = o.potential
-    count = rng.poisson(0.30 + 0.12 * np.clip(z, 0, None) + 0.04 * np.minimum(o.tier, 3))
+    count = rng.poisson(0.34 + 0.12 * np.clip(z, 0, None) + 0.04 * np.minimum(o.tier, 3))
     e = np.repeat(np.arange(o.n), count)
     m = e.size
     all_certs = sorted({c for v in DEPT_CERTS.values() for c in v})
@@ -534,7 +536,7 @@ def _feedback(rng: np.random.Generator, o: Org) -> pl.DataFrame:
         if cycle_end > o.today:
             continue
         eligible = (o.hire <= cycle_end - 180) & (o.until >= cycle_end)
-        reviewed = eligible & (rng.random(n) < np.where(o.level >= 3, 0.55, 0.32))
+        reviewed = eligible & (rng.random(n) < np.where(o.level >= 3, 0.62, 0.40))
         r = np.flatnonzero(reviewed)
         k = r.size
         n_peer = np.minimum(2 + (rng.random(k) < 0.5), o.dept_size[o.dept[r]] - 1)
@@ -575,12 +577,16 @@ def _feedback(rng: np.random.Generator, o: Org) -> pl.DataFrame:
             "score": score,
             "comment": _null_where(comment, rng.random(who.size) >= 0.04),
         }))
+    if not frames:  # `today` before the first cycle closed
+        return pl.DataFrame(schema={"employee_id": pl.String, "cycle": pl.String, "rater_id": pl.String,
+                                    "rater_relation": pl.String, "competency": pl.String, "score": pl.Int64,
+                                    "comment": pl.String})
     return pl.concat(frames)
 
 
 def _projects(rng: np.random.Generator, o: Org) -> pl.DataFrame:
     z, n, today = o.potential, o.n, o.today
-    team_target = np.minimum(3 + rng.poisson(3.5, max(3, round(n * 0.46))), 14)
+    team_target = np.minimum(3 + rng.poisson(3.5, max(3, round(n * 0.56))), 14)
     n_proj = team_target.size
     regular = np.arange(1, len(DEPT_NAMES))
     weight = o.dept_size[1:] / o.dept_size[1:].sum()
@@ -741,9 +747,9 @@ def generate_demo(out_dir: Path, employees: int = 2000, seed: int = 7, progress:
     staff = np.flatnonzero(org.tier == 0)
     bad = _spoil(people, rng, [("hire_date", 1, ["2025-02-31"]), ("hire_date", 1, ["31/02/2025"]),
                                ("job_level", 1, ["senior"])], rows=staff)
-    twin = staff[rng.integers(0, staff.size)]
-    conflict = bad[[int(twin)]].with_columns(pl.lit("Operations").alias("department"),
-                                             pl.lit("Operations Specialist").alias("position"))
+    twin = int(staff[rng.integers(0, staff.size)])
+    moved = DEPT_NAMES[1 + org.dept[twin] % (len(DEPT_NAMES) - 1)]  # another department than the twin's
+    conflict = bad[[twin]].with_columns(pl.lit(moved).alias("department"), pl.lit(f"{moved} Specialist").alias("position"))
     write("employees.csv", _duplicate(_insert(bad, conflict, rng), rng, 1))
 
     t = _ratings(rng, org, into_day)

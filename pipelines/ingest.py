@@ -128,6 +128,13 @@ def ingest(
     return summary
 
 
+def rebuild_analysis(db_path: Path, today: date | None = None) -> None:
+    """Rebuild the analysis tables from the loaded rows (after an upgrade or a config change)."""
+    with db.write_batch(db_path) as con:
+        last_run = con.sql("SELECT coalesce(max(run_id), 0) FROM import_runs").fetchall()[0][0]
+        build_analysis_tables(con, load_settings(), last_run, today or date.today())
+
+
 def format_summary(summary: dict) -> str:
     lines = [f"Import run {summary['run_id']} into {summary['database']} (mapping: {summary['preset']}, {summary['seconds']} s)"]
     width = max(len(e) for e in summary["entities"]) if summary["entities"] else 10

@@ -1,0 +1,170 @@
+"""A department head sees and acts on their own people only, whatever the URL or widgets say."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard import workspace
+from dashboard.url_filters import from_params, to_params
+from dashboard.people import CandidateFilters
+from tests.conftest import rows
+from tests.test_app import ROOT, PASSWORD, demo_db, env, fresh_caches, signed_in  # noqa: F401  (fixtures)
+
+
+def other_department_employee(db: Path) -> str:
+    return rows(db, "SELECT employee_id FROM analysis_employee WHERE department <> 'Sales' AND status = 'active' ORDER BY employee_id LIMIT 1")[0][0]
+
+
+def sales_employee(db: Path) -> tuple[str, str]:
+    return rows(db, "SELECT employee_id, name FROM analysis_employee WHERE department = 'Sales' AND status = 'active' ORDER BY pool_score DESC LIMIT 1")[0]
+
+
+def open_page(at: AppTest, page: str, **params: str) -> AppTest:
+    at.query_params.clear()
+    at.query_params.update(params)
+    return at.switch_page(page).run()
+
+
+def test_head_sees_only_sales_in_the_explorer_and_its_export(env: Path) -> None:
+    at = open_page(signed_in("head"), "pages/candidates.py")
+    table = at.dataframe[0].value
+    assert set(table["department"]) == {"Sales"}
+    expected = rows(env, "SELECT count(*) FROM analysis_employee WHERE status = 'active' AND department = 'Sales'")[0][0]
+    assert at.subheader[0].value.startswith(f"{expected:,} people match")
+    assert at.get("download_button")  # its rows are this scoped table
+    assert at.selectbox(key="f_department").options == ["Any", "Sales"]
+    assert at.selectbox(key="f_department").value == ""
+
+
+def test_url_naming_another_department_is_refused_with_a_message(env: Path) -> None:
+    at = open_page(signed_in("head"), "pages/candidates.py", department="R&D")
+    assert not at.exception
+    assert at.error[0].value == "'R&D' is not one of your departments (Sales); showing all of yours instead."
+    assert set(at.dataframe[0].value["department"]) == {"Sales"}
+
+
+def test_crafted_widget_value_for_another_department_is_refused(env: Path) -> None:
+    at = signed_in("head")
+    at.session_state["f_department"] = "R&D"  # as a crafted widget message would set it
+    at = open_page(at, "pages/candidates.py")
+    assert not at.exception
+    assert "is not one of your departments" in at.error[0].value
+    assert set(at.dataframe[0].value["department"]) == {"Sales"}
+
+
+def test_profile_of_another_department_is_not_found_for_a_head_but_open_for_leadership(env: Path) -> None:
+    other = other_department_employee(env)
+    at = open_page(signed_in("head"), "pages/profile.py", employee=other)
+    assert at.error[0].value == f"No employee '{other}' in your department(s)."
+    assert not at.dataframe and not at.metric
+    at = open_page(signed_in("leader"), "pages/profile.py", employee=other)
+    assert not at.error and at.metric
+    # Leadership reads but does not nominate.
+    assert not [b for b in at.button if "pool" in b.label]
+
+
+def test_bad_filter_values_in_the_url_give_messages_not_tracebacks(env: Path) -> None:
+    at = open_page(signed_in("leader"), "pages/candidates.py", level_min="five", trend="sideways", score_min="500", skill="Underwater basket weaving")
+    assert not at.exception
+    assert [w.value for w in at.warning] == [
+        "A filter in the address could not be used and was left out: level_min='five' is not a number.",
+        "A filter in the address could not be used and was left out: trend='sideways' is not one of any, rising, top_twice, not_falling.",
+        "A filter in the address could not be used and was left out: score_min='500' is out of range.",
+    ]
+    assert at.dataframe[0].value.shape[0] > 0
+
+
+def test_filters_round_trip_through_the_url() -> None:
+    filters = CandidateFilters(department="Sales", level_min=3, trend="rising", pool_status="nominated", score_min=50.0)
+    params = to_params(filters)
+    assert params == {"department": "Sales", "level_min": "3", "trend": "rising", "pool_status": "nominated", "score_min": "50.0"}
+    assert from_params(params) == (filters, [])
+    assert from_params({"level_min": "7", "level_max": "3"}) == (CandidateFilters(), ["level_min is above level_max"])
+
+
+def test_filters_narrow_the_table_as_the_analysis_table_says(env: Path) -> None:
+    at = open_page(signed_in("leader"), "pages/candidates.py", trend="top_twice", aspiration="management", level_min="3")
+    expected = rows(env, """SELECT count(*) FROM analysis_employee WHERE status = 'active' AND top_rating_streak >= 2
+                            AND career_aspiration = 'management' AND job_level >= 3""")[0][0]
+    assert at.subheader[0].value.startswith(f"{expected:,} people match")
+    assert len(at.dataframe[0].value) == min(expected, 1000)
+
+
+def test_head_nominates_and_removes_with_history_and_audit(env: Path) -> None:
+    employee, name = sales_employee(env)
+    at = open_page(signed_in("head"), "pages/profile.py", employee=employee)
+    assert at.markdown[-1].value == "Not in the talent pool." or "Not in the talent pool." in [m.value for m in at.markdown]
+    at.selectbox[-1].select("ready_1_2_years")
+    at.text_input[-1].input("Sales Manager")
+    at.text_area[0].input("Led the CRM rollout; A twice in a row.")
+    at.button(key="FormSubmitter:nomination-Nominate into the pool").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert "In the talent pool · Ready in 1–2 years" in [m.value for m in at.markdown]
+    at.text_area[0].input("Moved to a specialist track at their request.")
+    at.button(key="FormSubmitter:nomination-Remove from the pool").click().run()
+    assert "Not in the talent pool." in [m.value for m in at.markdown]
+    with workspace.connect() as con:
+        history = con.sql("SELECT employee_id, department, action, readiness, target_position, reason, decided_by FROM nominations ORDER BY nomination_id").fetchall()
+        audit = con.sql("SELECT username, action, target FROM audit_log WHERE action LIKE 'pool_%' ORDER BY audit_id").fetchall()
+    assert history == [
+        (employee, "Sales", "nominate", "ready_1_2_years", "Sales Manager", "Led the CRM rollout; A twice in a row.", "head"),
+        (employee, "Sales", "remove", None, None, "Moved to a specialist track at their request.", "head"),
+    ]
+    assert audit == [("head", "pool_nominate", employee), ("head", "pool_remove", employee)]
+    table = at.dataframe[-1].value
+    assert list(table["action"]) == ["remove", "nominate"]
+
+
+def test_nominating_without_a_reason_is_refused(env: Path) -> None:
+    employee, _ = sales_employee(env)
+    at = open_page(signed_in("head"), "pages/profile.py", employee=employee)
+    at.button(key="FormSubmitter:nomination-Nominate into the pool").click().run()
+    assert at.error[0].value == "a reason is required"
+    with workspace.connect() as con:
+        assert con.sql("SELECT count(*) FROM nominations").fetchall() == [(0,)]
+
+
+def test_access_layer_refuses_other_departments_directly(env: Path) -> None:
+    from dashboard.access import NotAllowed, ScopedData
+    from dashboard.auth import load_user
+
+    head = ScopedData(load_user("head"))
+    other = other_department_employee(env)
+    with pytest.raises(NotAllowed, match="not in your department"):
+        head.nominate(other, "nominate", "because", "ready_now")
+    with pytest.raises(NotAllowed, match="your own department"):
+        head.candidates(CandidateFilters(department="R&D"))
+    assert head.records(other, "performance_ratings").height == 0
+    assert head.feedback_by_competency((other,)).height == 0
+    viewer = ScopedData(load_user("viewer"))
+    with pytest.raises(NotAllowed, match="viewer"):
+        viewer.candidates(CandidateFilters())
+
+
+def test_small_groups_are_hidden_in_the_makeup(env: Path) -> None:
+    at = open_page(signed_in("head"), "pages/candidates.py")
+    counts = rows(env, """SELECT coalesce(gender, 'unknown'), coalesce(age_band, 'unknown'), count(*) FROM analysis_employee
+                          WHERE status = 'active' AND department = 'Sales' GROUP BY ALL""")
+    small = sum(1 for *_, n in counts if n < 5)
+    captions = [c.value for c in at.caption]
+    if small:
+        assert f"{small} group(s) with fewer than 5 people are not shown." in captions
+    from dashboard.access import ScopedData
+    from dashboard.auth import load_user
+
+    makeup = ScopedData(load_user("head")).makeup(CandidateFilters())
+    assert makeup.filter(pl.col("employees").is_not_null())["employees"].min() >= 5
+    assert makeup["employees"].null_count() == small
+
+
+def test_exports_are_audited(env: Path) -> None:
+    at = open_page(signed_in("head"), "pages/candidates.py")
+    from dashboard.access import ScopedData
+    from dashboard.auth import load_user
+
+    ScopedData(load_user("head")).audit_export("candidates.csv", len(at.dataframe[0].value))
+    with workspace.connect() as con:
+        assert con.sql("SELECT username, action, target FROM audit_log WHERE action = 'export'").fetchall() == [("head", "export", "candidates.csv")]
