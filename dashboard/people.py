@@ -136,8 +136,13 @@ def profile(cur: duckdb.DuckDBPyConnection, scope: Scope, employee_id: str) -> d
     return found.row(0, named=True) if found.height else None
 
 
+# Chronological: 2025-Q1 < 2025-H1 < 2025-Q3 < 2025-H2 < 2025-Q4 < the 2025 annual review.
+PERIOD_ORDER = """left(r.period, 4), CASE WHEN length(r.period) = 4 THEN 13
+    WHEN r.period LIKE '%-H%' THEN 6 * CAST(right(r.period, 1) AS INTEGER)
+    ELSE 3 * CAST(right(r.period, 1) AS INTEGER) END"""
+
 RECORD_SQL = {
-    "performance_ratings": "SELECT r.period, r.rating, r.score, {src} FROM performance_ratings r {join} ORDER BY r.period",
+    "performance_ratings": "SELECT r.period, r.rating, r.score, {src} FROM performance_ratings r {join} ORDER BY " + PERIOD_ORDER,
     "training_records": "SELECT r.start_date, r.completion_date, r.course_id, r.course_name, r.category, r.provider, r.hours, r.status, r.score, {src} FROM training_records r {join} ORDER BY r.start_date",
     "certifications": "SELECT r.name, r.issued_date, r.expiry_date, {src} FROM certifications r {join} ORDER BY r.issued_date",
     "projects": "SELECT r.project_id, r.project_name, r.role, r.team_size, r.cross_department, r.start_date, r.end_date, {src} FROM projects r {join} ORDER BY r.start_date",

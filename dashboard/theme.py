@@ -7,8 +7,8 @@ import plotly.io as pio
 PRIMARY = "#1F5A96"
 ACCENT = "#E07B39"
 MUTED = "#9AA9B8"
-# Ordered from strong to weak: grades and funnels read best on one sequential ramp.
-SEQUENCE = ["#1F5A96", "#3C7DBF", "#6FA3D6", "#A9C8E8", "#E07B39", "#C04F2A"]
+# Blues and oranges alternate so that neighbouring categories stay apart.
+SEQUENCE = ["#1F5A96", "#E07B39", "#6FA3D6", "#C04F2A", "#0B3C6E", "#E0A15A"]
 GRADE_COLOURS = ["#0B3C6E", "#1F5A96", "#6FA3D6", "#E0A15A", "#C04F2A", "#7A2E1A", "#555555"]
 
 pio.templates["talent"] = go.layout.Template(

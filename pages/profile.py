@@ -47,6 +47,7 @@ with left:
         points = {g: len(grades) - i for i, g in enumerate(grades)}
         chart = ratings.with_columns(pl.col("rating").replace_strict(points, default=None).alias("points"))
         fig = px.line(chart.to_pandas(), x="period", y="points", markers=True, template=theme.TEMPLATE, color_discrete_sequence=[theme.PRIMARY],
+                      category_orders={"period": chart["period"].to_list()},
                       labels={"period": t("profile.axis_period"), "points": t("profile.axis_grade")}, hover_data=["rating", "score"])
         fig.update_layout(height=300, yaxis=dict(tickvals=list(points.values()), ticktext=list(points.keys()), range=[0.5, len(grades) + 0.5]))
         st.plotly_chart(fig, width="stretch")
@@ -56,7 +57,8 @@ with right:
     st.subheader(t("profile.radar_title"))
     st.caption(t("profile.radar_definition"))
     if feedback.height:
-        fig = px.line_polar(feedback.sort("competency").to_pandas(), r="score", theta="competency", color="rater_relation", line_close=True,
+        labelled = feedback.sort("competency").with_columns(pl.col("rater_relation").replace({r: t(f"relation.{r}") for r in ("self", "manager", "peer", "direct_report")}))
+        fig = px.line_polar(labelled.to_pandas(), r="score", theta="competency", color="rater_relation", line_close=True,
                             template=theme.TEMPLATE, range_r=[1, 5], color_discrete_sequence=theme.SEQUENCE)
         fig.update_layout(height=300, legend_title_text=None)
         st.plotly_chart(fig, width="stretch")
