@@ -6,6 +6,7 @@ import json
 import socket
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -74,7 +75,9 @@ def ingest(
         for step, entity in enumerate(e for e in LOAD_ORDER if e in by_entity):
             report(0.05 + 0.8 * step / len(by_entity), f"reading, validating and loading {entity}")
             group: list[MappedFile] = [map_source(read_source(path, mapping), mapping) for path in by_entity[entity]]
-            frame = pl.concat([m.frame.with_columns(pl.lit(m.source.path.name).alias(FILE)) for m in group])
+            heights = {m.source.path.name: m.frame.height for m in group}
+            frame = pl.concat([m.frame.with_columns(pl.lit(m.source.path.name).alias(FILE)) for m in group], rechunk=False)
+            group = [replace(m, frame=pl.DataFrame()) for m in group]  # the concatenated frame holds the rows now
             if entity != "employees" and known is None:
                 known = known_employee_ids(con)
             result = validate(entity, frame, mapping, settings, known, today)
@@ -86,7 +89,7 @@ def ingest(
             quarantined = result.quarantine.group_by("file").len("n")
             for m in group:
                 name = m.source.path.name
-                n_read = m.frame.height
+                n_read = heights[name]
                 n_loaded = loaded.filter(pl.col(FILE) == name)["n"].sum()
                 n_quarantined = quarantined.filter(pl.col("file") == name)["n"].sum()
                 file_rows.append({

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import polars as pl
 
@@ -15,6 +15,7 @@ from .settings import Mapping
 class MappedFile:
     source: SourceFile
     frame: pl.DataFrame  # canonical columns (text, trimmed, empty -> null) + _row
+    # source.frame is emptied once mapped, to halve peak memory on large files
     ignored_columns: tuple[str, ...]
 
 
@@ -57,4 +58,5 @@ def map_source(source: SourceFile, mapping: Mapping) -> MappedFile:
         return text.alias(col)
 
     frame = frame.select(ROW, *[normalise(c) for c in entity.column_names])
-    return MappedFile(source=source, frame=frame, ignored_columns=ignored)
+    # Keep the file's identity but not its raw text: the mapped frame is all that is needed now.
+    return MappedFile(source=replace(source, frame=pl.DataFrame()), frame=frame, ignored_columns=ignored)

@@ -150,6 +150,7 @@ def validate(
         pl.concat_str(reasons, separator="; ", ignore_nulls=True).alias("__reason"),
         pl.coalesce([pl.when(r.is_not_null()).then(pl.lit(n)) for r, n in zip(reasons, names)]).alias("__column"),
     )
+    del frame  # the checked frame carries everything from here on
     bad_mask = pl.col("__reason").is_not_null() & (pl.col("__reason") != "")
     bad = checked.filter(bad_mask)
     first_value = pl.coalesce([pl.when(pl.col("__column") == c.name).then(pl.col(c.name)) for c in cols])
@@ -158,6 +159,7 @@ def validate(
     good = checked.filter(~bad_mask).select(
         FILE, ROW, *[pl.col(f"__{c.name}").alias(c.name) for c in cols]
     )
+    del checked
     # Exact duplicates collapse into the first; the same key with other values is a conflict.
     before = good.height
     good = good.unique(subset=entity.column_names, keep="first", maintain_order=True)
