@@ -47,11 +47,12 @@ with st.container(border=True):
     c[1].selectbox(t("candidates.trend"), TRENDS, key="f_trend", format_func=lambda v: t(f"candidates.trend_{v}"))
     c[2].selectbox(t("candidates.certification"), ["", *choices["certification"]], key="f_certification", format_func=lambda v: v or any_label)
     c[3].selectbox(t("candidates.skill"), ["", *choices["skill"]], key="f_skill", format_func=lambda v: v or any_label)
-    c = st.columns(4)
+    c = st.columns(5)
     c[0].selectbox(t("candidates.aspiration"), ASPIRATIONS, key="f_aspiration", format_func=lambda v: t(f"candidates.aspiration_{v}"))
     c[1].selectbox(t("candidates.pool_status"), POOL_STATUSES, key="f_pool_status", format_func=lambda v: t(f"candidates.pool_{v}"))
     c[2].selectbox(t("candidates.readiness"), ["", *READINESS], key="f_readiness", format_func=lambda v: t(f"readiness.{v}") if v else any_label)
     c[3].number_input(t("candidates.score_min"), min_value=0.0, max_value=100.0, step=5.0, key="f_score_min", placeholder=any_label)
+    c[4].number_input(t("candidates.score_max"), min_value=0.0, max_value=100.0, step=5.0, key="f_score_max", placeholder=any_label)
 
 for name in ("certification", "skill"):  # a value from the URL that is not offered here
     if st.session_state[f"f_{name}"] not in ("", *choices[name]):

@@ -65,12 +65,32 @@ with right:
     else:
         st.info(t("profile.no_feedback"))
 
+training = data.records(employee_id, "training_records")
+certificates = data.records(employee_id, "certifications")
+st.subheader(t("profile.timeline_title"))
+st.caption(t("profile.timeline_definition"))
+timeline = pl.concat([
+    training.select(pl.col("course_name").alias("item"), pl.col("category").alias("kind"), pl.col("start_date").alias("start"),
+                    pl.coalesce("completion_date", pl.col("start_date") + pl.duration(days=1)).alias("end"), pl.col("status")),
+    certificates.select(pl.col("name").alias("item"), pl.lit("certification").alias("kind"), pl.col("issued_date").alias("start"),
+                        pl.coalesce("expiry_date", pl.col("issued_date") + pl.duration(days=365)).alias("end"), pl.lit("valid").alias("status")),
+], how="vertical_relaxed") if training.height or certificates.height else pl.DataFrame()
+if timeline.height:
+    fig = px.timeline(timeline.with_columns(pl.col("end").clip(lower_bound=pl.col("start") + pl.duration(days=7))).to_pandas(),
+                      x_start="start", x_end="end", y="item", color="kind", template=theme.TEMPLATE, color_discrete_sequence=theme.SEQUENCE,
+                      hover_data=["status"], labels={"kind": t("profile.axis_kind"), "item": ""})
+    fig.update_layout(height=min(120 + 22 * timeline.height, 520), xaxis_title=t("profile.axis_date"))
+    st.plotly_chart(fig, width="stretch")
+else:
+    st.caption(t("profile.no_records"))
+
 st.subheader(t("profile.records_title"))
 st.caption(t("profile.records_definition"))
 tabs = st.tabs([t(f"profile.tab_{e}") for e in ("performance_ratings", "training_records", "certifications", "projects", "feedback_360", "profiles", "promotions")])
 for tab, entity in zip(tabs, ("performance_ratings", "training_records", "certifications", "projects", "feedback_360", "profiles", "promotions")):
     with tab:
-        frame = ratings if entity == "performance_ratings" else data.records(employee_id, entity)
+        frame = {"performance_ratings": ratings, "training_records": training, "certifications": certificates}.get(entity)
+        frame = data.records(employee_id, entity) if frame is None else frame
         if frame.height:
             st.dataframe(frame.to_pandas(), hide_index=True, column_config={
                 "source_file": t("profile.col_source_file"), "source_row": t("profile.col_source_row"),

@@ -20,6 +20,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from .entities import ENTITIES
+
 # --- the organisation -------------------------------------------------------------------------
 EXECUTIVE_OFFICE = "Executive Office"
 DEPARTMENTS = {  # name: share of the staff outside the Executive Office
@@ -171,19 +173,7 @@ PROJECT_THEMES = {
 ASPIRATIONS = ["management", "specialist", "undecided"]
 
 # --- the files --------------------------------------------------------------------------------
-HEADERS = {
-    "employees.csv": ["employee_id", "name", "department", "position", "job_level", "manager_id", "hire_date",
-                      "birth_date", "gender", "location", "status", "exit_date", "exit_reason"],
-    "performance_ratings.csv": ["employee_id", "period", "rating", "score"],
-    "training_records.csv": ["employee_id", "course_id", "course_name", "category", "provider", "hours", "start_date",
-                             "completion_date", "status", "score"],
-    "certifications.csv": ["employee_id", "name", "issued_date", "expiry_date"],
-    "feedback_360.csv": ["employee_id", "cycle", "rater_id", "rater_relation", "competency", "score", "comment"],
-    "projects.csv": ["employee_id", "project_id", "project_name", "role", "team_size", "cross_department",
-                     "start_date", "end_date"],
-    "profiles.csv": ["employee_id", "skills", "career_aspiration", "career_plan_submitted", "updated_at"],
-    "promotions.csv": ["employee_id", "effective_date", "from_level", "to_level", "to_position", "into_management"],
-}
+HEADERS = {f"{name}.csv": entity.column_names for name, entity in ENTITIES.items()}  # the import format
 FILES = list(HEADERS)
 ROSTER = "dingtalk/花名册.xlsx"
 ROSTER_HEADERS = ["工号", "姓名", "主部门", "职位", "岗位职级", "直属主管id", "入职时间", "出生日期", "性别", "员工状态",
