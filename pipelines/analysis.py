@@ -12,6 +12,7 @@ from datetime import date
 
 import duckdb
 
+from .features import build_snapshots
 from .settings import Settings
 
 EMPLOYEE_SQL = """
@@ -193,7 +194,7 @@ GROUP BY ALL ORDER BY year, department, rating
 """
 
 # Bump when the analysis tables change shape: the app rebuilds older ones on start.
-ANALYSIS_VERSION = 2
+ANALYSIS_VERSION = 3
 
 META_SQL = """
 CREATE OR REPLACE TABLE analysis_meta AS
@@ -221,4 +222,5 @@ def build_analysis_tables(con: duckdb.DuckDBPyConnection, settings: Settings, ru
     con.execute(EMPLOYEE_SQL.format(**fmt), {"today": today})
     con.execute(DEPARTMENT_SQL.format(**fmt), {"today": today})
     con.execute(RATING_SQL)
+    build_snapshots(con, settings, today)
     con.execute(META_SQL, {"today": today, "run_id": run_id, "version": ANALYSIS_VERSION})

@@ -28,6 +28,7 @@ class Settings:
     score_max: float
     pool_rules: dict
     date_formats: tuple[str, ...]
+    model: dict
 
     def grade_points(self) -> dict[str, int]:
         """A > B+ > B > C > D becomes A=5 … D=1."""
@@ -50,6 +51,8 @@ def load_settings(path: Path = CONFIG_FILE) -> Settings:
         score_max=float(ps.get("max", 100)),
         pool_rules=dict(raw.get("pool_rules", {})),
         date_formats=tuple(raw.get("dates", {}).get("default_formats", ["%Y-%m-%d"])),
+        model={"horizon_years": 1, "management_level": 7, "strict_min_grade": grades[1] if len(grades) > 1 else grades[0],
+               "min_positive_labels": 20, "top_k_share": 0.05, **raw.get("model", {})},
     )
 
 

@@ -1,0 +1,67 @@
+"""Versioned model artifacts: models/artifacts/<version>/ holds model.skops and card.json.
+
+skops, not pickle: loading refuses any type outside scikit-learn's and numpy's trusted set.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import skops.io as sio
+
+# Beyond skops' defaults, the only type our pipeline needs (OneHotEncoder's dtype parameter).
+EXTRA_TRUSTED = {"numpy.dtype"}
+ARTIFACTS = Path(os.environ.get("TALENT_MODELS", Path(__file__).resolve().parent / "artifacts"))
+
+
+class ModelFileError(Exception):
+    """A missing, damaged or untrusted model file; the message says which and what to do."""
+
+
+def artifacts_dir() -> Path:
+    return Path(os.environ.get("TALENT_MODELS", ARTIFACTS))
+
+
+def versions() -> list[str]:
+    root = artifacts_dir()
+    return sorted((p.name for p in root.iterdir() if (p / "card.json").is_file()), reverse=True) if root.is_dir() else []
+
+
+def save(model, card: dict) -> Path:
+    folder = artifacts_dir() / card["version"]
+    folder.mkdir(parents=True, exist_ok=False)
+    sio.dump(model, folder / "model.skops")
+    (folder / "card.json").write_text(json.dumps(card, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+    return folder
+
+
+def load_card(version: str) -> dict:
+    path = artifacts_dir() / version / "card.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelFileError(f"{path}: no model card; train a model with `python -m models train`") from None
+    except json.JSONDecodeError as exc:
+        raise ModelFileError(f"{path}: the model card is damaged ({exc.msg} at line {exc.lineno})") from None
+
+
+def load(version: str | None = None):
+    """The model and its card (the newest version unless one is named)."""
+    available = versions()
+    if not available:
+        raise ModelFileError(f"no trained model in {artifacts_dir()}; run `python -m models train`")
+    version = version or available[0]
+    path = artifacts_dir() / version / "model.skops"
+    try:
+        untrusted = set(sio.get_untrusted_types(file=path))
+        if untrusted - EXTRA_TRUSTED:
+            raise ModelFileError(f"{path}: refuses to load types it does not trust: {', '.join(sorted(untrusted - EXTRA_TRUSTED))}")
+        model = sio.load(path, trusted=sorted(untrusted))
+    except ModelFileError:
+        raise
+    except FileNotFoundError:
+        raise ModelFileError(f"{path}: the model file is missing; train again with `python -m models train`") from None
+    except Exception as exc:  # skops raises several types for damaged files
+        raise ModelFileError(f"{path}: the model file is damaged ({type(exc).__name__}); train again with `python -m models train`") from None
+    return model, load_card(version)

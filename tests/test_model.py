@@ -1,0 +1,161 @@
+"""The potential model: no leakage through time, beats the rules on the demo, explains itself, audits fairness, round-trips."""
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from models import artifacts
+from models.cli import main as models_main
+from models.potential import as_inputs, contributions, fairness, fit_model, time_split
+from models.scoring import explain
+from pipelines.demo import generate_demo
+from pipelines.ingest import ingest
+from tests.conftest import TODAY, rows
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("model_demo")
+    generate_demo(folder / "files", employees=6000, seed=21)
+    db = folder / "talent.duckdb"
+    ingest([folder / "files"], db, today=TODAY, run_by="demo")
+    return db
+
+
+@pytest.fixture
+def model_dir(tmp_path: Path, monkeypatch) -> Path:
+    monkeypatch.setenv("TALENT_MODELS", str(tmp_path / "artifacts"))
+    return tmp_path / "artifacts"
+
+
+def snapshots(db: Path) -> pl.DataFrame:
+    from models.training import read_snapshots
+
+    return read_snapshots(db)
+
+
+def test_time_split_never_trains_on_labels_from_the_test_period(demo_db: Path) -> None:
+    snaps = snapshots(demo_db)
+    split = time_split(snaps)
+    horizon = 1
+    train_dates = split.train["as_of"].unique().to_list()
+    assert train_dates and all(d < split.test_as_of for d in train_dates)
+    # Every training label window has closed by the time the test snapshot is taken.
+    assert all(date(d.year + horizon, d.month, d.day) <= split.test_as_of for d in train_dates)
+    # A random split would put test-period rows into training: this is what the check above rules out.
+    shuffled = snaps.filter(pl.col("label_complete")).sample(fraction=1.0, shuffle=True, seed=1)
+    random_train = shuffled.head(shuffled.height // 2)
+    assert random_train["as_of"].max() >= split.test_as_of
+
+
+def test_snapshot_features_see_only_the_past(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "employees.csv").write_text(
+        "employee_id,name,department,position,job_level,hire_date,status\nA,Ann,Ops,Lead,7,2018-01-01,active\n", encoding="utf-8")
+    (src / "performance_ratings.csv").write_text("employee_id,period,rating\nA,2022,C\nA,2023,B\nA,2024,A\nA,2025,A\n", encoding="utf-8")
+    (src / "promotions.csv").write_text(
+        "employee_id,effective_date,from_level,to_level,to_position,into_management\nA,2025-03-01,6,7,Manager,true\n", encoding="utf-8")
+    (src / "training_records.csv").write_text(
+        "employee_id,course_id,course_name,category,provider,hours,start_date,completion_date,status\n"
+        "A,L1,Lead,leadership,internal,16,2023-05-01,2023-05-02,completed\nA,L2,Lead 2,leadership,internal,24,2025-01-10,2025-01-12,completed\n",
+        encoding="utf-8")
+    db = tmp_path / "d.duckdb"
+    ingest([src], db, today=TODAY)
+    got = rows(db, "SELECT as_of, level_at, rating_last, leadership_hours, label FROM analysis_snapshots ORDER BY as_of")
+    assert got == [
+        (date(2022, 12, 31), 6, 2.0, 0.0, False),
+        (date(2023, 12, 31), 6, 3.0, 16.0, False),
+        (date(2024, 12, 31), 6, 5.0, 16.0, True),  # promoted 2025-03-01, within a year
+        # from 2025-03-01 on A is in management (level 7) and no longer a candidate
+    ]
+
+
+def test_model_beats_the_rules_on_the_demo_hold_out(demo_db: Path, model_dir: Path, capsys) -> None:
+    assert models_main(["train", "--db", str(demo_db), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert set(summary) == {"model", "rules", "k", "version"}
+    for side in ("model", "rules"):
+        assert set(summary[side]) == {"roc_auc", "average_precision", "brier", "precision_at_k"}
+    assert summary["model"]["roc_auc"] > 0.75 > summary["rules"]["roc_auc"]
+    assert summary["model"]["average_precision"] > summary["rules"]["average_precision"]
+    assert summary["model"]["precision_at_k"] >= summary["rules"]["precision_at_k"]
+    card = artifacts.load_card(summary["version"])
+    assert card["beats_rules"] is True
+    assert "gender" not in card["features"] and "age_band" not in card["features"]
+    # Scores were written for the latest snapshot, 0-100 with the model's version.
+    scored = rows(demo_db, "SELECT count(*), min(score) >= 0, max(score) <= 100, any_value(model_version) FROM model_scores")[0]
+    latest = rows(demo_db, "SELECT count(*) FROM analysis_snapshots WHERE as_of = (SELECT max(as_of) FROM analysis_snapshots)")[0][0]
+    assert scored == (latest, True, True, summary["version"])
+
+
+def test_explanations_sum_to_the_score(demo_db: Path) -> None:
+    split = time_split(snapshots(demo_db))
+    model = fit_model(split.train)
+    sample = split.test.head(200)
+    contrib, base, names = contributions(model, sample)
+    p = model.predict_proba(as_inputs(sample))[:, 1]
+    assert np.allclose(base + contrib.sum(axis=1), np.log(p / (1 - p)), atol=1e-8)
+    probability, factors, _ = explain(model, sample)
+    assert np.allclose(probability, p)
+    first = json.loads(factors[0])
+    assert len(first) == 6 and {f["feature"] for f in first} <= set(names)
+    magnitudes = [abs(f["contribution"]) for f in first]
+    assert magnitudes == sorted(magnitudes, reverse=True)
+
+
+def test_fairness_on_a_hand_made_example() -> None:
+    frame = pl.DataFrame({
+        "gender": ["female"] * 10 + ["male"] * 10 + ["other"] * 2,
+        "age_band": ["<30"] * 5 + ["30-39"] * 5 + ["<30"] * 5 + ["30-39"] * 5 + ["40-49"] * 2,
+    })
+    selected = np.array([1, 1, 0, 0, 0, 0, 0, 0, 0, 0] + [1, 1, 1, 1, 1, 0, 0, 0, 0, 0] + [1, 1], dtype=bool)
+    got = {(r["attribute"], r["group"]): (r["people"], r["selected"], round(r["selection_rate"], 3), round(r["impact_ratio"], 3), r["flagged"])
+           for r in fairness(frame, selected)}
+    assert got == {
+        ("gender", "female"): (10, 2, 0.2, 0.4, True),
+        ("gender", "male"): (10, 5, 0.5, 1.0, False),
+        ("age_band", "30-39"): (10, 0, 0.0, 0.0, True),
+        ("age_band", "<30"): (10, 7, 0.7, 1.0, False),
+    }  # "other" and "40-49" have fewer than 5 people and are left out
+
+
+def test_artifacts_load_back_and_score_identically(demo_db: Path, model_dir: Path) -> None:
+    split = time_split(snapshots(demo_db))
+    model = fit_model(split.train)
+    artifacts.save(model, {"version": "v-test", "metrics": {}})
+    loaded, card = artifacts.load("v-test")
+    x = as_inputs(split.test)
+    assert card["version"] == "v-test"
+    assert np.array_equal(model.predict_proba(x), loaded.predict_proba(x))
+    assert np.array_equal(contributions(model, split.test)[0], contributions(loaded, split.test)[0])
+
+
+def test_missing_or_damaged_model_files_give_clear_messages(model_dir: Path, demo_db: Path, capsys) -> None:
+    with pytest.raises(artifacts.ModelFileError, match="no trained model in .*run `python -m models train`"):
+        artifacts.load()
+    assert models_main(["score", "--db", str(demo_db)]) == 2
+    assert "no trained model" in capsys.readouterr().err
+    folder = model_dir / "v-bad"
+    folder.mkdir(parents=True)
+    (folder / "card.json").write_text('{"version": "v-bad"}', encoding="utf-8")
+    (folder / "model.skops").write_bytes(b"this is not a model")
+    with pytest.raises(artifacts.ModelFileError, match=r"v-bad/model.skops: the model file is damaged"):
+        artifacts.load("v-bad")
+    (folder / "card.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(artifacts.ModelFileError, match="the model card is damaged"):
+        artifacts.load_card("v-bad")
+
+
+def test_too_little_history_is_said_plainly(tmp_path: Path, model_dir: Path, capsys) -> None:
+    from tests.conftest import GOOD
+
+    db = tmp_path / "small.duckdb"
+    ingest([GOOD], db, today=TODAY)
+    assert models_main(["train", "--db", str(db)]) == 2
+    assert "the app uses the transparent score" in capsys.readouterr().err
