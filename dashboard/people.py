@@ -90,7 +90,11 @@ def _where(scope: Scope, f: CandidateFilters, nominated) -> tuple[str, list]:
 CANDIDATE_COLUMNS = """employee_id, name, department, position, job_level, tenure_years, latest_rating,
     rating_points_history, top_rating_streak, rating_trend_3y, pool_score, feedback_others, feedback_leadership,
     leadership_training_hours, valid_certifications, certification_names, projects_led, cross_department_projects,
-    direct_reports, skill_list, career_aspiration, career_plan_submitted, meets_pool_rules"""
+    direct_reports, skill_list, career_aspiration, career_plan_submitted, meets_pool_rules, potential_score, potential_percentile"""
+# The model's score where a model has scored (models/scoring.py); empty otherwise.
+SCORED = """(SELECT a.*, m.score AS potential_score, m.score_percentile AS potential_percentile, m.probability,
+                m.factors, m.model_version, m.as_of AS scored_as_of
+         FROM analysis_employee a LEFT JOIN model_scores m USING (employee_id))"""
 
 
 def candidates(cur: duckdb.DuckDBPyConnection, scope: Scope, filters: CandidateFilters, nominated) -> tuple[pl.DataFrame, int]:
@@ -98,7 +102,7 @@ def candidates(cur: duckdb.DuckDBPyConnection, scope: Scope, filters: CandidateF
     where, params = _where(scope, filters, nominated)
     total = cur.sql(f"SELECT count(*) FROM analysis_employee{where}", params=params).fetchall()[0][0]
     frame = cur.sql(
-        f"SELECT {CANDIDATE_COLUMNS} FROM analysis_employee{where} ORDER BY pool_score DESC, employee_id LIMIT {SHOWN_ROWS}",
+        f"SELECT {CANDIDATE_COLUMNS} FROM {SCORED}{where} ORDER BY coalesce(potential_score, -1) DESC, pool_score DESC, employee_id LIMIT {SHOWN_ROWS}",
         params=params,
     ).pl()
     return frame, total
@@ -132,7 +136,7 @@ def profile(cur: duckdb.DuckDBPyConnection, scope: Scope, employee_id: str) -> d
     """One person's analysis row, or None when they are not in scope (or do not exist)."""
     where = "employee_id = ?" + (" AND department IN (SELECT unnest(?::VARCHAR[]))" if scope is not None else "")
     params = [employee_id] + ([list(scope)] if scope is not None else [])
-    found = cur.sql(f"SELECT * FROM analysis_employee WHERE {where}", params=params).pl()
+    found = cur.sql(f"SELECT * FROM {SCORED} WHERE {where}", params=params).pl()
     return found.row(0, named=True) if found.height else None
 
 

@@ -11,9 +11,6 @@ from pipelines import db
 from . import artifacts
 from .potential import FEATURES, as_inputs, contributions
 
-SCORES_DDL = """CREATE OR REPLACE TABLE model_scores (
-    employee_id VARCHAR, model_version VARCHAR, as_of DATE, probability DOUBLE, score DOUBLE,
-    score_percentile DOUBLE, factors VARCHAR)"""
 
 
 def explain(model, frame: pl.DataFrame, top: int = 3) -> tuple[np.ndarray, list[str], float]:
@@ -55,8 +52,13 @@ def score(db_path: Path, version: str | None = None) -> dict:
         pl.Series("factors", factors),
     ).with_columns((pl.col("probability").rank("average") / pl.len()).alias("score_percentile"))
     with db.write_batch(db_path) as w:
-        w.execute(SCORES_DDL)
+        w.execute("DELETE FROM model_scores")  # the table itself is made by pipelines.db.ensure_schema
         w.register("staged_scores", scores.to_arrow())
         w.execute("INSERT INTO model_scores SELECT employee_id, model_version, as_of, probability, score, score_percentile, factors FROM staged_scores")
         w.unregister("staged_scores")
     return {"version": card["version"], "scored": scores.height, "as_of": str(latest["as_of"][0]) if latest.height else None}
+
+
+def rescore_if_trained(db_path: Path) -> dict | None:
+    """After an import: score again with the newest model, if one was ever trained."""
+    return score(db_path) if artifacts.versions() else None

@@ -1,6 +1,8 @@
 """Candidate profile: is this person ready for a middle-management role, and what is it based on?"""
 from __future__ import annotations
 
+import json
+
 import plotly.express as px
 import polars as pl
 import streamlit as st
@@ -35,6 +37,28 @@ m[1].metric(t("candidates.col_rating"), person["latest_rating"] or "–", help=t
 m[2].metric(t("candidates.col_360"), f"{person['feedback_others']:.2f}" if person["feedback_others"] is not None else "–", help=t("profile.feedback_help"))
 m[3].metric(t("candidates.col_leadership_hours"), f"{person['leadership_training_hours']:.0f}", help=t("profile.leadership_help"))
 m[4].metric(t("candidates.col_meets_rules"), t("profile.yes") if person["meets_pool_rules"] else t("profile.no"), help=t("overview.pool_eligible_help", top=round(100 * float(load_settings().pool_rules.get("top_performance_share", 0.15)))))
+
+st.subheader(t("profile.why_title"))
+if person.get("potential_score") is not None:
+    st.metric(t("profile.potential"), f"{person['potential_score']:.1f}", help=t("candidates.potential_definition"))
+    st.caption(t("profile.why_definition") + " " + t("model.scored_as_of", as_of=person["scored_as_of"], version=person["model_version"]))
+    factors = pl.DataFrame(json.loads(person["factors"]), schema={"feature": pl.String, "value": pl.String, "percentile": pl.Float64, "contribution": pl.Float64})
+
+    def line(f: dict) -> str:
+        value = f["value"] if f["value"] is not None else "–"
+        try:
+            value = f"{float(value):.2f}".rstrip("0").rstrip(".")
+        except ValueError:
+            pass
+        pct = f["percentile"]
+        where = "" if pct is None else t("profile.top_pct", pct=max(1, round(100 * (1 - pct)))) if pct >= 0.5 else t("profile.bottom_pct", pct=max(1, round(100 * pct)))
+        return t("profile.factor_line", feature=t(f"feature.{f['feature']}"), value=value, where=where).replace(" ()", "").replace("（）", "")
+
+    up, down = st.columns(2)
+    up.markdown(f"**{t('profile.factor_up')}**\n\n" + "\n".join(f"- {line(f)}" for f in factors.filter(pl.col("contribution") > 0).head(3).to_dicts()))
+    down.markdown(f"**{t('profile.factor_down')}**\n\n" + "\n".join(f"- {line(f)}" for f in factors.filter(pl.col("contribution") < 0).head(3).to_dicts()))
+else:
+    st.caption(t("profile.why_none"))
 
 ratings = data.records(employee_id, "performance_ratings")
 feedback = data.feedback_by_competency((employee_id,))

@@ -16,7 +16,18 @@ def _ingest(args: argparse.Namespace) -> int:
     from .ingest import format_summary, ingest
 
     summary = ingest(args.paths, database_path(args.db), preset=args.preset, command=shlex.join(["python", "-m", "pipelines", *sys.argv[1:]]))
-    print(json.dumps(summary, ensure_ascii=False) if args.json else format_summary(summary))
+    from models.artifacts import ModelFileError
+    from models.scoring import rescore_if_trained  # new data: the trained model scores everyone again
+
+    try:
+        scored = rescore_if_trained(database_path(args.db))
+    except ModelFileError as exc:
+        scored = None
+        print(f"warning: imported, but not scored: {exc}", file=sys.stderr)
+    if scored:
+        summary["model_scores"] = scored
+    print(json.dumps(summary, ensure_ascii=False) if args.json else format_summary(summary)
+          + (f"\n  scored {scored['scored']:,} people with model {scored['version']}" if scored else ""))
     return 0
 
 

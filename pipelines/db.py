@@ -31,6 +31,9 @@ CREATE TABLE IF NOT EXISTS import_runs (
 CREATE TABLE IF NOT EXISTS import_files (
     run_id BIGINT, entity VARCHAR, file VARCHAR, sha256 VARCHAR, rows_read BIGINT,
     rows_loaded BIGINT, rows_quarantined BIGINT, exact_duplicates BIGINT, ignored_columns VARCHAR);
+CREATE TABLE IF NOT EXISTS model_scores (
+    employee_id VARCHAR, model_version VARCHAR, as_of DATE, probability DOUBLE, score DOUBLE,
+    score_percentile DOUBLE, factors VARCHAR);
 CREATE TABLE IF NOT EXISTS quarantine (
     run_id BIGINT, entity VARCHAR, file VARCHAR, row_number BIGINT, column_name VARCHAR,
     value VARCHAR, reason VARCHAR, raw_row VARCHAR);

@@ -13,6 +13,12 @@ GOOD = Path(__file__).parent / "data" / "good"
 TODAY = date(2026, 11, 26)
 
 
+@pytest.fixture(autouse=True)
+def no_shared_models(tmp_path_factory, monkeypatch) -> None:
+    """Tests never read or write the developer's models/artifacts."""
+    monkeypatch.setenv("TALENT_MODELS", str(tmp_path_factory.mktemp("models")))
+
+
 @pytest.fixture
 def good_dir(tmp_path: Path) -> Path:
     target = tmp_path / "good"

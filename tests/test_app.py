@@ -17,9 +17,9 @@ ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "correct horse battery"
 ACCOUNTS = {"hr": ("hr_admin", ()), "leader": ("hr_leadership", ()), "head": ("department_head", ("Sales",)), "viewer": ("viewer", ())}
 PAGES = {
-    "hr": ["pages/overview.py", "pages/candidates.py", "pages/profile.py", "pages/data.py", "pages/users.py"],
-    "leader": ["pages/overview.py", "pages/candidates.py", "pages/profile.py"],
-    "head": ["pages/overview.py", "pages/candidates.py", "pages/profile.py"],
+    "hr": ["pages/overview.py", "pages/candidates.py", "pages/profile.py", "pages/model.py", "pages/data.py", "pages/users.py"],
+    "leader": ["pages/overview.py", "pages/candidates.py", "pages/profile.py", "pages/model.py"],
+    "head": ["pages/overview.py", "pages/candidates.py", "pages/profile.py", "pages/model.py"],
     "viewer": ["pages/overview.py"],
 }
 
@@ -81,7 +81,7 @@ def test_every_page_runs_for_every_role(env: Path, username: str, lang: str) -> 
 
 def test_viewer_cannot_reach_people_pages(env: Path) -> None:
     at = signed_in("viewer")
-    for page in ("pages/candidates.py", "pages/profile.py", "pages/data.py", "pages/users.py"):
+    for page in ("pages/candidates.py", "pages/profile.py", "pages/model.py", "pages/data.py", "pages/users.py"):
         with pytest.raises(ValueError, match="Could not find a navigation page"):  # not registered for this role
             at.switch_page(page)
     assert all("employee_id" not in d.value.columns for d in at.dataframe)  # aggregates only
@@ -204,3 +204,12 @@ def test_overview_says_what_to_do_when_no_employees_were_imported(tmp_path: Path
     at.switch_page("pages/data.py").run()
     assert not at.exception
     assert at.success[0].value == "Nothing was quarantined in this run."
+
+
+def test_model_page_without_a_model_says_so_and_training_needs_history(env: Path) -> None:
+    at = signed_in("hr")
+    at.switch_page("pages/model.py").run()
+    assert at.info[0].value.startswith("No potential model has been trained yet")
+    at.button(key="train_model").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.warning[0].value.startswith("Not enough history to train: only ")

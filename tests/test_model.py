@@ -30,7 +30,7 @@ def demo_db(tmp_path_factory) -> Path:
 @pytest.fixture
 def model_dir(tmp_path: Path, monkeypatch) -> Path:
     monkeypatch.setenv("TALENT_MODELS", str(tmp_path / "artifacts"))
-    return tmp_path / "artifacts"
+    return tmp_path / "artifacts"  # the autouse fixture in conftest already isolates; this names the folder
 
 
 def snapshots(db: Path) -> pl.DataFrame:
@@ -159,3 +159,47 @@ def test_too_little_history_is_said_plainly(tmp_path: Path, model_dir: Path, cap
     ingest([GOOD], db, today=TODAY)
     assert models_main(["train", "--db", str(db)]) == 2
     assert "the app uses the transparent score" in capsys.readouterr().err
+
+
+def test_pages_show_the_model_its_scores_and_explanations(demo_db: Path, model_dir: Path, tmp_path: Path, monkeypatch) -> None:
+    import shutil
+
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard import auth
+    from models.scoring import score
+    from models.training import train
+
+    db = tmp_path / "talent.duckdb"
+    shutil.copyfile(demo_db, db)
+    card = train(db)
+    score(db, card["version"])
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    for key, value in {"TALENT_DB": str(db), "TALENT_WORKSPACE": str(tmp_path / "ws.duckdb"), "TALENT_BCRYPT_ROUNDS": "4",
+                       "TALENT_ADMIN_PASSWORD": "first-admin-password"}.items():
+        monkeypatch.setenv(key, value)
+    root = Path(__file__).resolve().parents[1]
+    monkeypatch.chdir(root)
+    auth.create_user("leader", "hr_leadership", "leader-password-1")
+    at = AppTest.from_file(str(root / "app.py"), default_timeout=60).run()
+    at.text_input[0].input("leader")
+    at.text_input[1].input("leader-password-1")
+    at.button[0].click().run()
+    at.switch_page("pages/model.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.success[0].value == "On the hold-out the model beats the pool rules."
+    metrics = at.dataframe[0].value
+    assert list(metrics["Model"]) == [pytest.approx(card["metrics"]["model"][n]) for n in ("roc_auc", "average_precision", "brier", "precision_at_k")]
+    at.switch_page("pages/candidates.py").run()
+    table = at.dataframe[0].value
+    top = rows(db, "SELECT employee_id FROM model_scores m JOIN analysis_employee a USING (employee_id) WHERE a.status = 'active' ORDER BY score DESC, employee_id LIMIT 1")[0][0]
+    assert table["employee_id"].iloc[0] == top and table["potential_score"].notna().all()
+    at.query_params["employee"] = top
+    at.switch_page("pages/profile.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert any(m.label == "Potential (chance in 100)" for m in at.metric)
+    assert any("Raises the score" in m.value for m in at.markdown)
+    st.cache_data.clear()
+    st.cache_resource.clear()

@@ -1,0 +1,98 @@
+"""Model: does the potential model rank candidates better than the pool rules?"""
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from dashboard import theme
+from dashboard.auth import record
+from dashboard.i18n import t
+from dashboard.session import signed_in_user
+from dashboard.state import clear_caches, current_db
+from models import artifacts
+
+user = signed_in_user()
+st.title(t("model.title"))
+st.caption(t("model.intro"))
+if not user.can("view_people"):
+    st.error(t("users.not_allowed"))
+    st.stop()
+
+if user.can("manage_data") and st.button(t("model.train"), icon=":material/model_training:", key="train_model"):
+    from models.scoring import score
+    from models.training import NotEnoughHistory, train
+
+    with st.spinner(t("model.training")):
+        try:
+            card = train(current_db()[0])
+            score(current_db()[0], card["version"])
+        except NotEnoughHistory as exc:
+            st.warning(t("model.not_enough", reason=str(exc)))
+        else:
+            record(user, "model_trained", card["version"])
+            clear_caches()
+            st.success(t("model.trained", version=card["version"]))
+
+versions = artifacts.versions()
+if not versions:
+    st.info(t("model.none"))
+    st.stop()
+try:
+    card = artifacts.load_card(versions[0])
+except artifacts.ModelFileError as exc:
+    st.error(str(exc))
+    st.stop()
+
+st.write(t("model.version", version=card["version"], created=card["created_at"].replace("T", " "), label=card["label_definition"]))
+(st.success if card["beats_rules"] else st.warning)(t("model.beats") if card["beats_rules"] else t("model.does_not_beat"))
+
+st.subheader(t("model.metrics_title"))
+st.caption(t("model.metrics_definition", train=", ".join(card["train_snapshots"]), test=card["test_snapshot"], rows=f"{card['test_rows']:,}",
+             positives=card["test_positives"], k=card["k"]))
+names = ["roc_auc", "average_precision", "brier", "precision_at_k"]
+st.dataframe(
+    pl.DataFrame({t("model.metric"): [t(f"model.{n}") for n in names],
+                  t("model.model_col"): [card["metrics"]["model"][n] for n in names],
+                  t("model.rules_col"): [card["metrics"]["rules"][n] for n in names]}).to_pandas(),
+    hide_index=True, column_config={t("model.model_col"): st.column_config.NumberColumn(format="%.3f"),
+                                    t("model.rules_col"): st.column_config.NumberColumn(format="%.3f")},
+)
+
+left, right = st.columns(2)
+with left:
+    st.subheader(t("model.calibration_title"))
+    st.caption(t("model.calibration_definition"))
+    cal = pl.DataFrame(card["calibration"])
+    top = max(cal["predicted"].max(), cal["observed"].max()) * 100 * 1.1 if cal.height else 1
+    fig = go.Figure([
+        go.Scatter(x=[0, top], y=[0, top], mode="lines", line=dict(color=theme.MUTED, dash="dot"), showlegend=False, hoverinfo="skip"),
+        go.Scatter(x=cal["predicted"] * 100, y=cal["observed"] * 100, mode="lines+markers", marker=dict(size=9, color=theme.PRIMARY),
+                   customdata=cal["people"], hovertemplate="%{x:.1f} % → %{y:.1f} % (%{customdata})<extra></extra>", showlegend=False),
+    ])
+    fig.update_layout(template=theme.TEMPLATE, height=340, xaxis_title=t("model.axis_predicted"), yaxis_title=t("model.axis_observed"))
+    st.plotly_chart(fig, width="stretch")
+with right:
+    st.subheader(t("model.fairness_title"))
+    st.caption(t("model.fairness_definition"))
+    fair = pl.DataFrame(card["fairness"])
+    flagged = int(fair["flagged"].sum()) if fair.height else 0
+    if flagged:
+        st.warning(t("model.flagged", n=flagged))
+    st.dataframe(fair.to_pandas(), hide_index=True, column_config={
+        "selection_rate": st.column_config.NumberColumn(format="percent"), "impact_ratio": st.column_config.NumberColumn(format="%.2f")})
+
+st.subheader(t("model.features_title"))
+st.write(", ".join(t(f"feature.{f}") for f in card["features"]))
+st.subheader(t("model.history_title"))
+history = []
+for v in versions:
+    try:
+        c = artifacts.load_card(v)
+    except artifacts.ModelFileError:
+        continue
+    history.append({"version": v, "created_at": c.get("created_at"), "test_snapshot": c.get("test_snapshot"),
+                    "roc_auc": c.get("metrics", {}).get("model", {}).get("roc_auc"),
+                    "average_precision": c.get("metrics", {}).get("model", {}).get("average_precision"),
+                    "beats_rules": c.get("beats_rules"), "training_data_sha256": (c.get("training_data_sha256") or "")[:12]})
+st.dataframe(pl.DataFrame(history).to_pandas(), hide_index=True)
