@@ -84,10 +84,11 @@ def metrics(y: np.ndarray, scores: np.ndarray, k: int) -> dict:
     }
 
 
-def calibration_table(y: np.ndarray, p: np.ndarray, bins: int = 5) -> list[dict]:
-    """Mean predicted vs observed rate in quantile bins of the prediction."""
-    edges = np.unique(np.quantile(p, np.linspace(0, 1, bins + 1)))
-    which = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, len(edges) - 2)
+def calibration_table(y: np.ndarray, p: np.ndarray) -> list[dict]:
+    """Mean predicted vs observed rate in bands of the prediction; the bands are finer at the top,
+    where promotions happen (below the median, predictions are all close to zero)."""
+    edges = np.unique(np.quantile(p, [0, 0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 1.0]))
+    which = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, max(len(edges) - 2, 0))
     return [
         {"bin": int(b), "predicted": float(p[which == b].mean()), "observed": float(y[which == b].mean()), "people": int((which == b).sum())}
         for b in np.unique(which)
@@ -98,15 +99,16 @@ def contributions(model: Pipeline, frame: pl.DataFrame) -> tuple[np.ndarray, np.
     """Per person and feature: its share of the log-odds away from the average person's.
 
     Returns (contributions [n, features], base log-odds, feature names): for every row,
-    base + contributions.sum() equals the model's log-odds exactly.
+    base + contributions.sum() equals the calibrated log-odds (log_odds) exactly.
     """
     prepare, classify = model.named_steps["prepare"], model.named_steps["classify"]
     x = prepare.transform(as_inputs(frame))
     names = list(prepare.get_feature_names_out())
     centre = model.training_mean_  # set by fit_model: the mean transformed row of the training data
     coef = classify.coef_[0]
-    per_column = (x - centre) * coef
-    base = float(classify.intercept_[0] + centre @ coef)
+    a, b = getattr(model, "platt_", (1.0, 0.0))
+    per_column = a * (x - centre) * coef
+    base = float(a * (classify.intercept_[0] + centre @ coef) + b)
     # Fold indicator and one-hot columns back onto the input they came from.
     owner = [next(f for f in FEATURES if n in (f, f"missingindicator_{f}") or (f in CATEGORICAL and n.startswith(f + "_"))) for n in names]
     grouped = np.column_stack([per_column[:, [i for i, o in enumerate(owner) if o == f]].sum(axis=1) for f in FEATURES])
@@ -114,10 +116,39 @@ def contributions(model: Pipeline, frame: pl.DataFrame) -> tuple[np.ndarray, np.
 
 
 def fit_model(train: pl.DataFrame, label: str = "label") -> Pipeline:
+    """Fit on all training snapshots, then calibrate: a Platt scaling (a * log-odds + b) fitted on
+    out-of-snapshot predictions (each snapshot predicted by a model fitted on the others). Scaling
+    the log-odds keeps the explanations exact: every contribution is simply multiplied by a."""
     model = build_model()
-    model.fit(as_inputs(train), train[label].to_numpy().astype(int))
+    y = train[label].to_numpy().astype(int)
+    model.fit(as_inputs(train), y)
     model.training_mean_ = model.named_steps["prepare"].transform(as_inputs(train)).mean(axis=0)
+    dates = train["as_of"].unique().to_list()
+    held_out_logit, held_out_y = [], []
+    for d in dates if len(dates) >= 2 else []:
+        inside, outside = train.filter(pl.col("as_of") != d), train.filter(pl.col("as_of") == d)
+        if inside[label].sum() == 0 or inside[label].sum() == inside.height:
+            continue
+        part = build_model().fit(as_inputs(inside), inside[label].to_numpy().astype(int))
+        held_out_logit.append(part.decision_function(as_inputs(outside)))
+        held_out_y.append(outside[label].to_numpy().astype(int))
+    model.platt_ = (1.0, 0.0)
+    if held_out_logit:
+        z, t = np.concatenate(held_out_logit), np.concatenate(held_out_y)
+        if 0 < t.sum() < len(t):
+            platt = LogisticRegression(C=1e6).fit(z.reshape(-1, 1), t)
+            model.platt_ = (float(platt.coef_[0, 0]), float(platt.intercept_[0]))
     return model
+
+
+def log_odds(model: Pipeline, frame: pl.DataFrame) -> np.ndarray:
+    a, b = getattr(model, "platt_", (1.0, 0.0))
+    return a * model.decision_function(as_inputs(frame)) + b
+
+
+def predict_probability(model: Pipeline, frame: pl.DataFrame) -> np.ndarray:
+    """The calibrated chance of the label."""
+    return 1 / (1 + np.exp(-log_odds(model, frame)))
 
 
 def fairness(frame: pl.DataFrame, selected: np.ndarray, min_group: int = 5) -> list[dict]:

@@ -12,7 +12,7 @@ from pipelines import db
 from pipelines.settings import load_settings
 
 from . import artifacts
-from .potential import FEATURES, PROTECTED, as_inputs, calibration_table, fairness, fit_model, metrics, rules_flags, time_split
+from .potential import FEATURES, PROTECTED, calibration_table, predict_probability, fairness, fit_model, metrics, rules_flags, time_split
 
 LABELS = {
     "label": "promoted into management (job level {level}+) within {horizon} year(s) after the snapshot",
@@ -49,7 +49,7 @@ def train(db_path: Path, label: str = "label") -> dict:
     model = fit_model(split.train, label)
     test = split.test
     y = test[label].to_numpy().astype(int)
-    p = model.predict_proba(as_inputs(test))[:, 1]
+    p = predict_probability(model, test)
     top_share = float(settings.pool_rules.get("top_performance_share", 0.15))
     rules = rules_flags(test, top_share).astype(float)
     k = int(rules.sum()) or max(1, round(float(model_cfg["top_k_share"]) * test.height))
@@ -64,7 +64,8 @@ def train(db_path: Path, label: str = "label") -> dict:
         "created_at": datetime.now().isoformat(timespec="seconds"),
         "label": label,
         "label_definition": LABELS[label].format(level=model_cfg["management_level"], horizon=model_cfg["horizon_years"], grade=model_cfg["strict_min_grade"]),
-        "estimator": "logistic regression (median imputation with missing-value indicators, standard scaling, one-hot aspiration)",
+        "estimator": "logistic regression (median imputation with missing-value indicators, standard scaling, one-hot aspiration), Platt-calibrated on out-of-snapshot predictions",
+        "platt": list(model.platt_),
         "features": FEATURES,
         "protected_attributes_not_used": PROTECTED,
         "train_snapshots": [str(d) for d in sorted(split.train["as_of"].unique().to_list())],

@@ -11,7 +11,7 @@ import pytest
 
 from models import artifacts
 from models.cli import main as models_main
-from models.potential import as_inputs, contributions, fairness, fit_model, time_split
+from models.potential import as_inputs, contributions, fairness, fit_model, predict_probability, time_split
 from models.scoring import explain
 from pipelines.demo import generate_demo
 from pipelines.ingest import ingest
@@ -99,8 +99,11 @@ def test_explanations_sum_to_the_score(demo_db: Path) -> None:
     model = fit_model(split.train)
     sample = split.test.head(200)
     contrib, base, names = contributions(model, sample)
-    p = model.predict_proba(as_inputs(sample))[:, 1]
+    p = predict_probability(model, sample)
     assert np.allclose(base + contrib.sum(axis=1), np.log(p / (1 - p)), atol=1e-8)
+    a, _ = model.platt_
+    raw = model.predict_proba(as_inputs(sample))[:, 1]  # the uncalibrated regression, for the record
+    assert a != 1.0 and not np.allclose(raw, p)
     probability, factors, _ = explain(model, sample)
     assert np.allclose(probability, p)
     first = json.loads(factors[0])
@@ -133,6 +136,7 @@ def test_artifacts_load_back_and_score_identically(demo_db: Path, model_dir: Pat
     x = as_inputs(split.test)
     assert card["version"] == "v-test"
     assert np.array_equal(model.predict_proba(x), loaded.predict_proba(x))
+    assert loaded.platt_ == model.platt_ and np.array_equal(predict_probability(model, split.test), predict_probability(loaded, split.test))
     assert np.array_equal(contributions(model, split.test)[0], contributions(loaded, split.test)[0])
 
 
