@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from . import nominations
+from . import calibration, nominations
 from .auth import User, record
 from .people import CandidateFilters
 from .state import query
@@ -93,6 +93,34 @@ class ScopedData:
         if person is None:
             raise NotAllowed("This person is not in your department(s).")
         nominations.record(employee_id, person["department"], action, reason, self.user.username, readiness, target_position)
+
+    def nine_box(self, department: str | None = None) -> pl.DataFrame:
+        """Placements with calibration applied: performance/potential are the calibrated box."""
+        self._require("view_people")
+        self.check_department(department)
+        grid = query("people.nine_box", self.scope, department)
+        moved = calibration.current(self.scope)
+        return grid.join(moved.drop("department"), on="employee_id", how="left").with_columns(
+            pl.col("performance").alias("original_performance"), pl.col("potential").alias("original_potential"),
+            pl.coalesce("calibrated_performance", "performance").alias("performance"),
+            pl.coalesce("calibrated_potential", "potential").alias("potential"),
+            pl.col("calibrated_performance").is_not_null().alias("calibrated"),
+        )
+
+    def calibration_by_rater(self) -> pl.DataFrame:
+        self._require("view_people")
+        return calibration.per_rater(self.scope)
+
+    def calibrate(self, employee_id: str, performance: str, potential: str, reason: str) -> None:
+        """HR or the person's department head moves them to another box."""
+        self._require("nominate")
+        grid = self.nine_box()
+        person = grid.filter(pl.col("employee_id") == employee_id)
+        if person.height == 0:
+            raise NotAllowed("This person is not a candidate in your department(s).")
+        row = person.row(0, named=True)
+        calibration.record(employee_id, row["department"], (row["original_performance"], row["original_potential"]),
+                           (performance, potential), reason, self.user.username)
 
     def audit_export(self, what: str, rows: int) -> None:
         record(self.user, "export", what, f"{rows} rows")

@@ -178,3 +178,40 @@ def feedback_by_competency(cur: duckdb.DuckDBPyConnection, scope: Scope, employe
            GROUP BY ALL ORDER BY f.employee_id, f.competency, f.rater_relation""",
         params=[allowed],
     ).pl()
+
+
+BANDS = ("low", "medium", "high")
+
+
+def nine_box(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str | None) -> pl.DataFrame:
+    """Active candidates (below management level) with their original 9-box placement.
+
+    Performance: latest annual rating points (top two grades = high, middle grade = medium, below = low).
+    Potential: thirds of the model's score across the whole company, or of the transparent score when
+    no model has scored; `potential_source` says which.
+    """
+    where = ["TRUE"]
+    params: list = []
+    if scope is not None:
+        where.append("department IN (SELECT unnest(?::VARCHAR[]))")
+        params.append(list(scope))
+    if department:
+        where.append("department = ?")
+        params.append(department)
+    return cur.sql(
+        f"""WITH grades AS (SELECT max(latest_annual_points) AS top FROM analysis_employee),
+            candidates AS (
+                SELECT s.employee_id, s.name, s.department, s.position, s.job_level, s.latest_annual_rating, s.latest_annual_points,
+                       coalesce(s.potential_score, s.pool_score) AS potential_value,
+                       CASE WHEN s.potential_score IS NOT NULL THEN 'model' ELSE 'score' END AS potential_source,
+                       ntile(3) OVER (ORDER BY coalesce(s.potential_score, s.pool_score), s.employee_id) AS potential_third
+                FROM {SCORED} s
+                WHERE s.status = 'active' AND s.job_level < 7 AND s.latest_annual_points IS NOT NULL)
+            SELECT c.* EXCLUDE (potential_third),
+                   CASE WHEN c.latest_annual_points >= g.top - 1 THEN 'high' WHEN c.latest_annual_points >= g.top - 2 THEN 'medium' ELSE 'low' END AS performance,
+                   ['low', 'medium', 'high'][c.potential_third] AS potential
+            FROM candidates c, grades g
+            WHERE {' AND '.join(where)}
+            ORDER BY c.potential_value DESC, c.employee_id""",
+        params=params,
+    ).pl()

@@ -168,3 +168,35 @@ def test_exports_are_audited(env: Path) -> None:
     ScopedData(load_user("head")).audit_export("candidates.csv", len(at.dataframe[0].value))
     with workspace.connect() as con:
         assert con.sql("SELECT username, action, target FROM audit_log WHERE action = 'export'").fetchall() == [("head", "export", "candidates.csv")]
+
+
+def test_nine_box_counts_and_calibration_moves(env: Path) -> None:
+    from dashboard.access import NotAllowed, ScopedData
+    from dashboard.auth import load_user
+
+    at = open_page(signed_in("head"), "pages/talent_grid.py")
+    assert not at.exception, [e.message for e in at.exception]
+    expected = rows(env, """SELECT count(*) FROM analysis_employee WHERE status = 'active' AND job_level < 7
+                            AND latest_annual_points IS NOT NULL AND department = 'Sales'""")[0][0]
+    heatmap = at.get("plotly_chart")[0].proto.spec
+    assert '"z":' in heatmap
+    head = ScopedData(load_user("head"))
+    grid = head.nine_box()
+    assert grid.height == expected and set(grid["department"]) == {"Sales"}
+    person = grid.row(0, named=True)
+    target = ("low", "low") if (person["performance"], person["potential"]) != ("low", "low") else ("high", "high")
+    head.calibrate(person["employee_id"], *target, reason="Calibration meeting: results below plan.")
+    moved = ScopedData(load_user("head")).nine_box().filter(pl.col("employee_id") == person["employee_id"]).row(0, named=True)
+    assert (moved["performance"], moved["potential"]) == target
+    assert (moved["original_performance"], moved["original_potential"]) == (person["performance"], person["potential"])
+    assert moved["calibrated"] and moved["calibrated_by"] == "head"
+    assert head.calibration_by_rater().rows() == [("head", "Sales", 1, 1)]
+    with workspace.connect() as con:
+        assert con.sql("SELECT username, action, target FROM audit_log WHERE action = 'grid_calibrated'").fetchall() == [("head", "grid_calibrated", person["employee_id"])]
+    other = other_department_employee(env)
+    with pytest.raises(NotAllowed, match="not a candidate in your department"):
+        head.calibrate(other, "high", "high", "because")
+    with pytest.raises(ValueError, match="a reason is required"):
+        head.calibrate(person["employee_id"], "high", "high", "  ")
+    at = open_page(signed_in("head"), "pages/talent_grid.py")
+    assert "Calibration moved 1 of" in " ".join(c.value for c in at.caption)

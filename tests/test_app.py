@@ -17,9 +17,9 @@ ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "correct horse battery"
 ACCOUNTS = {"hr": ("hr_admin", ()), "leader": ("hr_leadership", ()), "head": ("department_head", ("Sales",)), "viewer": ("viewer", ())}
 PAGES = {
-    "hr": ["pages/overview.py", "pages/candidates.py", "pages/profile.py", "pages/model.py", "pages/data.py", "pages/users.py"],
-    "leader": ["pages/overview.py", "pages/candidates.py", "pages/profile.py", "pages/model.py"],
-    "head": ["pages/overview.py", "pages/candidates.py", "pages/profile.py", "pages/model.py"],
+    "hr": ["pages/overview.py", "pages/candidates.py", "pages/profile.py", "pages/talent_grid.py", "pages/model.py", "pages/data.py", "pages/users.py"],
+    "leader": ["pages/overview.py", "pages/candidates.py", "pages/profile.py", "pages/talent_grid.py", "pages/model.py"],
+    "head": ["pages/overview.py", "pages/candidates.py", "pages/profile.py", "pages/talent_grid.py", "pages/model.py"],
     "viewer": ["pages/overview.py"],
 }
 
@@ -81,7 +81,7 @@ def test_every_page_runs_for_every_role(env: Path, username: str, lang: str) -> 
 
 def test_viewer_cannot_reach_people_pages(env: Path) -> None:
     at = signed_in("viewer")
-    for page in ("pages/candidates.py", "pages/profile.py", "pages/model.py", "pages/data.py", "pages/users.py"):
+    for page in ("pages/candidates.py", "pages/profile.py", "pages/talent_grid.py", "pages/model.py", "pages/data.py", "pages/users.py"):
         with pytest.raises(ValueError, match="Could not find a navigation page"):  # not registered for this role
             at.switch_page(page)
     assert all("employee_id" not in d.value.columns for d in at.dataframe)  # aggregates only

@@ -1,0 +1,49 @@
+"""9-box calibration: a person moved to another box, with a reason; the original placement is kept."""
+from __future__ import annotations
+
+import polars as pl
+
+from . import workspace
+from .people import BANDS
+
+DDL = """CREATE SEQUENCE IF NOT EXISTS calibration_seq;
+CREATE TABLE IF NOT EXISTS grid_calibrations (
+    calibration_id BIGINT PRIMARY KEY DEFAULT nextval('calibration_seq'), employee_id VARCHAR NOT NULL, department VARCHAR NOT NULL,
+    from_performance VARCHAR, from_potential VARCHAR, to_performance VARCHAR NOT NULL, to_potential VARCHAR NOT NULL,
+    reason VARCHAR NOT NULL, decided_by VARCHAR NOT NULL, decided_at TIMESTAMP NOT NULL DEFAULT now()::TIMESTAMP)"""
+
+
+def current(scope: tuple[str, ...] | None) -> pl.DataFrame:
+    """The latest calibrated placement per person within scope."""
+    with workspace.connect() as con:
+        con.execute(DDL)
+        frame = con.sql(
+            """SELECT employee_id, arg_max(department, calibration_id) AS department,
+                      arg_max(to_performance, calibration_id) AS calibrated_performance,
+                      arg_max(to_potential, calibration_id) AS calibrated_potential,
+                      arg_max(decided_by, calibration_id) AS calibrated_by, max(decided_at) AS calibrated_at
+               FROM grid_calibrations GROUP BY employee_id""").pl()
+    return frame if scope is None else frame.filter(pl.col("department").is_in(list(scope)))
+
+
+def per_rater(scope: tuple[str, ...] | None) -> pl.DataFrame:
+    with workspace.connect() as con:
+        con.execute(DDL)
+        frame = con.sql("SELECT decided_by, department, count(*) AS moves, count(DISTINCT employee_id) AS people FROM grid_calibrations GROUP BY ALL ORDER BY moves DESC").pl()
+    return frame if scope is None else frame.filter(pl.col("department").is_in(list(scope)))
+
+
+def record(employee_id: str, department: str, original: tuple[str, str], target: tuple[str, str], reason: str, decided_by: str) -> None:
+    if target[0] not in BANDS or target[1] not in BANDS:
+        raise ValueError(f"a box is a pair of {', '.join(BANDS)}")
+    if not reason or not reason.strip():
+        raise ValueError("a reason is required")
+    with workspace.connect() as con:
+        con.execute(DDL)
+        con.execute("BEGIN TRANSACTION")
+        con.execute(
+            "INSERT INTO grid_calibrations (employee_id, department, from_performance, from_potential, to_performance, to_potential, reason, decided_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [employee_id, department, original[0], original[1], target[0], target[1], reason.strip(), decided_by],
+        )
+        workspace.audit(con, decided_by, "grid_calibrated", employee_id, f"{original} -> {target}; reason={reason.strip()}")
+        con.execute("COMMIT")
