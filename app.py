@@ -75,7 +75,7 @@ if user is None and _oidc_configured() and getattr(st.user, "is_logged_in", Fals
         st.error(t("auth.sso_unknown"))
 if user is None:
     # Every address shows the sign-in form, so a shared link (page and filters) opens after signing in.
-    paths = ["candidates", "profile", "grid", "model", "data", "users"]
+    paths = ["candidates", "profile", "talent_grid", "model", "data", "users"]
     st.navigation(
         [st.Page(sign_in, title=t("auth.title"), icon=":material/login:", default=True)]
         + [st.Page(sign_in, title=t("auth.title"), url_path=path) for path in paths],
@@ -104,7 +104,7 @@ registered = {"pages/overview.py": st.Page("pages/overview.py", title=t("nav.ove
 if user.can("view_people"):
     registered["pages/candidates.py"] = st.Page("pages/candidates.py", title=t("nav.candidates"), icon=":material/person_search:", url_path="candidates")
     registered["pages/profile.py"] = st.Page("pages/profile.py", title=t("nav.profile"), icon=":material/badge:", url_path="profile")
-    registered["pages/talent_grid.py"] = st.Page("pages/talent_grid.py", title=t("nav.grid"), icon=":material/grid_view:", url_path="grid")
+    registered["pages/talent_grid.py"] = st.Page("pages/talent_grid.py", title=t("nav.grid"), icon=":material/grid_view:", url_path="talent_grid")
     registered["pages/model.py"] = st.Page("pages/model.py", title=t("nav.model"), icon=":material/insights:", url_path="model")
 if user.can("manage_data"):
     registered["pages/data.py"] = st.Page("pages/data.py", title=t("nav.data"), icon=":material/upload_file:", url_path="data")

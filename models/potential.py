@@ -18,12 +18,15 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 NUMERIC = [
-    "level_at", "tenure_years", "rating_last", "rating_avg_3y", "rating_trend_3y", "ratings_count",
+    "level_at", "tenure_years", "rating_last", "rating_avg_3y", "rating_trend_3y",
     "leadership_hours", "training_hours", "courses_completed", "certifications",
     "feedback_others", "feedback_manager", "feedback_peer", "feedback_direct_report", "feedback_leadership", "feedback_self_gap",
     "projects_led", "cross_department_projects", "projects",
 ]
-CATEGORICAL = ["career_aspiration", "career_plan_submitted"]
+# Self-service profiles keep only their current state, so aspiration and career plan would tell the
+# model who has since become a manager: they stay out of the model (the pool rules still use them).
+CATEGORICAL: list[str] = []
+NOT_INPUTS = ["career_aspiration", "career_plan_submitted"]
 FEATURES = NUMERIC + CATEGORICAL
 PROTECTED = ["gender", "age_band"]  # audited, never used as inputs
 
@@ -31,17 +34,14 @@ PROTECTED = ["gender", "age_band"]  # audited, never used as inputs
 def build_model(C: float = 0.5) -> Pipeline:
     numeric = Pipeline([("impute", SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)), ("scale", StandardScaler())])
     categorical = OneHotEncoder(handle_unknown="ignore", sparse_output=False)
-    prepare = ColumnTransformer([("num", numeric, NUMERIC), ("cat", categorical, CATEGORICAL)], verbose_feature_names_out=False)
+    parts = [("num", numeric, NUMERIC)] + ([("cat", categorical, CATEGORICAL)] if CATEGORICAL else [])
+    prepare = ColumnTransformer(parts, verbose_feature_names_out=False)
     return Pipeline([("prepare", prepare), ("classify", LogisticRegression(C=C, max_iter=2000))])
 
 
 def as_inputs(frame: pl.DataFrame):
     """The model's input table (pandas, as scikit-learn's ColumnTransformer selects by name)."""
-    return frame.select(
-        *[pl.col(c).cast(pl.Float64) for c in NUMERIC],
-        pl.col("career_aspiration").cast(pl.String).fill_null("unknown"),
-        pl.col("career_plan_submitted").cast(pl.String).fill_null("false"),
-    ).to_pandas()
+    return frame.select(*[pl.col(c).cast(pl.Float64) for c in NUMERIC], *[pl.col(c).cast(pl.String).fill_null("unknown") for c in CATEGORICAL]).to_pandas()
 
 
 @dataclass(frozen=True)

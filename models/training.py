@@ -12,7 +12,7 @@ from pipelines import db
 from pipelines.settings import load_settings
 
 from . import artifacts
-from .potential import FEATURES, PROTECTED, calibration_table, predict_probability, fairness, fit_model, metrics, rules_flags, time_split
+from .potential import FEATURES, NOT_INPUTS, PROTECTED, calibration_table, predict_probability, fairness, fit_model, metrics, rules_flags, time_split
 
 LABELS = {
     "label": "promoted into management (job level {level}+) within {horizon} year(s) after the snapshot",
@@ -64,10 +64,11 @@ def train(db_path: Path, label: str = "label") -> dict:
         "created_at": datetime.now().isoformat(timespec="seconds"),
         "label": label,
         "label_definition": LABELS[label].format(level=model_cfg["management_level"], horizon=model_cfg["horizon_years"], grade=model_cfg["strict_min_grade"]),
-        "estimator": "logistic regression (median imputation with missing-value indicators, standard scaling, one-hot aspiration), Platt-calibrated on out-of-snapshot predictions",
+        "estimator": "logistic regression (median imputation with missing-value indicators, standard scaling), Platt-calibrated on out-of-snapshot predictions",
         "platt": list(model.platt_),
         "features": FEATURES,
         "protected_attributes_not_used": PROTECTED,
+        "not_inputs": {name: "self-service profiles keep only their current state, which would leak the outcome" for name in NOT_INPUTS},
         "train_snapshots": [str(d) for d in sorted(split.train["as_of"].unique().to_list())],
         "test_snapshot": str(split.test_as_of),
         "train_rows": split.train.height,

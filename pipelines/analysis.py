@@ -194,7 +194,7 @@ GROUP BY ALL ORDER BY year, department, rating
 """
 
 # Bump when the analysis tables change shape: the app rebuilds older ones on start.
-ANALYSIS_VERSION = 3
+ANALYSIS_VERSION = 4
 
 META_SQL = """
 CREATE OR REPLACE TABLE analysis_meta AS

@@ -2,6 +2,9 @@
 
 Each snapshot sees only what was known on its date (ratings, training, 360s, projects, profiles and
 promotions dated on or before it), so a model trained on old snapshots cannot peek at the future.
+Counts use fixed windows (training: 2 years of leadership hours, 1 year of all hours and courses;
+projects: started in the last 2 years), so a later snapshot does not look better just for having
+more history on record.
 The label: promoted into management within `horizon_years` after the snapshot; the strict label also
 asks for a rating of at least `strict_min_grade` in the year after the promotion.
 Protected attributes (gender, age band) are kept for the fairness audit only, never as features.
@@ -49,10 +52,11 @@ ratings AS (
 training AS (
     SELECT p.as_of, t.employee_id,
            coalesce(sum(t.hours) FILTER (WHERE t.category IN ('leadership', 'management')), 0) AS leadership_hours,
-           coalesce(sum(t.hours), 0) AS training_hours,
-           count(*) AS courses_completed
+           coalesce(sum(t.hours) FILTER (WHERE coalesce(t.completion_date, t.start_date) > p.as_of - INTERVAL 1 YEAR), 0) AS training_hours,
+           count(*) FILTER (WHERE coalesce(t.completion_date, t.start_date) > p.as_of - INTERVAL 1 YEAR) AS courses_completed
     FROM people p JOIN training_records t ON t.employee_id = p.employee_id AND t.status = 'completed'
          AND coalesce(t.completion_date, t.start_date) <= p.as_of
+         AND coalesce(t.completion_date, t.start_date) > p.as_of - INTERVAL 2 YEAR
     GROUP BY ALL
 ),
 certs AS (
@@ -83,6 +87,7 @@ project_roles AS (
            count(*) FILTER (WHERE j.cross_department) AS cross_department_projects,
            count(*) AS projects
     FROM people p JOIN projects j ON j.employee_id = p.employee_id AND j.start_date <= p.as_of
+         AND j.start_date > p.as_of - INTERVAL 2 YEAR
     GROUP BY ALL
 ),
 aspiration AS (
