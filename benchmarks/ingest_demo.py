@@ -26,6 +26,7 @@ def timed(cmd: list[str]) -> dict:
          "code = 0\ntry:\n    runpy.run_module('pipelines', run_name='__main__')\nexcept SystemExit as e:\n    code = e.code or 0\n"
          "print('MAXRSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); sys.exit(code)", *cmd],
         cwd=ROOT, capture_output=True, text=True,
+        env={**os.environ, "TALENT_MODELS": str(ROOT / "benchmarks" / "out" / "no-models")},  # ingest alone, no re-scoring
     )
     seconds = time.perf_counter() - start
     if done.returncode != 0:
