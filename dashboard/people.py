@@ -90,11 +90,11 @@ def _where(scope: Scope, f: CandidateFilters, nominated) -> tuple[str, list]:
 CANDIDATE_COLUMNS = """employee_id, name, department, position, job_level, tenure_years, latest_rating,
     rating_points_history, top_rating_streak, rating_trend_3y, pool_score, feedback_others, feedback_leadership,
     leadership_training_hours, valid_certifications, certification_names, projects_led, cross_department_projects,
-    direct_reports, skill_list, career_aspiration, career_plan_submitted, meets_pool_rules, potential_score, potential_percentile"""
+    direct_reports, skill_list, career_aspiration, career_plan_submitted, meets_pool_rules, potential_score, potential_percentile, composite_score"""
 # The model's score where a model has scored (models/scoring.py); empty otherwise.
 SCORED = """(SELECT a.*, m.score AS potential_score, m.score_percentile AS potential_percentile, m.probability,
-                m.factors, m.model_version, m.as_of AS scored_as_of
-         FROM analysis_employee a LEFT JOIN model_scores m USING (employee_id))"""
+                m.factors, m.model_version, m.as_of AS scored_as_of, x.* EXCLUDE (employee_id, department)
+         FROM analysis_employee a LEFT JOIN model_scores m USING (employee_id) LEFT JOIN analysis_assessment x USING (employee_id))"""
 
 
 def candidates(cur: duckdb.DuckDBPyConnection, scope: Scope, filters: CandidateFilters, nominated) -> tuple[pl.DataFrame, int]:

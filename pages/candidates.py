@@ -86,7 +86,7 @@ if total == 0:
 event = st.dataframe(
     table.to_pandas(), hide_index=True, on_select="rerun", selection_mode="multi-row", key="candidate_table",
     column_order=["name", "department", "position", "job_level", "tenure_years", *(["potential_score"] if table["potential_score"].is_not_null().any() else []),
-                  "pool_score", "latest_rating", "rating_points_history",
+                  "composite_score", "pool_score", "latest_rating", "rating_points_history",
                   "feedback_others", "leadership_training_hours", "projects_led", "career_aspiration", "meets_pool_rules", "nominated", "readiness"],
     column_config={
         "name": st.column_config.TextColumn(t("candidates.col_name"), pinned=True),
@@ -94,6 +94,7 @@ event = st.dataframe(
         "job_level": st.column_config.NumberColumn(t("candidates.col_level")),
         "tenure_years": st.column_config.NumberColumn(t("candidates.col_tenure"), format="%.1f"),
         "pool_score": st.column_config.ProgressColumn(t("candidates.col_score"), min_value=0, max_value=100, format="%.0f"),
+        "composite_score": st.column_config.NumberColumn(t("candidates.col_composite"), format="%.1f", help=t("profile.composite_definition")),
         "potential_score": st.column_config.ProgressColumn(t("candidates.col_potential"), min_value=0, max_value=100, format="%.1f",
                                                            help=t("candidates.potential_definition")),
         "latest_rating": t("candidates.col_rating"),
@@ -109,7 +110,7 @@ event = st.dataframe(
 )
 selected = [table["employee_id"][i] for i in event.selection.rows] if event and event.selection else []
 
-export = table.select("employee_id", "name", "department", "position", "job_level", "tenure_years", "potential_score", "pool_score", "latest_rating",
+export = table.select("employee_id", "name", "department", "position", "job_level", "tenure_years", "potential_score", "composite_score", "pool_score", "latest_rating",
                       "feedback_others", "leadership_training_hours", "projects_led", "career_aspiration", "meets_pool_rules", "nominated", "readiness")
 st.download_button(t("candidates.download"), to_csv_bytes(export), file_name="candidates.csv", mime="text/csv",
                    icon=":material/download:", on_click=data.audit_export, args=("candidates.csv", export.height))

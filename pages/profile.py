@@ -60,6 +60,20 @@ if person.get("potential_score") is not None:
 else:
     st.caption(t("profile.why_none"))
 
+st.subheader(t("profile.composite_title"))
+st.caption(t("profile.composite_definition"))
+if person.get("composite_score") is not None:
+    parts = ["performance", "team_rating_improvement", "projects_delivered", "leadership_360", "strategic_thinking_360", "collaboration_360"]
+    c = st.columns(3)
+    c[0].metric(t("profile.composite"), f"{person['composite_score']:.1f}")
+    c[1].metric(t("profile.quantitative", weight=round(100 * person["quantitative_weight"])), "–" if person["quantitative_score"] is None else f"{person['quantitative_score']:.1f}")
+    c[2].metric(t("profile.qualitative", weight=round(100 * person["qualitative_weight"])), "–" if person["qualitative_score"] is None else f"{person['qualitative_score']:.1f}")
+    st.dataframe(pl.DataFrame({t("profile.indicator"): [t(f"indicator.{p}") for p in parts],
+                               t("profile.indicator_value"): [person[p] for p in parts]}).to_pandas(),
+                 hide_index=True, column_config={t("profile.indicator_value"): st.column_config.ProgressColumn(min_value=0, max_value=100, format="%.0f")})
+else:
+    st.caption(t("profile.no_composite"))
+
 ratings = data.records(employee_id, "performance_ratings")
 feedback = data.feedback_by_competency((employee_id,))
 left, right = st.columns(2)

@@ -12,6 +12,7 @@ from datetime import date
 
 import duckdb
 
+from .assessment import build_assessment
 from .features import build_snapshots
 from .settings import Settings
 
@@ -194,7 +195,7 @@ GROUP BY ALL ORDER BY year, department, rating
 """
 
 # Bump when the analysis tables change shape: the app rebuilds older ones on start.
-ANALYSIS_VERSION = 4
+ANALYSIS_VERSION = 5
 
 META_SQL = """
 CREATE OR REPLACE TABLE analysis_meta AS
@@ -223,4 +224,5 @@ def build_analysis_tables(con: duckdb.DuckDBPyConnection, settings: Settings, ru
     con.execute(DEPARTMENT_SQL.format(**fmt), {"today": today})
     con.execute(RATING_SQL)
     build_snapshots(con, settings, today)
+    build_assessment(con, settings, today)
     con.execute(META_SQL, {"today": today, "run_id": run_id, "version": ANALYSIS_VERSION})

@@ -29,6 +29,7 @@ class Settings:
     pool_rules: dict
     date_formats: tuple[str, ...]
     model: dict
+    assessment: dict
 
     def grade_points(self) -> dict[str, int]:
         """A > B+ > B > C > D becomes A=5 … D=1."""
@@ -53,6 +54,10 @@ def load_settings(path: Path = CONFIG_FILE) -> Settings:
         date_formats=tuple(raw.get("dates", {}).get("default_formats", ["%Y-%m-%d"])),
         model={"horizon_years": 1, "management_level": 7, "strict_min_grade": grades[1] if len(grades) > 1 else grades[0],
                "min_positive_labels": 20, "top_k_share": 0.05, **raw.get("model", {})},
+        assessment={"quantitative": 0.6, "qualitative": 0.4,
+                    "quantitative_parts": {"performance": 0.5, "team_rating_improvement": 0.25, "projects_delivered": 0.25},
+                    "qualitative_parts": {"leadership_360": 0.5, "strategic_thinking_360": 0.25, "collaboration_360": 0.25},
+                    "departments": {}, **raw.get("assessment", {})},
     )
 
 
