@@ -9,8 +9,10 @@ from dashboard import theme
 from dashboard.i18n import t
 from dashboard.access import ScopedData
 from dashboard.session import signed_in_user
-from dashboard.state import query
-from pipelines.settings import load_settings
+from dashboard.auth import record
+from dashboard.state import clear_caches, current_db, query
+from pipelines.ingest import rebuild_analysis
+from pipelines.settings import load_settings, save_pool_rules
 
 st.title(t("overview.title"))
 data = ScopedData(signed_in_user())
@@ -42,10 +44,30 @@ with left:
     funnel = data.pool_funnel(department).with_columns(
         pl.col("rule").replace({r: t(f"overview.rule_{r}", top=top_pct) for r in ["active", "top_performance", "management_experience", "career_plan"]}).alias("label")
     )
-    fig = px.funnel(funnel.to_pandas(), x="employees", y="label", template=theme.TEMPLATE, color_discrete_sequence=[theme.PRIMARY])
-    fig.update_traces(texttemplate="%{value:,}", hovertemplate="%{y}: %{x:,}<extra></extra>")
+    funnel = funnel.with_columns((pl.col("employees").shift(1) - pl.col("employees")).fill_null(0).cast(pl.Int64).alias("dropped"))
+    fig = px.funnel(funnel.to_pandas(), x="employees", y="label", template=theme.TEMPLATE, color_discrete_sequence=[theme.PRIMARY],
+                    custom_data=["dropped"])
+    fig.update_traces(texttemplate="%{value:,}", hovertemplate="%{y}: " + t("overview.keeps_drops") + "<extra></extra>")
     fig.update_layout(yaxis_title=None, xaxis_title=t("overview.axis_employees"), height=340)
     st.plotly_chart(fig, width="stretch")
+
+    if data.user.can("manage_data"):
+        with st.expander(t("rules.edit_title"), icon=":material/tune:"):
+            with st.form("pool_rules"):
+                share = st.slider(t("rules.top_share"), 1, 50, top_pct, format="%d %%")
+                scope = st.radio(t("rules.scope"), ["company", "department"], horizontal=True,
+                                 index=["company", "department"].index(rules.get("performance_scope", "company")), format_func=lambda v: t(f"rules.scope_{v}"))
+                mgmt = st.checkbox(t("rules.require_management"), value=bool(rules.get("require_management_experience", True)))
+                plan = st.checkbox(t("rules.require_plan"), value=bool(rules.get("require_career_plan", True)))
+                if st.form_submit_button(t("rules.save"), type="primary"):
+                    new_rules = {"top_performance_share": share / 100, "performance_scope": scope,
+                                 "require_management_experience": mgmt, "require_career_plan": plan}
+                    with st.spinner(t("rules.rebuilding")):
+                        save_pool_rules(new_rules)
+                        rebuild_analysis(current_db()[0])
+                    record(data.user, "pool_rules_changed", "config/talent.toml", str(new_rules))
+                    clear_caches()
+                    st.rerun()
 
 with right:
     st.subheader(t("overview.by_department_title"))

@@ -15,8 +15,11 @@ TODAY = date(2026, 11, 26)
 
 @pytest.fixture(autouse=True)
 def no_shared_models(tmp_path_factory, monkeypatch) -> None:
-    """Tests never read or write the developer's models/artifacts."""
+    """Tests never read or write the developer's models/artifacts or config/talent.toml."""
     monkeypatch.setenv("TALENT_MODELS", str(tmp_path_factory.mktemp("models")))
+    config = tmp_path_factory.mktemp("config") / "talent.toml"
+    shutil.copyfile(Path(__file__).resolve().parents[1] / "config" / "talent.toml", config)
+    monkeypatch.setenv("TALENT_CONFIG", str(config))
 
 
 @pytest.fixture

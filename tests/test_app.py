@@ -213,3 +213,29 @@ def test_model_page_without_a_model_says_so_and_training_needs_history(env: Path
     at.button(key="train_model").click().run()
     assert not at.exception, [e.message for e in at.exception]
     assert at.warning[0].value.startswith("Not enough history to train: only ")
+
+
+def test_hr_admin_edits_the_pool_rules_and_the_funnel_follows(env: Path) -> None:
+    import os
+    import tomllib
+
+    at = signed_in("hr")
+    before = {m.label: m.value for m in at.metric}["Meet the pool rules"]
+    at.slider[0].set_value(30)
+    at.checkbox[1].uncheck()  # no career plan required
+    at.button(key="FormSubmitter:pool_rules-Save the rules and rebuild").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    config = tomllib.loads(Path(os.environ["TALENT_CONFIG"]).read_text(encoding="utf-8"))
+    assert config["pool_rules"] == {"top_performance_share": 0.3, "performance_scope": "company",
+                                    "require_management_experience": True, "require_career_plan": False}
+    assert config["rating_scale"]["grades"] == ["A", "B+", "B", "C", "D"]  # the rest of the file is untouched
+    expected = rows(env, "SELECT count(*) FROM analysis_employee WHERE meets_pool_rules")[0][0]
+    after = {m.label: m.value for m in at.metric}["Meet the pool rules"]
+    assert after == f"{expected:,}" and int(after.replace(",", "")) > int(before.replace(",", ""))
+    with workspace.connect() as con:
+        assert con.sql("SELECT username, action FROM audit_log WHERE action = 'pool_rules_changed'").fetchall() == [("hr", "pool_rules_changed")]
+
+
+def test_department_head_cannot_edit_the_pool_rules(env: Path) -> None:
+    at = signed_in("head")
+    assert not at.slider and not [e for e in at.expander if "pool rules" in e.label]
