@@ -55,13 +55,11 @@ with left:
         with st.expander(t("rules.edit_title"), icon=":material/tune:"):
             with st.form("pool_rules"):
                 share = st.slider(t("rules.top_share"), 1, 50, top_pct, format="%d %%")
-                scope = st.radio(t("rules.scope"), ["company", "department"], horizontal=True,
-                                 index=["company", "department"].index(rules.get("performance_scope", "company")), format_func=lambda v: t(f"rules.scope_{v}"),
-                                 key=f"rules_scope_{st.session_state.get('lang', 'en')}")  # labels change with the language
+                by_department = st.checkbox(t("rules.by_department"), value=rules.get("performance_scope", "company") == "department")
                 mgmt = st.checkbox(t("rules.require_management"), value=bool(rules.get("require_management_experience", True)))
                 plan = st.checkbox(t("rules.require_plan"), value=bool(rules.get("require_career_plan", True)))
                 if st.form_submit_button(t("rules.save"), type="primary"):
-                    new_rules = {"top_performance_share": share / 100, "performance_scope": scope,
+                    new_rules = {"top_performance_share": share / 100, "performance_scope": "department" if by_department else "company",
                                  "require_management_experience": mgmt, "require_career_plan": plan}
                     with st.spinner(t("rules.rebuilding")):
                         save_pool_rules(new_rules)

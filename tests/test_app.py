@@ -222,7 +222,7 @@ def test_hr_admin_edits_the_pool_rules_and_the_funnel_follows(env: Path) -> None
     at = signed_in("hr")
     before = {m.label: m.value for m in at.metric}["Meet the pool rules"]
     at.slider[0].set_value(30)
-    at.checkbox[1].uncheck()  # no career plan required
+    at.checkbox[2].uncheck()  # no career plan required (0: by department, 1: management experience)
     at.button(key="FormSubmitter:pool_rules-Save the rules and rebuild").click().run()
     assert not at.exception, [e.message for e in at.exception]
     config = tomllib.loads(Path(os.environ["TALENT_CONFIG"]).read_text(encoding="utf-8"))
