@@ -9,7 +9,7 @@ import polars as pl
 from pipelines import db
 
 from . import artifacts
-from .potential import FEATURES, as_inputs, contributions
+from .potential import contributions
 
 
 

@@ -57,3 +57,13 @@ def table_counts(db: Path) -> dict[str, int]:
         return {n: con.sql(f'SELECT count(*) FROM "{n}"').fetchall()[0][0] for n in names}
     finally:
         con.close()
+
+
+def build_demo_db(folder: Path, employees: int, seed: int) -> Path:
+    """A real database of a generated demo organisation, imported as the first start does."""
+    from pipelines.demo import generate_demo
+
+    generate_demo(folder / "files", employees=employees, seed=seed)
+    db = folder / "talent.duckdb"
+    ingest([folder / "files"], db, today=TODAY, run_by="demo")
+    return db

@@ -11,7 +11,7 @@ from dashboard import workspace
 from dashboard.url_filters import from_params, to_params
 from dashboard.people import CandidateFilters
 from tests.conftest import rows
-from tests.test_app import ROOT, PASSWORD, demo_db, env, fresh_caches, signed_in  # noqa: F401  (fixtures)
+from tests.test_app import demo_db, env, fresh_caches, signed_in  # noqa: F401  (fixtures shared with test_app)
 
 
 def other_department_employee(db: Path) -> str:

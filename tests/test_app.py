@@ -9,9 +9,8 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from dashboard import auth, workspace
-from pipelines.demo import generate_demo
 from pipelines.ingest import ingest
-from tests.conftest import TODAY, rows
+from tests.conftest import TODAY, build_demo_db, rows
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "correct horse battery"
@@ -26,11 +25,7 @@ PAGES = {
 
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("demo")
-    generate_demo(folder / "files", employees=800, seed=11)
-    db = folder / "talent.duckdb"
-    ingest([folder / "files"], db, today=TODAY, run_by="demo")
-    return db
+    return build_demo_db(tmp_path_factory.mktemp("demo"), employees=800, seed=11)
 
 
 @pytest.fixture(autouse=True)

@@ -13,18 +13,13 @@ from models import artifacts
 from models.cli import main as models_main
 from models.potential import as_inputs, contributions, fairness, fit_model, predict_probability, time_split
 from models.scoring import explain
-from pipelines.demo import generate_demo
 from pipelines.ingest import ingest
-from tests.conftest import TODAY, rows
+from tests.conftest import TODAY, build_demo_db, rows
 
 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("model_demo")
-    generate_demo(folder / "files", employees=6000, seed=21)
-    db = folder / "talent.duckdb"
-    ingest([folder / "files"], db, today=TODAY, run_by="demo")
-    return db
+    return build_demo_db(tmp_path_factory.mktemp("model_demo"), employees=6000, seed=21)
 
 
 @pytest.fixture
