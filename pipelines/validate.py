@@ -161,9 +161,14 @@ def validate(
     )
     del checked
     # Exact duplicates collapse into the first; the same key with other values is a conflict.
-    before = good.height
-    good = good.unique(subset=entity.column_names, keep="first", maintain_order=True)
-    exact_duplicates = before - good.height
+    # Duplicates are rare: find them with a cheap hash pass, then collapse only those rows.
+    repeated = pl.struct(entity.column_names).is_duplicated()
+    exact_duplicates = 0
+    if good.select(repeated.any()).item():
+        twins = good.filter(repeated)
+        kept = twins.unique(subset=entity.column_names, keep="first", maintain_order=True)
+        exact_duplicates = twins.height - kept.height
+        good = pl.concat([good.filter(~repeated), kept]).sort(FILE, ROW)
     if entity.references_employee and known_employees is not None:
         unknown = ~pl.col("employee_id").is_in(known_employees.implode())
         orphans = good.filter(unknown)
@@ -179,7 +184,7 @@ def validate(
             )
             good = good.filter(~unknown)
     key = list(entity.key)
-    conflict = pl.len().over(key) > 1
+    conflict = pl.struct(key).is_duplicated()
     conflicts = good.filter(conflict)
     if conflicts.height:
         rows = pl.col(ROW).cast(pl.String).str.join(", ").over(key)
