@@ -6,6 +6,7 @@ import os
 import streamlit as st
 
 from dashboard import auth
+from dashboard.workspace import workspace_path
 from dashboard.i18n import LANGUAGES, t
 from dashboard.state import analysis_current, database_ready, query
 from pipelines.bootstrap import DEMO_EMPLOYEES, build_demo_database
@@ -37,7 +38,13 @@ if not analysis_current():
     with st.spinner(t("app.rebuilding")):
         rebuild_analysis(database_path())
 
-auth.ensure_admin()
+@st.cache_resource(show_spinner=False)
+def _admin_ensured(workspace_file: str) -> bool:
+    auth.ensure_admin()  # once per workspace and process, not on every rerun
+    return True
+
+
+_admin_ensured(str(workspace_path()))
 
 
 def _oidc_configured() -> bool:

@@ -14,7 +14,7 @@ import duckdb
 
 from .assessment import build_assessment
 from .features import build_snapshots
-from .settings import Settings
+from .settings import Settings, age_band_sql
 
 EMPLOYEE_SQL = """
 CREATE OR REPLACE TABLE analysis_employee AS
@@ -142,8 +142,7 @@ base AS (
 ),
 ranked AS (
     SELECT *,
-           CASE WHEN age IS NULL THEN NULL WHEN age < 30 THEN '<30' WHEN age < 40 THEN '30-39'
-                WHEN age < 50 THEN '40-49' ELSE '50+' END AS age_band,
+           {age_band} AS age_band,
            CASE WHEN status = 'active' AND performance_index IS NOT NULL
                 THEN cume_dist() OVER (PARTITION BY status = 'active' AND performance_index IS NOT NULL ORDER BY performance_index DESC) END AS performance_top_share_company,
            CASE WHEN status = 'active' AND performance_index IS NOT NULL
@@ -211,7 +210,8 @@ def build_analysis_tables(con: duckdb.DuckDBPyConnection, settings: Settings, ru
     if scope not in ("company", "department"):
         raise ValueError(f"config: pool_rules.performance_scope must be 'company' or 'department', not '{scope}'")
     fmt = {
-        "grade_values": ", ".join(f"('{g.replace(chr(39), chr(39) * 2)}', {p})" for g, p in points.items()),
+        "grade_values": settings.grade_values_sql(),
+        "age_band": age_band_sql("age"),
         "top_points": max(points.values()),
         "fb_min": settings.feedback_min,
         "fb_max": settings.feedback_max,

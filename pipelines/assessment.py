@@ -84,7 +84,7 @@ def _weighted(names: tuple[str, ...]) -> str:
 def build_assessment(con: duckdb.DuckDBPyConnection, settings: Settings, today: date) -> None:
     points = settings.grade_points()
     con.execute(INDICATORS_SQL.format(
-        grade_values=", ".join(f"('{g.replace(chr(39), chr(39) * 2)}', {p})" for g, p in points.items()),
+        grade_values=settings.grade_values_sql(),
         top_points=max(points.values()), fb_min=settings.feedback_min, fb_max=settings.feedback_max,
     ), {"today": today})
     departments = [r[0] for r in con.sql("SELECT DISTINCT department FROM analysis_assessment").fetchall()]

@@ -15,7 +15,7 @@ from datetime import date
 
 import duckdb
 
-from .settings import Settings
+from .settings import Settings, age_band_sql
 
 SNAPSHOT_SQL = """
 CREATE OR REPLACE TABLE analysis_snapshots AS
@@ -107,8 +107,7 @@ rated_after AS (
     JOIN grade_points g USING (rating) GROUP BY ALL
 )
 SELECT p.as_of, p.label_complete, p.employee_id, p.department, p.gender,
-       CASE WHEN p.age IS NULL THEN NULL WHEN p.age < 30 THEN '<30' WHEN p.age < 40 THEN '30-39'
-            WHEN p.age < 50 THEN '40-49' ELSE '50+' END AS age_band,
+       {age_band} AS age_band,
        p.level_at, round(p.tenure_years, 2) AS tenure_years,
        r.rating_last, r.rating_avg_3y, r.rating_trend_3y, coalesce(r.ratings_count, 0) AS ratings_count,
        coalesce(t.leadership_hours, 0) AS leadership_hours, coalesce(t.training_hours, 0) AS training_hours,
@@ -138,7 +137,8 @@ def build_snapshots(con: duckdb.DuckDBPyConnection, settings: Settings, today: d
     points = settings.grade_points()
     con.execute(
         SNAPSHOT_SQL.format(
-            grade_values=", ".join(f"('{g.replace(chr(39), chr(39) * 2)}', {p})" for g, p in points.items()),
+            grade_values=settings.grade_values_sql(),
+            age_band=age_band_sql("p.age"),
             horizon=int(model["horizon_years"]),
             strict_points=points[model["strict_min_grade"]],
             management_level=int(model["management_level"]),

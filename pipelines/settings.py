@@ -37,6 +37,16 @@ class Settings:
         n = len(self.grades)
         return {g: n - i for i, g in enumerate(self.grades)}
 
+    def grade_values_sql(self) -> str:
+        """The grade scale as SQL VALUES rows, for `WITH grade_points(rating, points) AS (VALUES …)`."""
+        return ", ".join(f"('{g.replace(chr(39), chr(39) * 2)}', {p})" for g, p in self.grade_points().items())
+
+
+def age_band_sql(age: str) -> str:
+    """One definition of the age bands, for every table that reports them."""
+    return (f"CASE WHEN {age} IS NULL THEN NULL WHEN {age} < 30 THEN '<30' WHEN {age} < 40 THEN '30-39' "
+            f"WHEN {age} < 50 THEN '40-49' ELSE '50+' END")
+
 
 def config_path() -> Path:
     """TALENT_CONFIG, else config/talent.toml."""
