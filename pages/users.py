@@ -19,7 +19,11 @@ with workspace.connect() as con:
     log = con.sql("SELECT logged_at, username, action, target, detail FROM audit_log ORDER BY audit_id DESC LIMIT 500").pl()
 
 st.subheader(t("users.users_title"))
-st.dataframe(users.to_pandas(), hide_index=True)
+st.dataframe(users.to_pandas(), hide_index=True, column_config={
+    "username": t("auth.username"), "display_name": t("users.display_name"), "role": t("users.role"),
+    "departments": t("users.departments"), "is_demo": st.column_config.CheckboxColumn(t("users.col_demo")),
+    "disabled": st.column_config.CheckboxColumn(t("users.col_disabled")),
+    "created_at": st.column_config.DatetimeColumn(t("users.col_created"), format="YYYY-MM-DD HH:mm"), "created_by": t("users.col_created_by")})
 with st.expander(t("users.add_title"), icon=":material/person_add:"):
     with st.form("add_user", clear_on_submit=True):
         username = st.text_input(t("auth.username"))
@@ -38,4 +42,6 @@ with st.expander(t("users.add_title"), icon=":material/person_add:"):
 
 st.subheader(t("users.audit_title"))
 st.caption(t("users.audit_definition"))
-st.dataframe(log.to_pandas(), hide_index=True)
+st.dataframe(log.to_pandas(), hide_index=True, column_config={
+    "logged_at": st.column_config.DatetimeColumn(t("profile.col_when"), format="YYYY-MM-DD HH:mm:ss"), "username": t("auth.username"),
+    "action": t("users.col_action"), "target": t("users.col_target"), "detail": t("users.col_detail")})
