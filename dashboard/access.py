@@ -60,15 +60,16 @@ class ScopedData:
         self._require("view_people")
         return query("people.filter_choices", self.scope)
 
-    def candidates(self, filters: CandidateFilters) -> tuple[pl.DataFrame, int]:
+    def candidates(self, filters: CandidateFilters, nominated: dict | None = None) -> tuple[pl.DataFrame, int]:
+        """nominated: this rerun's self.nominated(), when the page has it already."""
         self._require("view_people")
         self.check_department(filters.department)
-        return query("people.candidates", self.scope, filters, _frozen(self.nominated()))
+        return query("people.candidates", self.scope, filters, _frozen(self.nominated() if nominated is None else nominated))
 
-    def makeup(self, filters: CandidateFilters) -> pl.DataFrame:
+    def makeup(self, filters: CandidateFilters, nominated: dict | None = None) -> pl.DataFrame:
         self._require("view_people")
         self.check_department(filters.department)
-        return query("people.makeup", self.scope, filters, _frozen(self.nominated()))
+        return query("people.makeup", self.scope, filters, _frozen(self.nominated() if nominated is None else nominated))
 
     def profile(self, employee_id: str) -> dict | None:
         self._require("view_people")

@@ -65,14 +65,14 @@ def widget_value(name: str):
 filters = CandidateFilters(**{name: widget_value(name) for name in CandidateFilters.field_names()})
 st.query_params.from_dict(to_params(filters))
 
+nominated = data.nominated()  # one workspace read per rerun, shared by the queries below
 try:
-    table, total = data.candidates(filters)
-    makeup = data.makeup(filters)
+    table, total = data.candidates(filters, nominated)
+    makeup = data.makeup(filters, nominated)
 except NotAllowed as exc:
     st.error(str(exc))
     st.stop()
 
-nominated = data.nominated()
 table = table.with_columns(
     pl.col("employee_id").is_in(list(nominated)).alias("nominated"),
     pl.col("employee_id").replace_strict({k: t(f"readiness.{v}") for k, v in nominated.items() if v}, default=None).alias("readiness"),

@@ -61,8 +61,8 @@ st.dataframe(
     column_config={
         "run_id": t("data.col_run"), "started_at": st.column_config.DatetimeColumn(t("data.col_started"), format="YYYY-MM-DD HH:mm"),
         "finished_at": None, "run_by": t("data.col_by"), "command": t("data.col_command"), "preset": t("data.col_preset"),
-        "rows_read": t("data.col_read"), "rows_loaded": t("data.col_loaded"),
-        "rows_quarantined": t("data.col_quarantined"), "exact_duplicates": t("data.col_duplicates"),
+        "rows_read": st.column_config.NumberColumn(t("data.col_read"), format="localized"), "rows_loaded": st.column_config.NumberColumn(t("data.col_loaded"), format="localized"),
+        "rows_quarantined": st.column_config.NumberColumn(t("data.col_quarantined"), format="localized"), "exact_duplicates": st.column_config.NumberColumn(t("data.col_duplicates"), format="localized"),
     },
 )
 
@@ -72,9 +72,9 @@ st.subheader(t("data.files_title", run_id=run_id))
 st.dataframe(
     query("import_files", run_id).to_pandas(), hide_index=True,
     column_config={
-        "entity": t("data.col_entity"), "file": t("data.col_file"), "rows_read": t("data.col_read"),
-        "rows_loaded": t("data.col_loaded"), "rows_quarantined": t("data.col_quarantined"),
-        "exact_duplicates": t("data.col_duplicates"), "ignored_columns": t("data.col_ignored"), "sha256": t("data.col_hash"),
+        "entity": t("data.col_entity"), "file": t("data.col_file"), "rows_read": st.column_config.NumberColumn(t("data.col_read"), format="localized"),
+        "rows_loaded": st.column_config.NumberColumn(t("data.col_loaded"), format="localized"), "rows_quarantined": st.column_config.NumberColumn(t("data.col_quarantined"), format="localized"),
+        "exact_duplicates": st.column_config.NumberColumn(t("data.col_duplicates"), format="localized"), "ignored_columns": t("data.col_ignored"), "sha256": t("data.col_hash"),
     },
 )
 
@@ -86,7 +86,7 @@ if reasons.height == 0:
     st.stop()
 st.dataframe(
     reasons.to_pandas(), hide_index=True,
-    column_config={"entity": t("data.col_entity"), "column_name": t("data.col_column"), "problem": t("data.col_problem"), "rows": t("data.col_rows")},
+    column_config={"entity": t("data.col_entity"), "column_name": t("data.col_column"), "problem": t("data.col_problem"), "rows": st.column_config.NumberColumn(t("data.col_rows"), format="localized")},
 )
 entity = st.selectbox(t("data.pick_entity"), [None, *reasons["entity"].unique(maintain_order=True).to_list()],
                       format_func=lambda e: t("data.all_entities") if e is None else e)
