@@ -88,12 +88,13 @@ class ScopedData:
             return pl.DataFrame()
         return nominations.history(employee_id)
 
-    def nominate(self, employee_id: str, action: str, reason: str, readiness: str | None = None, target_position: str | None = None) -> None:
+    def nominate(self, employee_id: str, action: str, reason: str, readiness: str | None = None, target_position: str | None = None,
+                 exit_reason: str | None = None) -> None:
         self._require("nominate")
         person = self.profile(employee_id)
         if person is None:
             raise NotAllowed("This person is not in your department(s).")
-        nominations.record(employee_id, person["department"], action, reason, self.user.username, readiness, target_position)
+        nominations.record(employee_id, person["department"], action, reason, self.user.username, readiness, target_position, exit_reason)
 
     def nine_box(self, department: str | None = None) -> pl.DataFrame:
         """Placements with calibration applied: performance/potential are the calibrated box."""

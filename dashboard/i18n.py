@@ -12,7 +12,13 @@ DEFAULT_LANGUAGE = "en"
 
 @lru_cache(maxsize=None)
 def catalogue(lang: str) -> dict[str, str]:
-    raw = tomllib.loads((LOCALES_DIR / f"{lang}.toml").read_text(encoding="utf-8"))
+    # <lang>.toml plus one <lang>.<area>.toml per feature area, so areas can grow independently.
+    raw: dict = {}
+    for path in sorted(LOCALES_DIR.glob(f"{lang}.*toml")):
+        part = tomllib.loads(path.read_text(encoding="utf-8"))
+        if clash := set(part) & set(raw):
+            raise ValueError(f"{path.name}: sections {sorted(clash)} are already defined in another {lang} catalogue")
+        raw.update(part)
     flat: dict[str, str] = {}
 
     def walk(prefix: str, node: dict) -> None:

@@ -7,6 +7,8 @@ from . import workspace
 from .people import READINESS
 
 ACTIONS = ("nominate", "remove")
+# Why someone leaves the pool, as categories HR counts (the source document tracks "capability mismatch").
+EXIT_REASONS = ("promoted", "left_company", "capability_mismatch", "review_outcome", "withdrew", "other")
 
 
 def current(scope: tuple[str, ...] | None) -> dict[str, str | None]:
@@ -26,14 +28,14 @@ def current(scope: tuple[str, ...] | None) -> dict[str, str | None]:
 def history(employee_id: str) -> pl.DataFrame:
     with workspace.connect() as con:
         return con.sql(
-            """SELECT decided_at, action, readiness, target_position, reason, decided_by
+            """SELECT decided_at, action, readiness, target_position, exit_reason, reason, decided_by
                FROM nominations WHERE employee_id = ? ORDER BY nomination_id DESC""",
             params=[employee_id],
         ).pl()
 
 
 def record(employee_id: str, department: str, action: str, reason: str, decided_by: str,
-           readiness: str | None = None, target_position: str | None = None) -> None:
+           readiness: str | None = None, target_position: str | None = None, exit_reason: str | None = None) -> None:
     """Validated by the access layer (who may act on whom); here: what a valid entry is."""
     if action not in ACTIONS:
         raise ValueError(f"unknown action '{action}'")
@@ -41,12 +43,18 @@ def record(employee_id: str, department: str, action: str, reason: str, decided_
         raise ValueError("a reason is required")
     if action == "nominate" and readiness not in READINESS:
         raise ValueError(f"readiness must be one of {', '.join(READINESS)}")
+    if action == "remove":
+        exit_reason = exit_reason or "other"
+        if exit_reason not in EXIT_REASONS:
+            raise ValueError(f"exit reason must be one of {', '.join(EXIT_REASONS)}")
+    else:
+        exit_reason = None
     with workspace.connect() as con:
         con.execute("BEGIN TRANSACTION")
         con.execute(
-            "INSERT INTO nominations (employee_id, department, action, readiness, target_position, reason, decided_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO nominations (employee_id, department, action, readiness, target_position, reason, decided_by, exit_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [employee_id, department, action, readiness if action == "nominate" else None,
-             (target_position or "").strip() or None, reason.strip(), decided_by],
+             (target_position or "").strip() or None, reason.strip(), decided_by, exit_reason],
         )
         workspace.audit(con, decided_by, f"pool_{action}", employee_id, f"readiness={readiness}; target={target_position}; reason={reason.strip()}")
         con.execute("COMMIT")

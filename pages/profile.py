@@ -11,6 +11,7 @@ from dashboard import theme
 from dashboard.access import NotAllowed, ScopedData
 from dashboard.session import signed_in_user
 from dashboard.i18n import t
+from dashboard.nominations import EXIT_REASONS
 from dashboard.people import READINESS
 from pipelines.settings import load_settings
 
@@ -146,12 +147,14 @@ if user.can("nominate"):
         if action == "nominate":
             readiness = st.selectbox(t("candidates.readiness"), READINESS, format_func=lambda v: t(f"readiness.{v}"))
             target = st.text_input(t("profile.target_position"))
+            exit_reason = None
         else:
             readiness, target = None, None
+            exit_reason = st.selectbox(t("profile.exit_reason"), EXIT_REASONS, format_func=lambda v: t(f"exit_reason.{v}"))
         reason = st.text_area(t("profile.reason"), max_chars=2000)
         if st.form_submit_button(t(f"profile.{action}"), type="primary"):
             try:
-                data.nominate(employee_id, action, reason, readiness, target)
+                data.nominate(employee_id, action, reason, readiness, target, exit_reason)
             except (NotAllowed, ValueError) as exc:
                 st.error(str(exc))
             else:
@@ -162,4 +165,4 @@ if history.height:
     st.dataframe(history.to_pandas(), hide_index=True, column_config={
         "decided_at": st.column_config.DatetimeColumn(t("profile.col_when"), format="YYYY-MM-DD HH:mm"),
         "action": t("profile.col_action"), "readiness": t("candidates.readiness"), "target_position": t("profile.target_position"),
-        "reason": t("profile.reason"), "decided_by": t("profile.col_by")})
+        "exit_reason": t("profile.exit_reason"), "reason": t("profile.reason"), "decided_by": t("profile.col_by")})
