@@ -1,6 +1,7 @@
 """Streamlit glue: the read-only connection and cached queries, keyed on the data version."""
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import streamlit as st
@@ -8,7 +9,7 @@ import streamlit as st
 from pipelines import db
 from pipelines.settings import database_path
 
-from . import people, queries
+from . import workspace
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
@@ -23,21 +24,30 @@ def current_db() -> tuple[Path, str | None]:
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
-def _run(name: str, path: str, version: str, args: tuple, kwargs: tuple):
+def _run(name: str, path: str, version: str, args: tuple, kwargs: tuple, workspace_version: str | None = None):
+    # workspace_version only keys the cache: results that read workspace.duckdb change when it does.
     cur = db.read_cursor(_connection(path, version))
     try:
         module, _, function = name.rpartition(".")
-        return getattr(people if module == "people" else queries, function)(cur, *args, **dict(kwargs))
+        return getattr(importlib.import_module(f"dashboard.{module or 'queries'}"), function)(cur, *args, **dict(kwargs))
     finally:
         cur.close()
 
 
 def query(name: str, *args, **kwargs):
-    """Run dashboard.queries.<name> (or people.<name>) on the live database, cached until the data changes."""
+    """Run dashboard.queries.<name> (or <module>.<name> in dashboard/) on the live database, cached until the data changes."""
     path, version = current_db()
     if version is None:
         raise FileNotFoundError(f"no database at {path}")
     return _run(name, str(path), version, args, tuple(sorted(kwargs.items())))
+
+
+def query_with_workspace(name: str, *args, **kwargs):
+    """Like query(), for functions that also read workspace.duckdb: cached until either file changes."""
+    path, version = current_db()
+    if version is None:
+        raise FileNotFoundError(f"no database at {path}")
+    return _run(name, str(path), version, args, tuple(sorted(kwargs.items())), workspace.version())
 
 
 @st.cache_data(max_entries=4, show_spinner=False)

@@ -109,6 +109,18 @@ def workspace_path() -> Path:
     return Path(chosen).expanduser().resolve() if chosen else database_path().with_name("workspace.duckdb")
 
 
+def version(path: Path | None = None) -> str | None:
+    """Changes whenever the workspace file is written: a cache key for reads of it."""
+    path = path or workspace_path()
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    wal = path.with_name(path.name + ".wal")
+    extra = f"-{wal.stat().st_mtime_ns}" if wal.exists() else ""
+    return f"{st.st_ino}-{st.st_mtime_ns}-{st.st_size}{extra}"
+
+
 @contextlib.contextmanager
 def connect(path: Path | None = None, wait: float = 10.0) -> Iterator[duckdb.DuckDBPyConnection]:
     path = path or workspace_path()
