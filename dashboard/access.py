@@ -12,11 +12,8 @@ import polars as pl
 from . import calibration, nominations
 from .auth import User, record
 from .people import CandidateFilters
+from .permissions import NotAllowed
 from .state import query
-
-
-class NotAllowed(Exception):
-    """The user may not do this; the message is fit to show."""
 
 
 @dataclass(frozen=True)

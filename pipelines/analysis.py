@@ -193,8 +193,18 @@ WHERE length(r.period) = 4
 GROUP BY ALL ORDER BY year, department, rating
 """
 
+# Each person's first completion of each course, keyed on the normalised course name, so a
+# development plan's course item is done as soon as the training import shows it completed.
+COURSE_COMPLETIONS_SQL = """
+CREATE OR REPLACE TABLE analysis_course_completions AS
+SELECT employee_id, lower(trim(course_name)) AS course_key, min(course_name) AS course_name,
+       min(coalesce(completion_date, start_date)) AS completed_on
+FROM training_records WHERE status = 'completed'
+GROUP BY ALL ORDER BY employee_id, course_key
+"""
+
 # Bump when the analysis tables change shape: the app rebuilds older ones on start.
-ANALYSIS_VERSION = 5
+ANALYSIS_VERSION = 6
 
 META_SQL = """
 CREATE OR REPLACE TABLE analysis_meta AS
@@ -223,6 +233,7 @@ def build_analysis_tables(con: duckdb.DuckDBPyConnection, settings: Settings, ru
     con.execute(EMPLOYEE_SQL.format(**fmt), {"today": today})
     con.execute(DEPARTMENT_SQL.format(**fmt), {"today": today})
     con.execute(RATING_SQL)
+    con.execute(COURSE_COMPLETIONS_SQL)
     build_snapshots(con, settings, today)
     build_assessment(con, settings, today)
     con.execute(META_SQL, {"today": today, "run_id": run_id, "version": ANALYSIS_VERSION})

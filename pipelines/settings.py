@@ -20,6 +20,15 @@ def database_path(cli_value: str | os.PathLike | None = None) -> Path:
     return Path(chosen).expanduser().resolve()
 
 
+REVIEW_DEFAULTS = {
+    "team_results_growth_for_full_score": 20.0, "proposals_for_full_score": 5,
+    "adjust_below_plan_completion": 0.6, "accelerate_min_composite": 80.0,
+    "promote_min_composite": 75.0, "promote_min_plan_completion": 0.8,
+    "leave_below_composite": 50.0, "leave_below_plan_completion": 0.4,
+    "promotion_window_months": 12,
+}
+
+
 @dataclass(frozen=True)
 class Settings:
     grades: tuple[str, ...]
@@ -31,6 +40,7 @@ class Settings:
     date_formats: tuple[str, ...]
     model: dict
     assessment: dict
+    review: dict = field(default_factory=dict)
 
     def grade_points(self) -> dict[str, int]:
         """A > B+ > B > C > D becomes A=5 … D=1."""
@@ -103,6 +113,7 @@ def _load_settings(path: Path, mtime_ns: int) -> Settings:
                     "quantitative_parts": {"performance": 0.5, "team_rating_improvement": 0.25, "projects_delivered": 0.25},
                     "qualitative_parts": {"leadership_360": 0.5, "strategic_thinking_360": 0.25, "collaboration_360": 0.25},
                     "departments": {}, **raw.get("assessment", {})},
+        review={**REVIEW_DEFAULTS, **raw.get("review", {})},
     )
 
 
