@@ -6,6 +6,7 @@ import os
 import streamlit as st
 
 from dashboard import auth
+from dashboard.demo_reviews import seed_demo_reviews
 from dashboard.workspace import workspace_path
 from dashboard.i18n import LANGUAGES, t
 from dashboard.state import analysis_current, database_ready, query
@@ -30,6 +31,7 @@ if not database_ready():
     if build_demo_database(path, employees=employees, progress=lambda f, m: bar.progress(min(f, 1.0), text=m)):
         biggest = query("department_pool").sort("active_employees", descending=True)["department"].to_list()
         auth.ensure_demo_accounts(biggest)
+        seed_demo_reviews(path, progress=lambda f, m: bar.progress(0.95 + 0.05 * min(f, 1.0), text=m))
     bar.progress(1.0, text=t("app.first_start_done"))
     st.rerun()
 
@@ -82,7 +84,7 @@ if user is None and _oidc_configured() and getattr(st.user, "is_logged_in", Fals
         st.error(t("auth.sso_unknown"))
 if user is None:
     # Every address shows the sign-in form, so a shared link (page and filters) opens after signing in.
-    paths = ["candidates", "profile", "talent_grid", "model", "data", "users"]
+    paths = ["candidates", "profile", "talent_grid", "plans", "reviews", "model", "trends", "data", "users"]
     st.navigation(
         [st.Page(sign_in, title=t("auth.title"), icon=":material/login:", default=True)]
         + [st.Page(sign_in, title=t("auth.title"), url_path=path) for path in paths],
@@ -112,7 +114,10 @@ if user.can("view_people"):
     registered["pages/candidates.py"] = st.Page("pages/candidates.py", title=t("nav.candidates"), icon=":material/person_search:", url_path="candidates")
     registered["pages/profile.py"] = st.Page("pages/profile.py", title=t("nav.profile"), icon=":material/badge:", url_path="profile")
     registered["pages/talent_grid.py"] = st.Page("pages/talent_grid.py", title=t("nav.grid"), icon=":material/grid_view:", url_path="talent_grid")
+    registered["pages/plans.py"] = st.Page("pages/plans.py", title=t("nav.plans"), icon=":material/checklist:", url_path="plans")
+    registered["pages/reviews.py"] = st.Page("pages/reviews.py", title=t("nav.reviews"), icon=":material/rate_review:", url_path="reviews")
     registered["pages/model.py"] = st.Page("pages/model.py", title=t("nav.model"), icon=":material/insights:", url_path="model")
+    registered["pages/trends.py"] = st.Page("pages/trends.py", title=t("trends.nav"), icon=":material/trending_up:", url_path="trends")
 if user.can("manage_data"):
     registered["pages/data.py"] = st.Page("pages/data.py", title=t("nav.data"), icon=":material/upload_file:", url_path="data")
 if user.can("manage_users"):

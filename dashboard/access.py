@@ -6,14 +6,15 @@ URL parameters, crafted widget values and downloads cannot reach another departm
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import polars as pl
 
-from . import calibration, nominations
+from . import calibration, nominations, plans, reviews
 from .auth import User, record
 from .people import CandidateFilters
 from .permissions import NotAllowed
-from .state import query
+from .state import analysis_cursor, query, query_with_workspace
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,56 @@ class ScopedData:
         row = person.row(0, named=True)
         calibration.record(employee_id, row["department"], (row["original_performance"], row["original_potential"]),
                            (performance, potential), reason, self.user.username)
+
+    # --- development plans and review cycles (writes check the user in plans/reviews) ---
+    def plan_progress(self, as_of: date) -> pl.DataFrame:
+        self._require("view_people")
+        return query_with_workspace("plans.progress_items", self.scope, as_of)
+
+    def plan(self, employee_id: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """One person's plan items (effective today) and its change history; empty outside scope."""
+        if self.profile(employee_id) is None:
+            return pl.DataFrame(), pl.DataFrame()
+        items = self.plan_progress(date.today()).filter(pl.col("employee_id") == employee_id)
+        return items, plans.changes(self.scope, employee_id)
+
+    def create_plan(self, employee_id: str, starts_on: date, position_profile_id: int | None = None) -> int:
+        person = self.profile(employee_id)
+        if person is None:
+            raise NotAllowed("This person is not in your department(s).")
+        return plans.create_plan(self.user, employee_id, person["department"], starts_on, position_profile_id)
+
+    def cycles(self) -> pl.DataFrame:
+        self._require("view_people")
+        return reviews.list_cycles()
+
+    def cycle_people(self, cycle_id: str) -> pl.DataFrame:
+        self._require("view_people")
+        return query_with_workspace("reviews.cycle_people", self.scope, cycle_id)
+
+    def cycle_figures(self, cycle_id: str) -> pl.DataFrame:
+        self._require("view_people")
+        return query_with_workspace("reviews.cycle_figures", self.scope, cycle_id)
+
+    def movement(self, year: int) -> pl.DataFrame:
+        self._require("view_people")
+        return query_with_workspace("reviews.movement", self.scope, year)
+
+    def cycle_disputes(self, cycle_id: str) -> pl.DataFrame:
+        self._require("view_people")
+        return reviews.disputes(self.scope, cycle_id)
+
+    def open_cycle(self, year: int, kind: str) -> str:
+        with analysis_cursor() as cur:
+            return reviews.open_cycle(self.user, cur, year, kind)
+
+    def close_cycle(self, cycle_id: str) -> None:
+        with analysis_cursor() as cur:
+            reviews.close_cycle(self.user, cur, cycle_id)
+
+    def refresh_cycle(self, cycle_id: str) -> int:
+        with analysis_cursor() as cur:
+            return reviews.refresh_cycle(self.user, cur, cycle_id)
 
     def audit_export(self, what: str, rows: int) -> None:
         record(self.user, "export", what, f"{rows} rows")

@@ -48,3 +48,9 @@ def t(key: str, lang: str | None = None, **values) -> str:
     lang = lang or current_language()
     text = catalogue(lang).get(key) or catalogue(DEFAULT_LANGUAGE).get(key) or key
     return text.format(**values) if values else text
+
+
+def widget_key(name: str) -> str:
+    """A widget key per language: a widget whose option labels are translated starts afresh after a
+    language switch instead of looking for the old language's label among the new ones."""
+    return f"{name}.{current_language()}"

@@ -27,3 +27,12 @@ def require_writer(user: User, department: str | None) -> None:
 
 def in_scope(user: User, department: str | None) -> bool:
     return user.scope is None or department in user.scope
+
+
+def can_write(user: User, department: str | None) -> bool:
+    """Whether require_writer would let the user change this department's records (for showing forms)."""
+    try:
+        require_writer(user, department)
+    except NotAllowed:
+        return False
+    return True

@@ -260,3 +260,12 @@ def completion_trend(effective_items: pl.DataFrame, year: int) -> pl.DataFrame:
                  (pl.col("due_date") <= pl.col("month_end")).sum().alias("due"))
             .with_columns((pl.col("done") / pl.col("items")).alias("done_share"), (pl.col("due") / pl.col("items")).alias("due_share"))
             .sort("month_end"))
+
+
+def progress_items(cur: duckdb.DuckDBPyConnection, scope: tuple[str, ...] | None, as_of: date, workspace_file=None) -> pl.DataFrame:
+    """Every plan item within scope with the status that counts on `as_of` and the person's name."""
+    frame = items(scope, None, workspace_file)
+    ids = frame["employee_id"].unique().sort().to_list()
+    names = cur.sql("SELECT employee_id, name FROM analysis_employee WHERE employee_id IN (SELECT unnest($ids))", params={"ids": ids}).pl() \
+        if ids else pl.DataFrame(schema={"employee_id": pl.String, "name": pl.String})
+    return effective(frame, course_completions(cur, ids), as_of).join(names, on="employee_id", how="left")

@@ -122,6 +122,7 @@ def compile_members(cur: duckdb.DuckDBPyConnection, people: pl.DataFrame, year: 
     per_kind = (items.filter(pl.col("counts") & (pl.col("starts_on") <= as_of))
                 .group_by("employee_id")
                 .agg(pl.len().alias("plan_items"), pl.col("done").sum().alias("plan_items_done"),
+                     (pl.col("done") | (pl.col("due_date") <= as_of)).sum().alias("plan_items_due"),
                      (pl.col("kind") == "course").sum().alias("courses"), (pl.col("done") & (pl.col("kind") == "course")).sum().alias("courses_done"),
                      (pl.col("kind") == "rotation").sum().alias("rotations"), (pl.col("done") & (pl.col("kind") == "rotation")).sum().alias("rotations_done")))
     span = settings.feedback_max - settings.feedback_min
@@ -129,14 +130,15 @@ def compile_members(cur: duckdb.DuckDBPyConnection, people: pl.DataFrame, year: 
             .join(scores, on="employee_id", how="left").join(ratings, on="employee_id", how="left")
             .join(feedback, on="employee_id", how="left").join(per_kind, on="employee_id", how="left")
             .with_columns(
-                (pl.col("plan_items_done") / pl.col("plan_items")).alias("plan_completion"),
+                # done out of what was due by now (done early counts too): the mid-year is not judged on December's items
+                pl.when(pl.col("plan_items_due") > 0).then(pl.col("plan_items_done") / pl.col("plan_items_due")).alias("plan_completion"),
                 (pl.col("points_after") - pl.col("points_before")).cast(pl.Float64).alias("rating_change"),
                 (pl.col("feedback_after") - pl.col("feedback_before")).alias("feedback_change"),
                 pl.coalesce("score_after", "score_before").alias("performance_score"),
                 (100.0 * (pl.col("feedback_after") - settings.feedback_min) / span).alias("feedback_score"),
                 pl.lit(datetime.now().replace(microsecond=0)).alias("compiled_at"),
             )
-            .select("employee_id", "name", "department", "reviewer", "plan_items", "plan_items_done", "plan_completion",
+            .select("employee_id", "name", "department", "reviewer", "plan_items", "plan_items_due", "plan_items_done", "plan_completion",
                     "courses", "courses_done", "rotations", "rotations_done", "rating_before", "rating_after", "rating_change",
                     "feedback_before", "feedback_after", "feedback_change", "performance_score", "feedback_score",
                     "composite_score", "potential_score", "compiled_at"))
@@ -221,56 +223,70 @@ def close_cycle(user: User, cur: duckdb.DuckDBPyConnection, cycle_id: str, close
 
 
 # --- assessments -------------------------------------------------------------------------------
-def indicator_scores(values: dict, settings: Settings) -> dict:
-    """Each entered indicator as 0-100 (None when not entered)."""
+def score_assessments(frame: pl.DataFrame, settings: Settings) -> pl.DataFrame:
+    """Adds quantitative/qualitative/composite scores to rows of department + entered indicators (nulls: not entered).
+
+    Each indicator becomes 0-100; a part is the weighted mean of its entered indicators and the
+    composite the weighted mean of the parts, with the department's weights; missing ones are left
+    out and the weights rescaled.
+    """
     rules = settings.review
     full_growth, full_proposals = float(rules["team_results_growth_for_full_score"]), float(rules["proposals_for_full_score"])
-
-    def clamp(x: float) -> float:
-        return max(0.0, min(100.0, x))
-
-    convert = {
-        "team_results_growth": lambda g: clamp(50 + 50 * g / full_growth),
-        "project_on_time_rate": clamp,
-        "subordinate_rating_change": lambda c: clamp(50 + 50 * c),
-        "leadership_360": clamp,
-        "adopted_proposals": lambda n: clamp(100 * n / full_proposals),
-        "collaboration_satisfaction": clamp,
+    as_points = {
+        "team_results_growth": 50 + 50 * pl.col("team_results_growth") / full_growth,
+        "project_on_time_rate": pl.col("project_on_time_rate"),
+        "subordinate_rating_change": 50 + 50 * pl.col("subordinate_rating_change"),
+        "leadership_360": pl.col("leadership_360"),
+        "adopted_proposals": 100 * pl.col("adopted_proposals") / full_proposals,
+        "collaboration_satisfaction": pl.col("collaboration_satisfaction"),
     }
-    return {name: (None if values.get(name) is None else convert[name](float(values[name]))) for name in INDICATORS}
+    weights = department_weights(settings, frame["department"].unique().to_list())
+    known = weights["department"].to_list()
+    frame = frame.with_columns(*(pl.col(n).cast(pl.Float64) for n in INDICATORS))
+    scored = frame.with_columns(
+        pl.when(pl.col("department").is_in(known)).then(pl.col("department")).otherwise(pl.lit("*")).alias("_weights")
+    ).join(weights.rename({"department": "_weights"}), on="_weights", how="left")
+
+    def part(name: str) -> pl.Expr:
+        members = [(as_points[n].clip(0, 100), pl.col(f"w_{w}")) for n, (p, w) in INDICATORS.items() if p == name]
+        numerator = pl.sum_horizontal([(x * w).fill_null(0) for x, w in members])
+        denominator = pl.sum_horizontal([pl.when(x.is_not_null()).then(w).otherwise(0.0) for x, w in members])
+        return pl.when(denominator > 0).then(numerator / denominator).alias(f"{name}_score")
+
+    scored = scored.with_columns(part("quantitative"), part("qualitative"))
+    q, l, wq, wl = pl.col("quantitative_score"), pl.col("qualitative_score"), pl.col("w_quantitative"), pl.col("w_qualitative")
+    denominator = pl.when(q.is_not_null()).then(wq).otherwise(0.0) + pl.when(l.is_not_null()).then(wl).otherwise(0.0)
+    return scored.with_columns(
+        (wq / (wq + wl)).alias("quantitative_weight"),
+        pl.when(denominator > 0).then(((q * wq).fill_null(0) + (l * wl).fill_null(0)) / denominator).round(1).alias("composite_score"),
+    ).select(*frame.columns, "quantitative_score", "qualitative_score", "quantitative_weight", "composite_score")
 
 
 def composite(values: dict, department: str, settings: Settings) -> dict:
-    """Part scores and the composite with the department's weights; missing indicators are left out and weights rescaled."""
-    weights = department_weights(settings, [department]).filter(pl.col("department") == department).row(0, named=True)
-    scored = indicator_scores(values, settings)
-    parts = {}
-    for part in ("quantitative", "qualitative"):
-        pairs = [(scored[n], weights[f"w_{w}"]) for n, (p, w) in INDICATORS.items() if p == part and scored[n] is not None]
-        total = sum(w for _, w in pairs)
-        parts[part] = sum(s * w for s, w in pairs) / total if total else None
-    wq, wl = weights["w_quantitative"], weights["w_qualitative"]
-    available = [(parts["quantitative"], wq), (parts["qualitative"], wl)]
-    denominator = sum(w for s, w in available if s is not None)
-    score = sum(s * w for s, w in available if s is not None) / denominator if denominator else None
-    return {"quantitative_score": parts["quantitative"], "qualitative_score": parts["qualitative"],
-            "quantitative_weight": wq / (wq + wl), "composite_score": None if score is None else round(score, 1)}
+    """score_assessments for one person's entered indicators."""
+    row = pl.DataFrame([{"department": department, **{n: values.get(n) for n in INDICATORS}}],
+                       schema={"department": pl.String, **{n: pl.Float64 for n in INDICATORS}})
+    scored = score_assessments(row, settings).row(0, named=True)
+    return {k: scored[k] for k in ("quantitative_score", "qualitative_score", "quantitative_weight", "composite_score")}
+
+
+def suggestion(kind: str, settings: Settings, score: pl.Expr = pl.col("composite_score"),
+               done: pl.Expr = pl.col("plan_completion")) -> pl.Expr:
+    """The outcome the rules in [review] suggest; the reviewer may choose another with a rationale."""
+    r = settings.review
+    if kind == "mid_year":
+        return (pl.when(done < r["adjust_below_plan_completion"]).then(pl.lit("adjust_plan"))
+                .when(score >= r["accelerate_min_composite"]).then(pl.lit("accelerate"))
+                .otherwise(pl.lit("on_track")))
+    return (pl.when((score < r["leave_below_composite"]) | (done < r["leave_below_plan_completion"])).then(pl.lit("leave_pool"))
+            .when((score >= r["promote_min_composite"]) & (done.fill_null(0) >= r["promote_min_plan_completion"])).then(pl.lit("promote"))
+            .otherwise(pl.lit("keep_developing")))
 
 
 def suggest(kind: str, composite_score: float | None, plan_completion: float | None, settings: Settings) -> str:
-    """The outcome the rules in [review] suggest; the reviewer may choose another with a rationale."""
-    r, score, done = settings.review, composite_score, plan_completion
-    if kind == "mid_year":
-        if done is not None and done < r["adjust_below_plan_completion"]:
-            return "adjust_plan"
-        if score is not None and score >= r["accelerate_min_composite"]:
-            return "accelerate"
-        return "on_track"
-    if (score is not None and score < r["leave_below_composite"]) or (done is not None and done < r["leave_below_plan_completion"]):
-        return "leave_pool"
-    if score is not None and score >= r["promote_min_composite"] and (done or 0) >= r["promote_min_plan_completion"]:
-        return "promote"
-    return "keep_developing"
+    one = pl.DataFrame({"composite_score": [composite_score], "plan_completion": [plan_completion]},
+                       schema={"composite_score": pl.Float64, "plan_completion": pl.Float64})
+    return one.select(suggestion(kind, settings))[0, 0]
 
 
 def record_assessment(user: User, cycle_id: str, employee_id: str, indicators: dict, outcome: str, *, strengths: str = "",
@@ -406,11 +422,13 @@ def cycle_people(cur: duckdb.DuckDBPyConnection, scope: tuple[str, ...] | None, 
     with workspace.connect(workspace_file) as con:
         _cycle(con, cycle_id)
         frame = con.sql(f"""
+            -- marking an item done is progress, not an adjustment of the plan; dropping one is
             WITH latest AS (SELECT * FROM review_assessments WHERE cycle_id = $c QUALIFY row_number() OVER (PARTITION BY employee_id ORDER BY assessment_id DESC) = 1),
-                 adjusted AS (SELECT employee_id, count(*) AS plan_adjustments FROM plan_changes WHERE cycle_id = $c GROUP BY employee_id),
+                 adjusted AS (SELECT employee_id, count(*) AS plan_adjustments FROM plan_changes
+                            WHERE cycle_id = $c AND (change <> 'status_changed' OR after = 'dropped') GROUP BY employee_id),
                  disputes AS (SELECT employee_id, count(*) AS disputes, count(*) FILTER (WHERE answer IS NULL) AS disputes_open
                               FROM review_disputes WHERE cycle_id = $c GROUP BY employee_id)
-            SELECT m.employee_id, m.name, m.department, m.reviewer, m.plan_items, m.plan_items_done, m.plan_completion,
+            SELECT m.employee_id, m.name, m.department, m.reviewer, m.plan_items, m.plan_items_due, m.plan_items_done, m.plan_completion,
                    m.courses, m.courses_done, m.rotations, m.rotations_done, m.rating_before, m.rating_after, m.rating_change,
                    m.feedback_before, m.feedback_after, m.feedback_change, m.performance_score, m.feedback_score,
                    m.composite_score AS analysis_composite, m.potential_score,

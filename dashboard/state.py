@@ -1,6 +1,7 @@
 """Streamlit glue: the read-only connection and cached queries, keyed on the data version."""
 from __future__ import annotations
 
+import contextlib
 import importlib
 from pathlib import Path
 
@@ -79,3 +80,14 @@ def clear_caches() -> None:
     _has_imports.clear()
     _analysis_current.clear()
     _connection.clear()
+
+
+@contextlib.contextmanager
+def analysis_cursor():
+    """A cursor on the live analysis database, for writes to the workspace that compile figures from it."""
+    path, version = current_db()
+    cur = db.read_cursor(_connection(str(path), version))
+    try:
+        yield cur
+    finally:
+        cur.close()

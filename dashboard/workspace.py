@@ -76,7 +76,7 @@ CREATE TABLE IF NOT EXISTS review_cycles (
     opened_by VARCHAR NOT NULL, opened_at TIMESTAMP NOT NULL, closed_by VARCHAR, closed_at TIMESTAMP);
 CREATE TABLE IF NOT EXISTS review_members (
     cycle_id VARCHAR NOT NULL, employee_id VARCHAR NOT NULL, name VARCHAR, department VARCHAR NOT NULL, reviewer VARCHAR,
-    plan_items INTEGER, plan_items_done INTEGER, plan_completion DOUBLE, courses INTEGER, courses_done INTEGER,
+    plan_items INTEGER, plan_items_due INTEGER, plan_items_done INTEGER, plan_completion DOUBLE, courses INTEGER, courses_done INTEGER,
     rotations INTEGER, rotations_done INTEGER, rating_before VARCHAR, rating_after VARCHAR, rating_change DOUBLE,
     feedback_before DOUBLE, feedback_after DOUBLE, feedback_change DOUBLE, performance_score DOUBLE,
     feedback_score DOUBLE, composite_score DOUBLE, potential_score DOUBLE, compiled_at TIMESTAMP NOT NULL,

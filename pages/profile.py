@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import plotly.express as px
 import polars as pl
@@ -10,8 +11,11 @@ import streamlit as st
 from dashboard import theme
 from dashboard.access import NotAllowed, ScopedData
 from dashboard.session import signed_in_user
-from dashboard.i18n import t
+from dashboard.i18n import t, widget_key
 from dashboard.nominations import EXIT_REASONS
+from dashboard.plans import KINDS as PLAN_KINDS, STATUSES as PLAN_STATUSES
+from dashboard.plans import add_item as plan_add_item, change_item as plan_change_item
+from dashboard.permissions import can_write
 from dashboard.people import READINESS
 from pipelines.settings import load_settings
 
@@ -145,12 +149,12 @@ if user.can("nominate"):
     with st.form("nomination", clear_on_submit=True):
         action = "remove" if in_pool else "nominate"
         if action == "nominate":
-            readiness = st.selectbox(t("candidates.readiness"), READINESS, format_func=lambda v: t(f"readiness.{v}"))
+            readiness = st.selectbox(t("candidates.readiness"), READINESS, format_func={v: t(f"readiness.{v}") for v in READINESS}.get, key=widget_key("readiness"))
             target = st.text_input(t("profile.target_position"))
             exit_reason = None
         else:
             readiness, target = None, None
-            exit_reason = st.selectbox(t("profile.exit_reason"), EXIT_REASONS, format_func=lambda v: t(f"exit_reason.{v}"))
+            exit_reason = st.selectbox(t("profile.exit_reason"), EXIT_REASONS, format_func={v: t(f"exit_reason.{v}") for v in EXIT_REASONS}.get, key=widget_key("exit_reason"))
         reason = st.text_area(t("profile.reason"), max_chars=2000)
         if st.form_submit_button(t(f"profile.{action}"), type="primary"):
             try:
@@ -166,3 +170,72 @@ if history.height:
         "decided_at": st.column_config.DatetimeColumn(t("profile.col_when"), format="YYYY-MM-DD HH:mm"),
         "action": t("profile.col_action"), "readiness": t("candidates.readiness"), "target_position": t("profile.target_position"),
         "exit_reason": t("profile.exit_reason"), "reason": t("profile.reason"), "decided_by": t("profile.col_by")})
+
+# --- development plan ---------------------------------------------------------------------------
+st.subheader(t("profile_plan.title"))
+st.caption(t("profile_plan.definition"))
+plan_items, plan_changes = data.plan(employee_id)
+may_edit = can_write(user, person["department"])
+if plan_items.height == 0:
+    st.caption(t("profile_plan.none"))
+    if may_edit:
+        with st.form("create_plan"):
+            starts_on = st.date_input(t("profile_plan.starts_on"), value=date.today())
+            if st.form_submit_button(t("profile_plan.create"), type="primary"):
+                try:
+                    data.create_plan(employee_id, starts_on)
+                except (NotAllowed, ValueError) as exc:
+                    st.error(str(exc))
+                else:
+                    st.rerun()
+else:
+    kinds = {k: t(f"plan_kind.{k}") for k in PLAN_KINDS}
+    statuses = {s: t(f"plan_status.{s}") for s in PLAN_STATUSES}
+    shown = plan_items.select(
+        "item_id", pl.col("kind").replace_strict(kinds), "title", "source", "due_date",
+        pl.when(pl.col("done_from_training")).then(pl.lit(t("profile_plan.done_from_training")))
+        .otherwise(pl.col("status").replace_strict(statuses)).alias("status"), "done_on", "overdue")
+    done, counted = plan_items.filter(pl.col("counts"))["done"].sum(), plan_items.filter(pl.col("counts")).height
+    st.progress(done / counted if counted else 0.0, text=t("profile_plan.progress", done=done, items=counted))
+    st.dataframe(shown.to_pandas(), hide_index=True, column_config={
+        "item_id": "#", "kind": t("plans.kind"), "title": t("plans.item_title"), "source": t("profile_plan.source"),
+        "due_date": st.column_config.DateColumn(t("plans.due"), format="YYYY-MM-DD"), "status": t("profile_plan.status"),
+        "done_on": st.column_config.DateColumn(t("profile_plan.done_on"), format="YYYY-MM-DD"),
+        "overdue": st.column_config.CheckboxColumn(t("plans.overdue"))})
+    if may_edit:
+        left, right = st.columns(2)
+        with left, st.form("change_item", clear_on_submit=True):
+            st.markdown(f"**{t('profile_plan.change_title')}**")
+            titles = dict(zip(plan_items["item_id"].to_list(), plan_items["title"].to_list()))
+            item = st.selectbox(t("plans.item_title"), list(titles), format_func=titles.get)
+            status = st.selectbox(t("profile_plan.status"), ["", *PLAN_STATUSES], format_func={"": t("profile_plan.unchanged"), **statuses}.get, key=widget_key("item_status"))
+            move = st.checkbox(t("profile_plan.move_due"))
+            due = st.date_input(t("plans.due"), value=date.today())
+            reason = st.text_input(t("profile.reason"))
+            if st.form_submit_button(t("profile_plan.save_change"), type="primary"):
+                try:
+                    changed = plan_change_item(user, item, reason, status=status or None, due_date=due if move else None)
+                except (NotAllowed, ValueError) as exc:
+                    st.error(str(exc))
+                else:
+                    st.toast(t("profile_plan.changed", n=changed))
+                    st.rerun()
+        with right, st.form("add_item", clear_on_submit=True):
+            st.markdown(f"**{t('profile_plan.add_title')}**")
+            kind = st.selectbox(t("plans.kind"), PLAN_KINDS, format_func=kinds.get, key=widget_key("item_kind"))
+            title = st.text_input(t("plans.item_title"))
+            due = st.date_input(t("plans.due"), value=date.today())
+            reason = st.text_input(t("profile.reason"))
+            if st.form_submit_button(t("profile_plan.add"), type="primary"):
+                try:
+                    plan_add_item(user, int(plan_items["plan_id"][0]), kind, title, due, reason)
+                except (NotAllowed, ValueError) as exc:
+                    st.error(str(exc))
+                else:
+                    st.rerun()
+    if plan_changes.height:
+        with st.expander(t("profile_plan.history", n=plan_changes.height)):
+            st.dataframe(plan_changes.select("changed_at", "change", "before", "after", "reason", "cycle_id", "changed_by").to_pandas(), hide_index=True,
+                         column_config={"changed_at": st.column_config.DatetimeColumn(t("profile.col_when"), format="YYYY-MM-DD HH:mm"),
+                                        "change": t("profile_plan.change"), "before": t("profile_plan.before"), "after": t("profile_plan.after"),
+                                        "reason": t("profile.reason"), "cycle_id": t("reviews.cycle"), "changed_by": t("profile.col_by")})

@@ -9,6 +9,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from dashboard import auth, workspace
+from dashboard.demo_reviews import seed_demo_reviews
 from pipelines.ingest import ingest
 from tests.conftest import TODAY, build_demo_db, rows
 
@@ -16,9 +17,9 @@ ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "correct horse battery"
 ACCOUNTS = {"hr": ("hr_admin", ()), "leader": ("hr_leadership", ()), "head": ("department_head", ("Sales",)), "viewer": ("viewer", ())}
 PAGES = {
-    "hr": ["pages/overview.py", "pages/candidates.py", "pages/profile.py", "pages/talent_grid.py", "pages/model.py", "pages/data.py", "pages/users.py"],
-    "leader": ["pages/overview.py", "pages/candidates.py", "pages/profile.py", "pages/talent_grid.py", "pages/model.py"],
-    "head": ["pages/overview.py", "pages/candidates.py", "pages/profile.py", "pages/talent_grid.py", "pages/model.py"],
+    "hr": ["pages/overview.py", "pages/candidates.py", "pages/profile.py", "pages/talent_grid.py", "pages/plans.py", "pages/reviews.py", "pages/model.py", "pages/trends.py", "pages/data.py", "pages/users.py"],
+    "leader": ["pages/overview.py", "pages/candidates.py", "pages/profile.py", "pages/talent_grid.py", "pages/plans.py", "pages/reviews.py", "pages/model.py", "pages/trends.py"],
+    "head": ["pages/overview.py", "pages/candidates.py", "pages/profile.py", "pages/talent_grid.py", "pages/plans.py", "pages/reviews.py", "pages/model.py", "pages/trends.py"],
     "viewer": ["pages/overview.py"],
 }
 
@@ -49,6 +50,7 @@ def env(demo_db: Path, tmp_path: Path, monkeypatch) -> Path:
     monkeypatch.chdir(ROOT)
     for name, (role, departments) in ACCOUNTS.items():
         auth.create_user(name, role, PASSWORD, departments)
+    seed_demo_reviews(db)  # the demo's pool, plans and past review cycles, as on first start
     return db
 
 

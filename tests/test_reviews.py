@@ -167,22 +167,25 @@ def test_a_review_year(org: Path) -> None:
     with pytest.raises(ValueError, match="exists already"):
         reviews.open_cycle(HR, cur, 2026, "mid_year")
     compiled = reviews.cycle_people(cur, None, mid)
-    assert compiled.select("employee_id", "reviewer", "plan_items", "plan_items_done", "plan_completion", "courses", "courses_done",
-                           "rotations", "rotations_done", "rating_before", "rating_after", "rating_change",
+    # plan completion = done out of what was due by 1 July (done early counts too)
+    assert compiled.select("employee_id", "reviewer", "plan_items", "plan_items_due", "plan_items_done", "plan_completion", "courses",
+                           "courses_done", "rotations", "rotations_done", "rating_before", "rating_after", "rating_change",
                            "feedback_before", "feedback_after", "feedback_change").sort("employee_id").rows() == [
-        # R1: 4/4; H1 A (5) vs 2025 B (3) = +2; one 360 (2025) so no change
-        ("R1", "head.rd", 4, 4, 1.0, 3, 3, 1, 1, "B", "A", 2.0, None, 4.0, None),
-        # R2: 2/4; no H1 rating
-        ("R2", "head.rd", 4, 2, 0.5, 3, 2, 1, 0, "C", None, None, None, None, None),
-        # S1: 3/4, Negotiation done from training; B+ (4) vs B (3) = +1; 360 2025 3.5 vs 2024 3.0 (the mid-year sees last year's 360)
-        ("S1", "head.sales", 4, 3, 0.75, 3, 3, 1, 0, "B", "B+", 1.0, 3.0, 3.5, 0.5),
-        ("S2", "head.sales", 4, 0, 0.0, 3, 0, 1, 0, "A", "A", 0.0, None, None, None),
-        ("S3", "head.sales", 4, 1, 0.25, 3, 1, 1, 0, "B+", "B", -1.0, None, None, None),
+        # R1: 4 done; H1 A (5) vs 2025 B (3) = +2; one 360 (2025) so no change
+        ("R1", "head.rd", 4, 4, 4, 1.0, 3, 3, 1, 1, "B", "A", 2.0, None, 4.0, None),
+        # R2: LHPT and Trend Radar done, nothing else due yet; no H1 rating
+        ("R2", "head.rd", 4, 2, 2, 1.0, 3, 2, 1, 0, "C", None, None, None, None, None),
+        # S1: 3 done (Negotiation from training, Strategic Thinking early); B+ (4) vs B (3) = +1;
+        #     360 2025 3.5 vs 2024 3.0 (the mid-year sees last year's 360)
+        ("S1", "head.sales", 4, 3, 3, 1.0, 3, 3, 1, 0, "B", "B+", 1.0, 3.0, 3.5, 0.5),
+        # S2: LHPT and Negotiation due, neither done (its 2025 Negotiation course predates the plan)
+        ("S2", "head.sales", 4, 2, 0, 0.0, 3, 0, 1, 0, "A", "A", 0.0, None, None, None),
+        ("S3", "head.sales", 4, 2, 1, 0.5, 3, 1, 1, 0, "B+", "B", -1.0, None, None, None),
     ]
 
     # S1, Sales weights 70/30. Quantitative: growth 10 % -> 75, on time 80, reports +1 step -> 100:
     #   0.5*75 + 0.25*80 + 0.25*100 = 82.5. Qualitative: 360 85, 3 proposals -> 60, collaboration 90:
-    #   0.5*85 + 0.25*60 + 0.25*90 = 80. Composite 0.7*82.5 + 0.3*80 = 81.75 -> 81.8. Plan 75 % -> accelerate.
+    #   0.5*85 + 0.25*60 + 0.25*90 = 80. Composite 0.7*82.5 + 0.3*80 = 81.75 -> 81.8. Plan 100 % -> accelerate.
     s1_values = {"team_results_growth": 10, "project_on_time_rate": 80, "subordinate_rating_change": 1,
                  "leadership_360": 85, "adopted_proposals": 3, "collaboration_satisfaction": 90}
     result = reviews.record_assessment(HEAD_SALES, mid, "S1", s1_values, "accelerate", strengths="results", gaps="strategy",
@@ -196,7 +199,7 @@ def test_a_review_year(org: Path) -> None:
                               plan_adjustment="Strategic Thinking switched to the online course", at=at("2026-07-11"))
     plans.change_item(HEAD_SALES, item_id("S2", "Strategic Thinking"), "online course has a later start", due_date=date(2026, 9, 30),
                       at=at("2026-07-12"))
-    # S3: no indicators at all; the rules suggest adjusting the plan (25 %), the head chooses otherwise
+    # S3: no indicators at all; the rules suggest adjusting the plan (50 % < 60 %), the head chooses otherwise
     with pytest.raises(ValueError, match="rationale is required.*adjust_plan"):
         reviews.record_assessment(HEAD_SALES, mid, "S3", {}, "on_track")
     reviews.record_assessment(HEAD_SALES, mid, "S3", {}, "on_track", rationale="started late: parental leave", comment="weak on strategy")

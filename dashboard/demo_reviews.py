@@ -1,0 +1,294 @@
+"""The demo organisation's history in the workspace: the pool, plans and past review cycles.
+
+So the plan-progress, review and trend views are populated on first start. The story: the pool is
+formed in January two years ago (a second wave joins a year later); each member gets a plan from the
+template; July and year-end reviews follow, assessed more and more quantitatively; some members are
+promoted or leave. Everything derives from the imported data (pool score, promotions, exits) plus a
+seeded random generator, so the same database always gets the same history. Writes are bulk inserts,
+one transaction per step; the compiled figures come from reviews.compile_members, as in the app.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import polars as pl
+
+from pipelines import db
+from pipelines.settings import load_settings
+
+from . import workspace
+from .reviews import INDICATORS, OUTCOMES, _reviewers, compile_members, score_assessments, suggestion
+
+GENERAL_ITEMS = [("course", "Leading High-Performance Teams", 3), ("course", "First-Time Manager Bootcamp", 4),
+                 ("course", "Strategic Thinking", 6), ("rotation", "Rotation to a partner department", 9),
+                 ("mentoring", "Mentoring with a senior manager", 12)]
+DEPARTMENT_ITEMS = {"Sales": "Negotiation Skills", "R&D": "Technology Trend Radar", "Operations": "Lean Operations",
+                    "Customer Service": "Customer Experience Design", "Marketing": "Digital Marketing Analytics",
+                    "IT": "Cloud Architecture Basics", "Supply Chain": "Supply Chain Planning",
+                    "Finance": "Finance for Non-Finance Managers", "Human Resources": "Hiring and Interviewing"}
+TAILORED = [("Sales", "customer-resource integration", "Sales managers must own key accounts: please add customer-resource integration."),
+            ("R&D", "technical team management; technology-trend judgement", "For R&D the core is leading engineers and judging technology trends.")]
+ADJUSTMENTS = ["switch a course to the online version", "move the rotation to the next quarter", "add a mentor for the gap area",
+               "one course fewer this half; deadline moved"]
+ACCELERATIONS = ["joins the monthly strategy meetings", "leads a cross-department project", "acts as deputy during the head's leave"]
+RATIONALES = ["reviewer's judgement after the calibration meeting", "context the figures miss: a new team this year",
+              "agreed with the candidate and HR"]
+DISPUTES = ["The comment on leadership ignores the new team I took over", "My project results were counted for the wrong half",
+            "The 360 score came from only two raters"]
+ANSWERS = ["Checked with the raters; the score stands, the comment was clarified", "Corrected: the project is now counted",
+           "Noted; the next 360 will have at least five raters"]
+
+
+def _cycles(today: date) -> list[tuple[int, str, date, date | None]]:
+    """(year, kind, opened, closed) of the demo's cycles up to today; the newest may still be open."""
+    first = today.year - 1 if today >= date(today.year, 7, 1) else today.year - 2
+    out = []
+    for year in (first, first + 1):
+        for kind, opened, closed in (("mid_year", date(year, 7, 1), date(year, 7, 31)), ("year_end", date(year, 11, 16), date(year, 12, 20))):
+            if opened <= today:
+                out.append((year, kind, opened, closed if closed <= today else None))
+    return out
+
+
+def seed_demo_reviews(db_path: Path, seed: int = 11, progress: Callable[[float, str], None] | None = None) -> dict | None:
+    """Fill an empty workspace with the demo's pool, plans and review cycles; None when it holds any already."""
+    report = progress or (lambda fraction, message: None)
+    with workspace.connect() as con:
+        if con.sql("SELECT (SELECT count(*) FROM nominations) + (SELECT count(*) FROM review_cycles) + (SELECT count(*) FROM development_plans)").fetchall()[0][0]:
+            return None
+        reviewers = _reviewers(con)
+    settings = load_settings()
+    rng = np.random.default_rng(seed)
+    reader = db.connect_read_only(Path(db_path))
+    cur = db.read_cursor(reader)
+    try:
+        today = cur.sql("SELECT as_of_date FROM analysis_meta").fetchall()[0][0]
+        cycles = _cycles(today)
+        if not cycles:
+            return None
+        start = date(cycles[0][0], 1, 10)
+        people = cur.sql(f"""
+            SELECT a.employee_id, a.department, a.pool_score, a.exit_date, a.exit_reason, a.hire_date,
+                   (SELECT min(p.effective_date) FROM promotions p WHERE p.employee_id = a.employee_id AND p.into_management
+                    AND p.effective_date > DATE '{start}') AS promoted_on
+            FROM analysis_employee a
+            WHERE a.job_level BETWEEN 3 AND 6 AND a.hire_date < DATE '{start}' AND (a.exit_date IS NULL OR a.exit_date > DATE '{start}' + 60)
+            ORDER BY a.employee_id""").pl()
+        active = cur.sql("SELECT count(*) FROM analysis_employee WHERE status = 'active'").fetchall()[0][0]
+        report(0.05, "Demo pool and plans")
+        # --- the pool: two waves, the best pool scores (with noise) first ---------------------------
+        noise = rng.normal(0, 12, people.height)
+        people = people.with_columns(pl.Series("rank_score", people["pool_score"].fill_null(0).to_numpy() + noise)).sort(
+            "rank_score", descending=True)
+        first_wave, second_wave = max(10, round(0.04 * active)), max(4, round(0.015 * active))
+        pool = people.head(first_wave + second_wave).with_columns(
+            pl.Series("wave", [1] * min(first_wave, people.height) + [2] * max(0, min(second_wave, people.height - first_wave))),
+            pl.Series("quality", np.clip(np.linspace(1.0, 0.2, min(people.height, first_wave + second_wave)) + rng.normal(0, 0.15, min(people.height, first_wave + second_wave)), 0, 1)),
+        )
+        n = pool.height
+        pool = pool.with_columns(
+            (pl.date(cycles[0][0] + pl.col("wave") - 1, 1, 10) + pl.duration(days=pl.Series(rng.integers(0, 60, n)))).alias("nominated_on"),
+        ).filter(pl.col("nominated_on") < today,
+                 pl.col("exit_date").is_null() | (pl.col("exit_date") > pl.col("nominated_on") + pl.duration(days=30)))
+        n = pool.height
+        readiness = np.where(pool["quality"].to_numpy() > 0.8, "ready_now", np.where(pool["quality"].to_numpy() > 0.45, "ready_1_2_years", "ready_3_plus_years"))
+        pool = pool.with_columns(pl.Series("readiness", readiness), (pl.col("department") + " Manager").alias("target_position"),
+                                 (pl.col("nominated_on") + pl.duration(days=14)).alias("starts_on")).join(
+            reviewers, on="department", how="left")
+        by = pl.coalesce("reviewer", pl.lit("demo.hr"))
+
+        # --- template and plans -------------------------------------------------------------------
+        template = pl.DataFrame([{"department": None, "kind": k, "title": t, "due_months": m} for k, t, m in GENERAL_ITEMS]
+                                + [{"department": d, "kind": "course", "title": t, "due_months": 4} for d, t in DEPARTMENT_ITEMS.items()],
+                                schema={"department": pl.String, "kind": pl.String, "title": pl.String, "due_months": pl.Int32})
+        items = pool.select("employee_id", "department", "starts_on", "quality").join(template, how="cross").filter(
+            pl.col("department_right").is_null() | (pl.col("department_right") == pl.col("department"))).with_columns(
+            pl.when(pl.col("department_right").is_null()).then(pl.lit("general")).otherwise(pl.lit("department")).alias("source"),
+            pl.col("starts_on").dt.offset_by(pl.format("{}mo", pl.col("due_months"))).alias("due_date")).drop("department_right")
+        m = items.height
+        done_draw, early, drop = rng.random(m), rng.integers(-20, 60, m), rng.random(m)
+        items = items.with_columns(
+            pl.Series("done_draw", done_draw), pl.Series("early", early), pl.Series("drop", drop),
+        ).with_columns(
+            (pl.col("due_date") - pl.duration(days=pl.col("early"))).clip(pl.col("starts_on") + pl.duration(days=7)).alias("completed_on"),
+        ).with_columns(
+            pl.when(pl.col("drop") < 0.03).then(pl.lit("dropped"))
+            .when((pl.col("done_draw") < 0.35 + 0.55 * pl.col("quality")) & (pl.col("completed_on") <= today)).then(pl.lit("done"))
+            .when(pl.col("starts_on") <= today).then(pl.lit("in_progress")).otherwise(pl.lit("planned")).alias("status"),
+        ).with_columns(pl.when(pl.col("status") == "done").then(pl.col("completed_on")).alias("completed_on"))
+
+        with workspace.connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            con.register("seed_template", template.to_arrow())
+            con.execute(f"""INSERT INTO plan_template_items (department, kind, title, due_months, created_by, created_at)
+                            SELECT department, kind, title, due_months, 'demo.hr', TIMESTAMP '{start - timedelta(days=5)} 09:00' FROM seed_template""")
+            con.register("seed_pool", pool.with_columns(by.alias("actor")).to_arrow())
+            con.execute("""INSERT INTO nominations (employee_id, department, action, readiness, target_position, reason, decided_by, decided_at)
+                           SELECT employee_id, department, 'nominate', readiness, target_position, 'meets the pool rules; agreed in the talent review',
+                                  actor, nominated_on + TIME '10:00' FROM seed_pool ORDER BY nominated_on, employee_id""")
+            con.execute("""INSERT INTO development_plans (employee_id, department, starts_on, created_by, created_at)
+                           SELECT employee_id, department, starts_on, actor, starts_on + TIME '09:00' FROM seed_pool ORDER BY starts_on, employee_id""")
+            con.register("seed_items", items.to_arrow())
+            con.execute("""INSERT INTO plan_items (plan_id, employee_id, department, kind, title, source, due_date, status, completed_on, updated_by, updated_at)
+                           SELECT p.plan_id, i.employee_id, i.department, i.kind, i.title, i.source, i.due_date, i.status, i.completed_on,
+                                  p.created_by, coalesce(i.completed_on, i.starts_on) + TIME '17:00'
+                           FROM seed_items i JOIN development_plans p USING (employee_id) ORDER BY p.plan_id, i.due_date""")
+            con.execute("""INSERT INTO plan_changes (plan_id, employee_id, department, change, after, changed_by, changed_at)
+                           SELECT plan_id, employee_id, department, 'created', (SELECT count(*) FROM plan_items i WHERE i.plan_id = p.plan_id) || ' items from the template',
+                                  created_by, created_at FROM development_plans p ORDER BY plan_id""")
+            con.execute("""INSERT INTO plan_changes (plan_id, item_id, employee_id, department, change, before, after, reason, changed_by, changed_at)
+                           SELECT plan_id, item_id, employee_id, department, 'status_changed', 'in_progress', status,
+                                  CASE status WHEN 'done' THEN 'completed' ELSE 'no longer fits the plan' END, updated_by, updated_at
+                           FROM plan_items WHERE status IN ('done', 'dropped') ORDER BY updated_at, item_id""")
+            stamp = datetime.combine(start - timedelta(days=20), datetime.min.time()) + timedelta(hours=10)
+            template_id = con.execute(
+                """INSERT INTO position_profiles (title, department, responsibilities, core_competencies, promotion_path, updated_by, updated_at)
+                   VALUES (?, NULL, ?, ?, ?, 'demo.hr', ?) RETURNING profile_id""",
+                ["Middle manager", "Leads a team of 5-15; owns the team's targets and budget; develops the team's people.",
+                 "Leadership; strategic thinking; results orientation; cross-department collaboration; coaching.",
+                 "Senior specialist / team lead -> middle manager (job level 7) -> senior manager", stamp]).fetchall()[0][0]
+            for department, extra, comment in TAILORED:
+                profile_id = con.execute(
+                    """INSERT INTO position_profiles (title, department, based_on, responsibilities, core_competencies, promotion_path, updated_by, updated_at)
+                       SELECT title || ' — ' || $d, $d, profile_id, responsibilities, core_competencies || '; ' || $x, promotion_path, 'demo.head', $at
+                       FROM position_profiles WHERE profile_id = $id RETURNING profile_id""",
+                    {"d": department, "x": extra, "at": stamp + timedelta(days=3), "id": template_id}).fetchall()[0][0]
+                con.execute("INSERT INTO position_comments (profile_id, author, body, written_at) VALUES (?, 'demo.head', ?, ?), (?, 'demo.hr', ?, ?)",
+                            [profile_id, comment, stamp + timedelta(days=4), profile_id, "Agreed; added to the core competencies.", stamp + timedelta(days=6)])
+            for name in ("seed_template", "seed_pool", "seed_items"):
+                con.unregister(name)
+            con.execute("COMMIT")
+
+        # --- exits from the pool: promoted into management, left the company --------------------
+        exits = pool.select(
+            "employee_id", "department",
+            pl.when(pl.col("promoted_on").is_not_null() & (pl.col("promoted_on") > pl.col("nominated_on"))
+                    & (pl.col("exit_date").is_null() | (pl.col("promoted_on") < pl.col("exit_date")))).then(pl.col("promoted_on"))
+            .otherwise(pl.col("exit_date")).alias("left_on"),
+            pl.when(pl.col("promoted_on").is_not_null() & (pl.col("promoted_on") > pl.col("nominated_on"))
+                    & (pl.col("exit_date").is_null() | (pl.col("promoted_on") < pl.col("exit_date")))).then(pl.lit("promoted"))
+            .when(pl.col("exit_reason") == "capability mismatch").then(pl.lit("capability_mismatch"))
+            .otherwise(pl.lit("left_company")).alias("exit_reason"),
+        ).filter(pl.col("left_on").is_not_null() & (pl.col("left_on") <= today))
+        removed: dict[str, date] = dict(zip(exits["employee_id"].to_list(), exits["left_on"].to_list()))
+
+        # --- the review cycles, oldest first ---------------------------------------------------------
+        written = {"pool": n, "plan_items": m, "cycles": []}
+        for number, (year, kind, opened, closed) in enumerate(cycles):
+            report(0.15 + 0.8 * number / len(cycles), f"Demo review cycle {year} {kind.replace('_', '-')}")
+            in_pool = pool.filter(pl.col("nominated_on") <= opened).filter(
+                ~pl.col("employee_id").is_in([e for e, d in removed.items() if d <= opened]))
+            if in_pool.height == 0:
+                continue
+            as_of = closed or today
+            compiled = compile_members(cur, in_pool.select("employee_id", "department", "reviewer"), year, kind, as_of, settings)
+            k = compiled.height
+            assessed = rng.random(k) < (0.92 if closed else 0.4)
+            missing = 0.5 - 0.1 * number  # later cycles are more quantified, as the source document reports
+            q = compiled.join(pool.select("employee_id", "quality"), on="employee_id", how="left")["quality"].to_numpy()
+            values = {
+                "team_results_growth": np.round(rng.normal(2 + 14 * q, 6), 1),
+                "project_on_time_rate": np.round(np.clip(rng.normal(60 + 35 * q, 10), 0, 100), 0),
+                "subordinate_rating_change": np.round(rng.normal(0.3 * q - 0.05, 0.35), 1),
+                "leadership_360": np.round(np.clip(rng.normal(55 + 35 * q, 8), 0, 100), 0),
+                "adopted_proposals": rng.poisson(0.5 + 4 * q).astype(float),
+                "collaboration_satisfaction": np.round(np.clip(rng.normal(62 + 30 * q, 9), 0, 100), 0),
+            }
+            frame = compiled.select("employee_id", "department", "reviewer", "plan_completion").with_columns(
+                *(pl.Series(name, np.where(rng.random(k) < missing, np.nan, v)).fill_nan(None) for name, v in values.items()))
+            scored = score_assessments(frame.select("department", *INDICATORS), settings)
+            frame = frame.with_columns(scored.select("quantitative_score", "qualitative_score", "quantitative_weight", "composite_score"))
+            frame = frame.with_columns(suggestion(kind, settings).alias("suggested_outcome"))
+            outcomes = OUTCOMES[kind]
+            other = np.array(outcomes)[rng.integers(0, len(outcomes), k)]
+            agree = rng.random(k) < 0.85
+            frame = frame.with_columns(
+                pl.when(pl.Series(agree)).then(pl.col("suggested_outcome")).otherwise(pl.Series(other)).alias("outcome"),
+                (pl.lit(datetime.combine(opened, datetime.min.time()) + timedelta(hours=14)) + pl.duration(days=pl.Series(rng.integers(3, 20, k)))).alias("recorded_at"),
+                pl.Series("adjust_note", np.array(ADJUSTMENTS)[rng.integers(0, len(ADJUSTMENTS), k)]),
+                pl.Series("accelerate_note", np.array(ACCELERATIONS)[rng.integers(0, len(ACCELERATIONS), k)]),
+                pl.Series("accelerate_draw", rng.random(k)),
+                pl.Series("rationale_pick", np.array(RATIONALES)[rng.integers(0, len(RATIONALES), k)]),
+            ).filter(pl.Series(assessed)).with_columns(
+                pl.when((pl.col("outcome") != pl.col("suggested_outcome")) | pl.lit(kind == "year_end")).then(pl.col("rationale_pick")).alias("rationale"),
+                pl.when(pl.col("quantitative_score") >= 70).then(pl.lit("results on target")).otherwise(pl.lit("results below target")).alias("strengths"),
+                pl.when(pl.col("leadership_360") < 65).then(pl.lit("leadership score low"))
+                .when(pl.col("adopted_proposals") < 2).then(pl.lit("few improvement proposals adopted")).alias("gaps"),
+                pl.coalesce("reviewer", pl.lit("demo.hr")).alias("recorded_by"),
+            )
+            changes_plan = (pl.col("outcome") == "adjust_plan") | (pl.col("outcome").is_in(["accelerate", "keep_developing"]) & (pl.col("accelerate_draw") < 0.6))
+            adjust = frame.filter(changes_plan).select(
+                "employee_id", "department", "recorded_by", "recorded_at",
+                pl.when(pl.col("outcome") == "accelerate").then(pl.col("accelerate_note")).otherwise(pl.col("adjust_note")).alias("note"))
+            cycle_id = f"{year}-{kind}"
+            with workspace.connect() as con:
+                con.execute("BEGIN TRANSACTION")
+                con.execute("INSERT INTO review_cycles (cycle_id, year, kind, status, opened_by, opened_at, closed_by, closed_at) VALUES (?, ?, ?, ?, 'demo.hr', ?, ?, ?)",
+                            [cycle_id, year, kind, "closed" if closed else "open", datetime.combine(opened, datetime.min.time()) + timedelta(hours=9),
+                             "demo.hr" if closed else None, datetime.combine(closed, datetime.min.time()) + timedelta(hours=18) if closed else None])
+                con.register("seed_members", compiled.with_columns(pl.lit(cycle_id).alias("cycle_id")).to_arrow())
+                con.execute("INSERT INTO review_members BY NAME SELECT * FROM seed_members")
+                con.register("seed_assessments", frame.with_columns(pl.lit(cycle_id).alias("cycle_id")).to_arrow())
+                con.execute(f"""INSERT INTO review_assessments (cycle_id, employee_id, department, {', '.join(INDICATORS)}, quantitative_score,
+                                    qualitative_score, quantitative_weight, composite_score, strengths, gaps, outcome, suggested_outcome,
+                                    rationale, recorded_by, recorded_at)
+                                SELECT cycle_id, employee_id, department, {', '.join(INDICATORS)}, quantitative_score, qualitative_score,
+                                       quantitative_weight, composite_score, strengths, gaps, outcome, suggested_outcome, rationale, recorded_by, recorded_at
+                                FROM seed_assessments ORDER BY recorded_at, employee_id""")
+                con.register("seed_adjust", adjust.to_arrow())
+                con.execute("""INSERT INTO plan_changes (plan_id, employee_id, department, change, after, reason, cycle_id, changed_by, changed_at)
+                               SELECT p.plan_id, a.employee_id, a.department, 'review_adjustment', a.note, 'review outcome', ?, a.recorded_by, a.recorded_at
+                               FROM seed_adjust a JOIN development_plans p USING (employee_id) ORDER BY a.recorded_at, a.employee_id""", [cycle_id])
+                if closed:
+                    disputed = frame.filter(pl.Series(rng.random(frame.height) < 0.06)).with_columns(
+                        pl.col("recorded_at").dt.offset_by("10d").alias("raised_at"))
+                    d = disputed.height
+                    disputed = disputed.with_columns(
+                        pl.Series("dispute", np.array(DISPUTES)[rng.integers(0, len(DISPUTES), d)] if d else [], pl.String),
+                        pl.Series("answer", np.where(rng.random(d) < 0.85, np.array(ANSWERS)[rng.integers(0, len(ANSWERS), d)], None) if d else [], pl.String),
+                    ).with_columns(pl.col("raised_at").dt.offset_by("12d").alias("answered_at"))
+                    con.register("seed_disputes", disputed.to_arrow())
+                    con.execute("""INSERT INTO review_disputes (cycle_id, employee_id, department, dispute, raised_by, raised_at, answer, answered_by, answered_at)
+                                   SELECT ?, employee_id, department, dispute, recorded_by, raised_at, answer,
+                                          CASE WHEN answer IS NOT NULL THEN 'demo.hr' END, CASE WHEN answer IS NOT NULL THEN answered_at END
+                                   FROM seed_disputes ORDER BY raised_at, employee_id""", [cycle_id])
+                    con.unregister("seed_disputes")
+                    if kind == "year_end":
+                        confirmed = frame.with_columns(
+                            pl.when(pl.Series(rng.random(frame.height) < 0.92)).then(pl.col("outcome")).otherwise(pl.lit("keep_developing")).alias("confirmed"))
+                        con.register("seed_confirm", confirmed.to_arrow())
+                        stamp = datetime.combine(closed, datetime.min.time()) + timedelta(hours=11)
+                        con.execute("""INSERT INTO review_confirmations (cycle_id, employee_id, outcome, note, confirmed_by, confirmed_at)
+                                       SELECT ?, employee_id, confirmed, CASE WHEN confirmed <> outcome THEN 'HR calibration: one more year of development' END,
+                                              'demo.hr', ? FROM seed_confirm ORDER BY employee_id""", [cycle_id, stamp])
+                        leaving = confirmed.filter(pl.col("confirmed") == "leave_pool")
+                        con.execute("""INSERT INTO nominations (employee_id, department, action, reason, decided_by, decided_at, exit_reason)
+                                       SELECT employee_id, department, 'remove', ? || ': leave the pool', 'demo.hr', ?, 'review_outcome'
+                                       FROM seed_confirm WHERE confirmed = 'leave_pool' ORDER BY employee_id""", [cycle_id, stamp])
+                        con.unregister("seed_confirm")
+                        for employee_id in leaving["employee_id"].to_list():
+                            removed[employee_id] = min(removed.get(employee_id, closed), closed)
+                for name in ("seed_members", "seed_assessments", "seed_adjust"):
+                    con.unregister(name)
+                con.execute("COMMIT")
+            written["cycles"].append({"cycle_id": cycle_id, "members": k, "assessed": frame.height})
+
+        # the other exits, in date order after the review-outcome removals
+        with workspace.connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            con.register("seed_exits", exits.filter(~pl.col("employee_id").is_in(
+                con.sql("SELECT employee_id FROM nominations WHERE action = 'remove'").pl()["employee_id"].implode())).to_arrow())
+            con.execute("""INSERT INTO nominations (employee_id, department, action, reason, decided_by, decided_at, exit_reason)
+                           SELECT employee_id, department, 'remove', CASE exit_reason WHEN 'promoted' THEN 'promoted into management'
+                                  ELSE 'left the company' END, 'demo.hr', left_on + TIME '12:00', exit_reason FROM seed_exits ORDER BY left_on, employee_id""")
+            con.unregister("seed_exits")
+            workspace.audit(con, "demo", "demo_reviews_seeded", None, f"{n} pool members, {len(written['cycles'])} cycles")
+            con.execute("COMMIT")
+        report(1.0, "Demo review history ready")
+        return written
+    finally:
+        cur.close()
+        reader.close()

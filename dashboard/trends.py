@@ -1,0 +1,510 @@
+"""HR leadership's talent-pool trends: read-only aggregates of the analysis tables and the pool's history.
+
+Every function takes a cursor on the analysis database, the user's department scope (None = the whole
+company) and the chosen department; the pool's history is read from the nominations in workspace.duckdb
+(`workspace_file`, default the app's), so the page calls them through `state.query_with_workspace`.
+
+Definitions (each chart on the trends page states its own in one line):
+- The pool: people whose latest nominations row is 'nominate'. A membership (a "stint") starts with a
+  nomination after no or a 'remove' row and ends with the next 'remove', or on the person's exit date
+  from the company if that comes first (then the pool exit reason is 'left_company').
+- A person counts in their current department (the analysis tables'; for someone not in them, the
+  department of their latest nominations row). Scope and the department filter apply to that.
+- The reference date `today` is the later of the analysis tables' as-of date and the latest nomination.
+- A middle-management seat: an active employee at job level >= [model] management_level.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipelines.settings import load_settings
+
+from . import workspace
+from .nominations import EXIT_REASONS
+from .people import MIN_GROUP, READINESS
+
+Scope = tuple[str, ...] | None
+
+PERIODS = (12, 24, 36, 60)  # months the page offers
+GRAINS = ("month", "quarter")
+STALLED_MONTHS = 12  # no readiness change for this long = stalled
+PROMOTION_WINDOW_MONTHS = 12
+SEAT_HOLDER_AGE = 58  # seats whose holder is this old or older, shown beside the attrition-based estimate
+TENURE_BANDS = (("lt_6", 0, 6), ("m_6_12", 6, 12), ("m_12_24", 12, 24), ("m_24_36", 24, 36), ("m_36_plus", 36, None))
+ASPIRATION_VALUES = ("management", "specialist", "undecided", "not_stated")
+POTENTIAL_BANDS = ("low", "medium", "high")
+FEEDBACK_BINS = ("1.0-1.5", "1.5-2.0", "2.0-2.5", "2.5-3.0", "3.0-3.5", "3.5-4.0", "4.0-4.5", "4.5-5.0")
+CAPABILITY_MISMATCH_SQL = "(lower({col}) LIKE '%capability%mismatch%' OR {col} LIKE '%能力不匹配%' OR {col} LIKE '%能力不符%')"
+
+
+# --- the nominations history (workspace) ---
+
+@lru_cache(maxsize=4)
+def _nominations(file: str, version: str | None) -> pl.DataFrame:
+    # version (workspace.version) only keys the cache: the functions of one rerun read the file once.
+    with workspace.connect(Path(file)) as con:
+        return con.sql(
+            """SELECT nomination_id, employee_id, department, action, readiness, target_position, exit_reason, decided_at
+               FROM nominations ORDER BY nomination_id"""
+        ).pl()
+
+
+def _register(cur: duckdb.DuckDBPyConnection, workspace_file: str | Path | None) -> None:
+    # A registered frame is visible to this cursor only; state.py gives every query its own cursor.
+    path = Path(workspace_file) if workspace_file else workspace.workspace_path()
+    cur.register("nominations_log", _nominations(str(path), workspace.version(path)))
+
+
+def _management_level() -> int:
+    return int(load_settings().model["management_level"])
+
+
+def _filter(scope: Scope, department: str | None, column: str) -> tuple[str, list]:
+    parts, params = ["TRUE"], []
+    if scope is not None:
+        parts.append(f"{column} IN (SELECT unnest(?::VARCHAR[]))")
+        params.append(list(scope))
+    if department:
+        parts.append(f"{column} = ?")
+        params.append(department)
+    return " AND ".join(parts), params
+
+
+def _pool_ctes(scope: Scope, department: str | None) -> tuple[str, list]:
+    """CTEs `ref` (today), `scoped` (nominations rows in scope), `stints` (pool memberships in scope)."""
+    where, params = _filter(scope, department, "current_department")
+    sql = f"""
+    ref AS (
+        SELECT greatest((SELECT max(as_of_date) FROM analysis_meta),
+                        coalesce((SELECT max(decided_at)::DATE FROM nominations_log), DATE '1900-01-01')) AS today),
+    logged AS (
+        SELECT n.nomination_id, n.employee_id, n.action, n.readiness, n.target_position, n.exit_reason,
+               n.decided_at::DATE AS day,
+               lag(n.action) OVER w AS prev_action, lag(n.readiness) OVER w AS prev_readiness,
+               coalesce(e.department, last_value(n.department) OVER (PARTITION BY n.employee_id ORDER BY n.nomination_id
+                        ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)) AS current_department,
+               e.exit_date, e.exit_reason AS company_exit_reason
+        FROM nominations_log n LEFT JOIN analysis_employee e ON e.employee_id = n.employee_id
+        WINDOW w AS (PARTITION BY n.employee_id ORDER BY n.nomination_id)),
+    scoped AS (SELECT * FROM logged WHERE {where}),
+    moves AS (
+        SELECT *, CASE WHEN action = 'nominate' AND coalesce(prev_action, 'remove') <> 'nominate' THEN 'entry'
+                       WHEN action = 'remove' AND prev_action = 'nominate' THEN 'exit' END AS move
+        FROM scoped),
+    spans AS (
+        SELECT employee_id, current_department AS department, move, day AS entered, exit_date, company_exit_reason,
+               lead(day) OVER w AS removed, lead(exit_reason) OVER w AS removed_reason
+        FROM moves WHERE move IS NOT NULL
+        WINDOW w AS (PARTITION BY employee_id ORDER BY nomination_id)),
+    stints AS (
+        SELECT employee_id, department, entered, company_exit_reason,
+               CASE WHEN exit_date < coalesce(removed, DATE '9999-12-31') THEN exit_date ELSE removed END AS ended,
+               CASE WHEN exit_date < coalesce(removed, DATE '9999-12-31') THEN 'left_company'
+                    WHEN removed IS NOT NULL THEN coalesce(removed_reason, 'other') END AS exit_reason
+        FROM spans WHERE move = 'entry' AND (exit_date IS NULL OR entered < exit_date)),
+    current_members AS (SELECT s.* FROM stints s, ref WHERE s.ended IS NULL AND s.entered <= ref.today)"""
+    return sql, params
+
+
+def _periods_cte(months: int, grain: str) -> str:
+    if grain not in GRAINS:
+        raise ValueError(f"grain must be one of {', '.join(GRAINS)}")
+    step = 1 if grain == "month" else 3
+    months = max(int(months), step)
+    return f"""
+    periods AS (
+        SELECT p::DATE AS period, least((p + INTERVAL {step} MONTH - INTERVAL 1 DAY)::DATE, ref.today) AS period_end
+        FROM ref, range(date_trunc('{grain}', ref.today) - INTERVAL {months - step} MONTH, ref.today + INTERVAL 1 DAY, INTERVAL {step} MONTH) t(p))"""
+
+
+def as_of(cur: duckdb.DuckDBPyConnection, workspace_file: str | None = None) -> dict:
+    """The reference date and whether anyone was ever nominated (for the page's caption and empty state)."""
+    _register(cur, workspace_file)
+    sql, _ = _pool_ctes(None, None)
+    row = cur.sql(f"WITH {sql} SELECT (SELECT today FROM ref) AS today, (SELECT count(*) FROM nominations_log) AS nominations").fetchall()[0]
+    return {"today": row[0], "nominations": row[1]}
+
+
+# --- pool size and make-up over time ---
+
+def pool_over_time(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str | None, months: int, grain: str, workspace_file: str | None = None) -> pl.DataFrame:
+    """Per month or quarter: members at the period's end (and by readiness), entries, exits by reason and
+    promotions into management of people who were in the pool on the promotion's effective date."""
+    _register(cur, workspace_file)
+    pool, params = _pool_ctes(scope, department)
+    readiness = ",\n".join(
+        f"count(*) FILTER (WHERE m.readiness = '{r}') AS {r}" for r in READINESS
+    )
+    exits = ",\n".join(f"count(*) FILTER (WHERE s.exit_reason = '{r}') AS exits_{r}" for r in EXIT_REASONS)
+    return cur.sql(
+        f"""WITH {pool}, {_periods_cte(months, grain)},
+            member_rows AS (
+                SELECT p.period, s.employee_id,
+                       (SELECT arg_max(l.readiness, l.nomination_id) FROM scoped l
+                        WHERE l.employee_id = s.employee_id AND l.action = 'nominate' AND l.day <= p.period_end) AS readiness
+                FROM periods p JOIN stints s ON s.entered <= p.period_end AND (s.ended IS NULL OR s.ended > p.period_end)),
+            members AS (
+                SELECT p.period, count(m.employee_id) AS members, {readiness}
+                FROM periods p LEFT JOIN member_rows m USING (period) GROUP BY p.period),
+            entries AS (
+                SELECT p.period, count(s.employee_id) AS entries
+                FROM periods p LEFT JOIN stints s ON s.entered BETWEEN p.period AND p.period_end GROUP BY p.period),
+            leaving AS (
+                SELECT p.period, count(s.employee_id) AS exits, {exits}
+                FROM periods p LEFT JOIN stints s ON s.ended BETWEEN p.period AND p.period_end GROUP BY p.period),
+            promoted AS (
+                SELECT p.period, count(DISTINCT e.employee_id) AS promotions_into_management
+                FROM periods p LEFT JOIN (
+                    SELECT e.employee_id, e.promoted_into_management_date AS promoted_on
+                    FROM analysis_employee e JOIN stints s ON s.employee_id = e.employee_id
+                         AND s.entered <= e.promoted_into_management_date
+                         AND (s.ended IS NULL OR s.ended >= e.promoted_into_management_date)) e
+                  ON e.promoted_on BETWEEN p.period AND p.period_end
+                GROUP BY p.period)
+            SELECT p.period, p.period_end, members.* EXCLUDE (period), entries.entries, leaving.* EXCLUDE (period),
+                   promoted.promotions_into_management
+            FROM periods p JOIN members USING (period) JOIN entries USING (period) JOIN leaving USING (period)
+                 JOIN promoted USING (period)
+            ORDER BY p.period""",
+        params=params,
+    ).pl()
+
+
+# --- coverage and bench strength ---
+
+def coverage(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str | None, workspace_file: str | None = None) -> pl.DataFrame:
+    """Per department (and a last row, department null, for all of them): middle-management seats, seats
+    expected to open in the next 12 months (seats x the seats' trailing-12-month attrition rate) and pool
+    members per seat and per expected opening."""
+    _register(cur, workspace_file)
+    pool, pool_params = _pool_ctes(scope, department)
+    where, params = _filter(scope, department, "department")
+    level = _management_level()
+    rows = cur.sql(
+        f"""WITH {pool},
+            seats AS (
+                SELECT department,
+                       count(*) FILTER (WHERE status = 'active' AND job_level >= {level}) AS seats,
+                       count(*) FILTER (WHERE status = 'active' AND job_level >= {level} AND age >= {SEAT_HOLDER_AGE}) AS seats_holder_58_plus,
+                       count(*) FILTER (WHERE status = 'left' AND job_level >= {level}
+                                        AND exit_date > ref.today - INTERVAL 12 MONTH AND exit_date <= ref.today) AS seat_leavers_12m
+                FROM analysis_employee, ref WHERE {where} GROUP BY department),
+            pool AS (SELECT department, count(*) AS pool_members FROM current_members GROUP BY department)
+            SELECT department, coalesce(s.seats, 0) AS seats, coalesce(s.seats_holder_58_plus, 0) AS seats_holder_58_plus,
+                   coalesce(s.seat_leavers_12m, 0) AS seat_leavers_12m, coalesce(p.pool_members, 0) AS pool_members
+            FROM seats s FULL JOIN pool p USING (department)
+            ORDER BY department""",
+        params=pool_params + params,
+    ).pl()
+    total = rows.select(pl.lit(None, pl.String).alias("department"), pl.exclude("department").sum())
+    held = pl.col("seats") + pl.col("seat_leavers_12m")
+    rate = pl.when(held > 0).then(pl.col("seat_leavers_12m") / held).alias("seat_attrition_rate")
+    rows = rows.with_columns(rate, pl.when(held > 0).then(pl.col("seats") * pl.col("seat_leavers_12m") / held).otherwise(0.0).alias("expected_openings_12m"))
+    total = total.with_columns(rate, pl.lit(rows["expected_openings_12m"].sum(), pl.Float64).alias("expected_openings_12m"))
+    out = pl.concat([rows, total]).with_columns(
+        pl.when(pl.col("seats") > 0).then(pl.col("pool_members") / pl.col("seats")).alias("pool_per_seat"),
+        pl.when(pl.col("expected_openings_12m") > 0).then(pl.col("pool_members") / pl.col("expected_openings_12m")).alias("pool_per_expected_opening"),
+    )
+    return out
+
+
+def bench(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str | None, workspace_file: str | None = None) -> pl.DataFrame:
+    """Per middle-management position (distinct positions of active seat holders): seats and the current
+    pool members whose target position is that title (case and spaces ignored), by readiness. A last row
+    (position null) counts the members whose target is empty or not a middle-management position in scope.
+    Sorted with the weakest bench (fewest ready-now nominees) first."""
+    _register(cur, workspace_file)
+    pool, pool_params = _pool_ctes(scope, department)
+    where, params = _filter(scope, department, "department")
+    level = _management_level()
+    counts = ", ".join(f"count(n.employee_id) FILTER (WHERE n.readiness = '{r}') AS {r}" for r in READINESS)
+    return cur.sql(
+        f"""WITH {pool},
+            positions AS (
+                SELECT lower(trim(position)) AS position_key, min(position) AS position,
+                       string_agg(DISTINCT department, ', ' ORDER BY department) AS departments, count(*) AS seats
+                FROM analysis_employee WHERE status = 'active' AND job_level >= {level} AND position IS NOT NULL AND {where}
+                GROUP BY lower(trim(position))),
+            nominees AS (
+                SELECT l.employee_id, arg_max(l.readiness, l.nomination_id) AS readiness,
+                       lower(trim(arg_max(l.target_position, l.nomination_id))) AS target_key
+                FROM scoped l JOIN current_members c USING (employee_id)
+                WHERE l.action = 'nominate' GROUP BY l.employee_id),
+            matched AS (
+                SELECT p.position, p.departments, p.seats, {counts}, count(n.employee_id) AS nominees
+                FROM positions p LEFT JOIN nominees n ON n.target_key = p.position_key
+                GROUP BY ALL),
+            unmatched AS (
+                SELECT NULL::VARCHAR AS position, NULL::VARCHAR AS departments, NULL::BIGINT AS seats, {counts},
+                       count(n.employee_id) AS nominees
+                FROM nominees n WHERE n.target_key IS NULL OR n.target_key NOT IN (SELECT position_key FROM positions))
+            SELECT * FROM (SELECT *, 0 AS part FROM matched UNION ALL SELECT *, 1 FROM unmatched)
+            ORDER BY part, ready_now, seats DESC, position""",
+        params=pool_params + params,
+    ).pl().drop("part")
+
+
+# --- promotion rate ---
+
+def promotion_rate(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str | None, months: int, workspace_file: str | None = None) -> pl.DataFrame:
+    """Of the people below management level on the period's first day (cohort date): the share promoted
+    into management within 12 months (or until today), for pool members on that day, for non-members at
+    the same job levels (weighted to the pool's level mix) and for all non-members below management level.
+
+    Job level on the cohort date = today's level minus the level steps of promotions after it."""
+    _register(cur, workspace_file)
+    pool, pool_params = _pool_ctes(scope, department)
+    where, params = _filter(scope, department, "e.department")
+    level = _management_level()
+    people = cur.sql(
+        f"""WITH {pool},
+            cohort AS (SELECT (ref.today - INTERVAL {int(months)} MONTH)::DATE AS cohort_date,
+                              least((ref.today - INTERVAL {int(months)} MONTH + INTERVAL {PROMOTION_WINDOW_MONTHS} MONTH)::DATE, ref.today) AS window_end
+                       FROM ref),
+            later_steps AS (
+                SELECT p.employee_id, sum(p.to_level - p.from_level) AS steps
+                FROM promotions p, cohort c WHERE p.effective_date > c.cohort_date GROUP BY p.employee_id)
+            SELECT c.cohort_date, c.window_end, e.employee_id,
+                   e.job_level - coalesce(ls.steps, 0) AS level_then,
+                   EXISTS (SELECT 1 FROM stints s WHERE s.employee_id = e.employee_id AND s.entered <= c.cohort_date
+                           AND (s.ended IS NULL OR s.ended > c.cohort_date)) AS in_pool,
+                   coalesce(e.promoted_into_management_date > c.cohort_date AND e.promoted_into_management_date <= c.window_end, false) AS promoted
+            FROM analysis_employee e CROSS JOIN cohort c LEFT JOIN later_steps ls ON ls.employee_id = e.employee_id
+            WHERE e.hire_date <= c.cohort_date AND (e.exit_date IS NULL OR e.exit_date > c.cohort_date) AND {where}""",
+        params=pool_params + params,
+    ).pl().filter(pl.col("level_then") < level)
+    ref_sql, _ = _pool_ctes(None, None)
+    dates = cur.sql(
+        f"""WITH {ref_sql} SELECT (today - INTERVAL {int(months)} MONTH)::DATE,
+                   least((today - INTERVAL {int(months)} MONTH + INTERVAL {PROMOTION_WINDOW_MONTHS} MONTH)::DATE, today) FROM ref"""
+    ).fetchall()[0]
+    by_level = people.group_by("in_pool", "level_then").agg(pl.len().alias("people"), pl.col("promoted").sum().alias("promoted"))
+    pool_levels = by_level.filter(pl.col("in_pool")).select("level_then", pl.col("people").alias("pool_people"))
+    same_levels = by_level.filter(~pl.col("in_pool")).join(pool_levels, on="level_then", how="inner")
+    # Direct standardisation: each level's rate weighted by the pool's people at that level.
+    standardised = same_levels.select(
+        pl.lit("comparable").alias("group"), pl.col("people").sum().alias("people"), pl.col("promoted").sum().alias("promoted"),
+        ((pl.col("promoted") / pl.col("people") * pl.col("pool_people")).sum() / pl.col("pool_people").sum()).alias("rate"),
+    )
+    crude = people.group_by(pl.when(pl.col("in_pool")).then(pl.lit("pool")).otherwise(pl.lit("all_others")).alias("group")).agg(
+        pl.len().alias("people"), pl.col("promoted").sum().alias("promoted"))
+    crude = crude.with_columns((pl.col("promoted") / pl.col("people")).alias("rate"))
+    groups = pl.DataFrame({"group": ["pool", "comparable", "all_others"], "order": [0, 1, 2]})
+    out = groups.join(pl.concat([crude, standardised], how="vertical_relaxed"), on="group", how="left").sort("order").drop("order")
+    return out.with_columns(
+        pl.lit(dates[0]).alias("cohort_date"), pl.lit(dates[1]).alias("window_end"),
+        pl.col("people").fill_null(0).cast(pl.Int64), pl.col("promoted").fill_null(0).cast(pl.Int64),
+        pl.when(pl.col("people") > 0).then(pl.col("promoted") / pl.col("people")).alias("crude_rate"),
+        pl.when(pl.col("people") > 0).then(pl.col("rate")).alias("rate"),
+    ).select("group", "cohort_date", "window_end", "people", "promoted", "rate", "crude_rate")
+
+
+# --- time in pool, stalled members ---
+
+def time_in_pool(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str | None, workspace_file: str | None = None) -> pl.DataFrame:
+    """Current members by complete months since they entered the pool (a readiness update does not restart
+    the clock), with those stalled: no readiness change (nor the nomination itself) for 12+ months."""
+    _register(cur, workspace_file)
+    pool, params = _pool_ctes(scope, department)
+    frame = cur.sql(
+        f"""WITH {pool},
+            changes AS (
+                SELECT l.employee_id, max(l.day) AS readiness_set_on
+                FROM scoped l JOIN current_members c ON c.employee_id = l.employee_id AND l.day >= c.entered
+                WHERE l.action = 'nominate' AND (l.prev_action IS DISTINCT FROM 'nominate' OR l.readiness IS DISTINCT FROM l.prev_readiness)
+                GROUP BY l.employee_id)
+            SELECT c.employee_id, date_sub('month', c.entered, ref.today) AS months_in_pool,
+                   date_sub('month', coalesce(ch.readiness_set_on, c.entered), ref.today) AS months_since_readiness_change
+            FROM current_members c CROSS JOIN ref LEFT JOIN changes ch USING (employee_id)""",
+        params=params,
+    ).pl()
+    band = pl.lit(None, pl.String)
+    for name, low, high in reversed(TENURE_BANDS):
+        band = pl.when((pl.col("months_in_pool") >= low) & (pl.lit(True) if high is None else pl.col("months_in_pool") < high)).then(pl.lit(name)).otherwise(band)
+    counted = frame.group_by(band.alias("band")).agg(
+        pl.len().alias("members"), (pl.col("months_since_readiness_change") >= STALLED_MONTHS).sum().alias("stalled"))
+    bands = pl.DataFrame({"band": [b[0] for b in TENURE_BANDS], "months_from": [b[1] for b in TENURE_BANDS],
+                          "months_to": [b[2] for b in TENURE_BANDS]}, schema_overrides={"months_to": pl.Int64})
+    return bands.join(counted, on="band", how="left").with_columns(
+        pl.col("members").fill_null(0).cast(pl.Int64), pl.col("stalled").fill_null(0).cast(pl.Int64),
+    ).with_columns((pl.col("members") - pl.col("stalled")).alias("not_stalled"))
+
+
+# --- aspiration versus potential ---
+
+def aspiration_potential(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str | None, workspace_file: str | None = None) -> pl.DataFrame:
+    """Active employees below management level: career aspiration x potential band (company-wide thirds of
+    the model's potential score when a model has scored, else of the transparent pool score), with how many
+    of them are pool members."""
+    _register(cur, workspace_file)
+    pool, pool_params = _pool_ctes(scope, department)
+    where, params = _filter(scope, department, "b.department")
+    level = _management_level()
+    counts = cur.sql(
+        f"""WITH {pool},
+            source AS (SELECT CASE WHEN (SELECT count(*) FROM model_scores) > 0 THEN 'model' ELSE 'score' END AS potential_source),
+            candidates AS (
+                SELECT a.employee_id, a.department, coalesce(a.career_aspiration, 'not_stated') AS aspiration,
+                       CASE WHEN source.potential_source = 'model' THEN m.score ELSE a.pool_score END AS potential_value,
+                       source.potential_source
+                FROM analysis_employee a CROSS JOIN source LEFT JOIN model_scores m USING (employee_id)
+                WHERE a.status = 'active' AND a.job_level < {level}),
+            banded AS (
+                SELECT *, ['low', 'medium', 'high'][ntile(3) OVER (ORDER BY potential_value, employee_id)] AS potential
+                FROM candidates WHERE potential_value IS NOT NULL)
+            SELECT b.aspiration, b.potential, any_value(b.potential_source) AS potential_source, count(*) AS people,
+                   count(c.employee_id) AS pool_members
+            FROM banded b LEFT JOIN current_members c USING (employee_id)
+            WHERE {where}
+            GROUP BY ALL""",
+        params=pool_params + params,
+    ).pl()
+    source = cur.sql("SELECT CASE WHEN (SELECT count(*) FROM model_scores) > 0 THEN 'model' ELSE 'score' END").fetchall()[0][0]
+    grid = pl.DataFrame({"aspiration": ASPIRATION_VALUES}).join(pl.DataFrame({"potential": POTENTIAL_BANDS}), how="cross")
+    return grid.join(counts.drop("potential_source"), on=["aspiration", "potential"], how="left").with_columns(
+        pl.col("people").fill_null(0).cast(pl.Int64), pl.col("pool_members").fill_null(0).cast(pl.Int64),
+        pl.lit(source).alias("potential_source"),
+    )
+
+
+# --- attrition ---
+
+def pool_attrition(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str | None, months: int, grain: str, workspace_file: str | None = None) -> pl.DataFrame:
+    """Per period: members at its start, pool members who left the company (those whose HR-system exit
+    reason is capability mismatch apart), members taken out of the pool for capability mismatch, and the
+    leaving rate = left the company / members at the start."""
+    _register(cur, workspace_file)
+    pool, params = _pool_ctes(scope, department)
+    mismatch = CAPABILITY_MISMATCH_SQL.format(col="s.company_exit_reason")
+    return cur.sql(
+        f"""WITH {pool}, {_periods_cte(months, grain)},
+            starts AS (
+                SELECT p.period, count(s.employee_id) AS members_at_start
+                FROM periods p LEFT JOIN stints s ON s.entered < p.period AND (s.ended IS NULL OR s.ended >= p.period)
+                GROUP BY p.period),
+            outs AS (
+                SELECT p.period,
+                       count(s.employee_id) FILTER (WHERE s.exit_reason = 'left_company') AS left_company,
+                       count(s.employee_id) FILTER (WHERE s.exit_reason = 'left_company' AND coalesce({mismatch}, false)) AS left_capability_mismatch,
+                       count(s.employee_id) FILTER (WHERE s.exit_reason = 'capability_mismatch') AS removed_capability_mismatch
+                FROM periods p LEFT JOIN stints s ON s.ended BETWEEN p.period AND p.period_end GROUP BY p.period)
+            SELECT p.period, p.period_end, starts.members_at_start, outs.left_company, outs.left_capability_mismatch,
+                   outs.removed_capability_mismatch,
+                   CASE WHEN starts.members_at_start > 0 THEN outs.left_company / starts.members_at_start END AS leaving_rate
+            FROM periods p JOIN starts USING (period) JOIN outs USING (period) ORDER BY p.period""",
+        params=params,
+    ).pl()
+
+
+def attrition_summary(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str | None, months: int, workspace_file: str | None = None) -> pl.DataFrame:
+    """Over the period: pool members vs all employees; average headcount = (start + end) / 2, leavers of the
+    company, of whom with capability mismatch as the HR-system exit reason, and the rate annualised."""
+    _register(cur, workspace_file)
+    pool, pool_params = _pool_ctes(scope, department)
+    where, params = _filter(scope, department, "department")
+    months = int(months)
+    company = CAPABILITY_MISMATCH_SQL.format(col="exit_reason")
+    pooled = CAPABILITY_MISMATCH_SQL.format(col="s.company_exit_reason")
+    return cur.sql(
+        f"""WITH {pool},
+            win AS (SELECT (today - INTERVAL {months} MONTH)::DATE AS start, today FROM ref),
+            pool_side AS (
+                SELECT 'pool' AS "group",
+                       count(*) FILTER (WHERE s.entered <= win.start AND (s.ended IS NULL OR s.ended > win.start)) AS headcount_start,
+                       count(*) FILTER (WHERE s.entered <= win.today AND s.ended IS NULL) AS headcount_end,
+                       count(*) FILTER (WHERE s.exit_reason = 'left_company' AND s.ended > win.start AND s.ended <= win.today) AS leavers,
+                       count(*) FILTER (WHERE s.exit_reason = 'left_company' AND s.ended > win.start AND s.ended <= win.today AND coalesce({pooled}, false)) AS leavers_capability_mismatch,
+                       count(*) FILTER (WHERE s.exit_reason = 'capability_mismatch' AND s.ended > win.start AND s.ended <= win.today) AS removed_capability_mismatch
+                FROM stints s, win),
+            everyone AS (
+                SELECT 'everyone' AS "group",
+                       count(*) FILTER (WHERE hire_date <= win.start AND (exit_date IS NULL OR exit_date > win.start)) AS headcount_start,
+                       count(*) FILTER (WHERE hire_date <= win.today AND (exit_date IS NULL OR exit_date > win.today)) AS headcount_end,
+                       count(*) FILTER (WHERE exit_date > win.start AND exit_date <= win.today) AS leavers,
+                       count(*) FILTER (WHERE exit_date > win.start AND exit_date <= win.today AND coalesce({company}, false)) AS leavers_capability_mismatch,
+                       NULL::BIGINT AS removed_capability_mismatch
+                FROM analysis_employee, win WHERE {where})
+            SELECT *, (headcount_start + headcount_end) / 2 AS average_headcount,
+                   CASE WHEN headcount_start + headcount_end > 0 THEN leavers / ((headcount_start + headcount_end) / 2) * 12 / {months} END AS annual_rate,
+                   CASE WHEN headcount_start + headcount_end > 0 THEN leavers_capability_mismatch / ((headcount_start + headcount_end) / 2) * 12 / {months} END AS annual_rate_capability_mismatch
+            FROM (SELECT * FROM pool_side UNION ALL SELECT * FROM everyone)""",
+        params=pool_params + params,
+    ).pl()
+
+
+# --- the pool against everyone ---
+
+def distributions(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str | None, workspace_file: str | None = None) -> pl.DataFrame:
+    """Shares (not counts) of the latest annual rating and of the 360 average from others (half-point
+    bins), for current pool members and for all active employees."""
+    _register(cur, workspace_file)
+    pool, pool_params = _pool_ctes(scope, department)
+    where, params = _filter(scope, department, "a.department")
+    grades = list(load_settings().grades)
+    frame = cur.sql(
+        f"""WITH {pool},
+            people AS (
+                SELECT a.latest_annual_rating, a.feedback_others, c.employee_id IS NOT NULL AS in_pool
+                FROM analysis_employee a LEFT JOIN current_members c USING (employee_id)
+                WHERE a.status = 'active' AND {where}),
+            grouped AS (SELECT *, 'everyone' AS "group" FROM people UNION ALL SELECT *, 'pool' FROM people WHERE in_pool),
+            valued AS (
+                SELECT "group", 'rating' AS measure, coalesce(latest_annual_rating, 'not_rated') AS value FROM grouped
+                UNION ALL
+                SELECT "group", 'feedback_360',
+                       CASE WHEN feedback_others IS NULL THEN 'not_rated'
+                            ELSE printf('%.1f-%.1f', least(floor(feedback_others * 2) / 2, 4.5), least(floor(feedback_others * 2) / 2, 4.5) + 0.5) END
+                FROM grouped)
+            SELECT measure, "group", value, count(*) AS people FROM valued GROUP BY ALL""",
+        params=pool_params + params,
+    ).pl()
+    values = pl.concat([
+        pl.DataFrame({"measure": "rating", "value": [*grades, "not_rated"]}),
+        pl.DataFrame({"measure": "feedback_360", "value": [*FEEDBACK_BINS, "not_rated"]}),
+    ]).with_row_index("order")
+    grid = values.join(pl.DataFrame({"group": ["pool", "everyone"]}), how="cross")
+    return grid.join(frame, on=["measure", "group", "value"], how="left").with_columns(pl.col("people").fill_null(0).cast(pl.Int64)).with_columns(
+        pl.when(pl.col("people").sum().over("measure", "group") > 0)
+        .then(pl.col("people") / pl.col("people").sum().over("measure", "group")).alias("share"),
+    ).sort("measure", "group", "order", descending=[True, True, False]).select("measure", "group", "value", "people", "share")
+
+
+def makeup(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str | None, workspace_file: str | None = None) -> pl.DataFrame:
+    """Shares by gender and by age band, pool members against all active employees. Groups under 5 people
+    are hidden (people and share null); where that hides exactly one group of a column, the next-smallest
+    is hidden too, so the hidden one cannot be worked out from the total."""
+    _register(cur, workspace_file)
+    pool, pool_params = _pool_ctes(scope, department)
+    where, params = _filter(scope, department, "a.department")
+    frame = cur.sql(
+        f"""WITH {pool},
+            people AS (
+                SELECT coalesce(a.gender, 'unknown') AS gender, coalesce(a.age_band, 'unknown') AS age_band,
+                       c.employee_id IS NOT NULL AS in_pool
+                FROM analysis_employee a LEFT JOIN current_members c USING (employee_id)
+                WHERE a.status = 'active' AND {where}),
+            grouped AS (SELECT *, 'everyone' AS "group" FROM people UNION ALL SELECT *, 'pool' FROM people WHERE in_pool)
+            SELECT 'gender' AS dimension, "group", gender AS value, count(*) AS people FROM grouped GROUP BY ALL
+            UNION ALL
+            SELECT 'age_band', "group", age_band, count(*) FROM grouped GROUP BY ALL""",
+        params=pool_params + params,
+    ).pl()
+    key = ["dimension", "group"]
+    small = pl.col("people") < MIN_GROUP
+    rank_visible = pl.when(~small).then(pl.col("people")).rank("ordinal").over(key)
+    frame = frame.with_columns(
+        (pl.col("people").sum().over(key)).alias("total"),
+        small.sum().over(key).alias("n_small"),
+        rank_visible.alias("visible_rank"),
+    )
+    hidden = small | ((pl.col("n_small") == 1) & (pl.col("visible_rank") == 1))
+    order = pl.col("value").replace_strict({"<30": 0, "30-39": 1, "40-49": 2, "50+": 3, "female": 0, "male": 1}, default=9, return_dtype=pl.Int64)
+    return frame.with_columns(
+        pl.when(hidden).then(None).otherwise(pl.col("people")).alias("people"),
+        pl.when(hidden).then(None).otherwise(pl.col("people") / pl.col("total")).alias("share"),
+    ).sort(pl.col("dimension"), pl.col("group"), order, pl.col("value"), descending=[True, True, False, False]).select(
+        "dimension", "group", "value", "people", "share")

@@ -1,0 +1,290 @@
+"""Review cycles: how did the July mid-year and the year-end reviews go, and what is left to record?"""
+from __future__ import annotations
+
+from datetime import date
+
+import plotly.express as px
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from dashboard import reviews, theme
+from dashboard.access import NotAllowed, ScopedData
+from dashboard.downloads import to_csv_bytes
+from dashboard.i18n import t, widget_key
+from dashboard.session import signed_in_user
+
+st.title(t("reviews.title"))
+st.caption(t("reviews.intro"))
+user = signed_in_user()
+data = ScopedData(user)
+
+
+def pct(value) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+def outcome_label(code: str | None) -> str:
+    return "–" if code is None else t(f"outcome.{code}")
+
+
+def cycle_label(row: dict) -> str:
+    return t("reviews.cycle_label", year=row["year"], kind=t(f"reviews.kind_{row['kind']}"), status=t(f"reviews.status_{row['status']}"))
+
+
+cycles = data.cycles()
+if user.role == "hr_admin":
+    with st.expander(t("reviews.manage_title"), icon=":material/event:", expanded=cycles.height == 0):
+        with st.form("open_cycle"):
+            cols = st.columns(2)
+            year = cols[0].number_input(t("reviews.year"), min_value=2000, max_value=2100, value=date.today().year, step=1)
+            year_end = cols[1].checkbox(t("reviews.open_year_end"), help=t("reviews.open_year_end_help"))
+            if st.form_submit_button(t("reviews.open"), type="primary"):
+                try:
+                    opened = data.open_cycle(int(year), "year_end" if year_end else "mid_year")
+                except (NotAllowed, ValueError) as exc:
+                    st.error(str(exc))
+                else:
+                    st.success(t("reviews.opened", cycle=opened))
+                    st.rerun()
+
+if cycles.height == 0:
+    st.info(t("reviews.empty"))
+    st.stop()
+
+labels = {row["cycle_id"]: cycle_label(row) for row in cycles.iter_rows(named=True)}
+cycle_id = st.selectbox(t("reviews.cycle"), list(labels), format_func=labels.get, key=widget_key("cycle"))
+cycle = cycles.filter(pl.col("cycle_id") == cycle_id).row(0, named=True)
+kind, is_open = cycle["kind"], cycle["status"] == "open"
+st.caption(t("reviews.cycle_caption", opened=f"{cycle['opened_at']:%Y-%m-%d}", by=cycle["opened_by"],
+             closed=f"{cycle['closed_at']:%Y-%m-%d}" if cycle["closed_at"] else t("reviews.still_open")))
+
+if user.role == "hr_admin" and is_open:
+    cols = st.columns([1, 1, 3])
+    if cols[0].button(t("reviews.refresh"), icon=":material/refresh:", help=t("reviews.refresh_help")):
+        n = data.refresh_cycle(cycle_id)
+        st.toast(t("reviews.refreshed", members=n))
+        st.rerun()
+    if cols[1].button(t("reviews.close"), icon=":material/lock:", help=t("reviews.close_help")):
+        data.close_cycle(cycle_id)
+        st.rerun()
+
+figures = data.cycle_figures(cycle_id)
+people = data.cycle_people(cycle_id)
+total = figures.filter(pl.col("department").is_null()).row(0, named=True)
+previous = total.get("previous_cycle")
+
+
+def delta(name: str, as_percent: bool = True):
+    before, now = total.get(f"prev_{name}"), total.get(name)
+    if before is None or now is None:
+        return None
+    return f"{100 * (now - before):+.0f} pp" if as_percent else f"{now - before:+.0f}"
+
+
+# --- the cycle's figures ---------------------------------------------------------------------
+st.subheader(t("reviews.figures_title"))
+st.caption(t("reviews.figures_definition", previous=previous or t("reviews.no_previous")))
+cols = st.columns(6)
+cols[0].metric(t("reviews.members"), f"{total['members']:,}", delta(("members"), False), help=t("reviews.members_help"))
+cols[1].metric(t("reviews.assessed"), f"{total['assessed']:,}", help=t("reviews.assessed_help"))
+cols[2].metric(t("reviews.quantified_share"), pct(total["quantified_share"]), delta("quantified_share"), help=t("reviews.quantified_share_help"))
+cols[3].metric(t("reviews.plan_adjustment_rate"), pct(total["plan_adjustment_rate"]), delta("plan_adjustment_rate"), help=t("reviews.plan_adjustment_rate_help"))
+cols[4].metric(t("reviews.promotion_rate"), pct(total["promotion_rate"]), delta("promotion_rate"), help=t("reviews.promotion_rate_help"))
+cols[5].metric(t("reviews.disputes"), f"{total['disputes_open']:,} / {total['disputes_answered']:,}", help=t("reviews.disputes_help"))
+
+by_department = figures.filter(pl.col("department").is_not_null())
+outcome_columns = [f"outcome_{o}" for o in reviews.OUTCOMES[kind]]
+long = by_department.unpivot(index="department", on=outcome_columns, variable_name="outcome", value_name="people").with_columns(
+    pl.col("outcome").str.replace("outcome_", "").replace({o: t(f"outcome.{o}") for o in reviews.OUTCOMES[kind]}))
+left, right = st.columns([3, 2])
+with left:
+    st.markdown(f"**{t('reviews.outcomes_title')}**")
+    st.caption(t("reviews.outcomes_definition"))
+    fig = px.bar(long.to_pandas(), y="department", x="people", color="outcome", orientation="h", template=theme.TEMPLATE,
+                 color_discrete_sequence=theme.SEQUENCE, labels={"people": t("reviews.axis_people"), "department": "", "outcome": ""})
+    fig.update_layout(height=80 + 36 * max(by_department.height, 1), legend_title_text="")
+    st.plotly_chart(fig, width="stretch")
+with right:
+    st.markdown(f"**{t('reviews.by_department_title')}**")
+    table = by_department.select("department", "members", "assessed", "quantified_share", "plan_adjustment_rate", "promotion_rate",
+                                 "prev_promotion_rate", "disputes_open")
+    st.dataframe(table.to_pandas(), hide_index=True, column_config={
+        "department": t("reviews.col_department"), "members": t("reviews.members"), "assessed": t("reviews.assessed"),
+        "quantified_share": st.column_config.ProgressColumn(t("reviews.quantified_share"), format="percent", min_value=0, max_value=1),
+        "plan_adjustment_rate": st.column_config.NumberColumn(t("reviews.plan_adjustment_rate"), format="percent"),
+        "promotion_rate": st.column_config.NumberColumn(t("reviews.promotion_rate"), format="percent"),
+        "prev_promotion_rate": st.column_config.NumberColumn(t("reviews.prev_promotion_rate"), format="percent"),
+        "disputes_open": t("reviews.disputes_open")})
+
+# --- the members ------------------------------------------------------------------------------
+st.subheader(t("reviews.members_title"))
+st.caption(t("reviews.members_definition"))
+shown = people.select(
+    "employee_id", "name", "department", pl.col("reviewer").fill_null(t("reviews.hr_reviews")), "plan_completion", "rating_change",
+    "feedback_change", "composite_score",
+    pl.col("suggested_outcome").replace_strict({o: t(f"outcome.{o}") for o in reviews.ALL_OUTCOMES}, default=None),
+    pl.col("outcome").replace_strict({o: t(f"outcome.{o}") for o in reviews.ALL_OUTCOMES}, default=None),
+    pl.col("confirmed_outcome").replace_strict({o: t(f"outcome.{o}") for o in reviews.ALL_OUTCOMES}, default=None),
+    pl.col("dispute_status").replace_strict({s: t(f"reviews.dispute_{s}") for s in ("none", "open", "answered")}, default=None),
+)
+if kind == "mid_year":
+    shown = shown.drop("confirmed_outcome")
+st.dataframe(shown.to_pandas(), hide_index=True, height=320, column_config={
+    "employee_id": t("reviews.col_employee"), "name": t("reviews.col_name"), "department": t("reviews.col_department"),
+    "reviewer": t("reviews.col_reviewer"),
+    "plan_completion": st.column_config.ProgressColumn(t("reviews.col_plan_completion"), format="percent", min_value=0, max_value=1),
+    "rating_change": st.column_config.NumberColumn(t("reviews.col_rating_change"), format="%+.0f"),
+    "feedback_change": st.column_config.NumberColumn(t("reviews.col_feedback_change"), format="%+.2f"),
+    "composite_score": st.column_config.NumberColumn(t("reviews.col_composite"), format="%.1f"),
+    "suggested_outcome": t("reviews.col_suggested"), "outcome": t("reviews.col_outcome"),
+    "confirmed_outcome": t("reviews.col_confirmed"), "dispute_status": t("reviews.col_dispute")})
+st.download_button(t("reviews.download_members"), to_csv_bytes(shown), file_name=f"review-{cycle_id}-members.csv", mime="text/csv",
+                   icon=":material/download:", on_click=lambda: data.audit_export(f"review members {cycle_id}", shown.height))
+
+# --- recording -----------------------------------------------------------------------------------
+recordable = people.filter(pl.col("department").is_in(list(user.scope))) if user.scope is not None else people
+can_record = user.role in ("hr_admin", "department_head") and recordable.height > 0
+if can_record and is_open:
+    st.subheader(t("reviews.record_title"))
+    st.caption(t("reviews.record_definition"))
+    names = dict(zip(recordable["employee_id"].to_list(), (recordable["name"] + " · " + recordable["department"]).to_list()))
+    pending = recordable.filter(pl.col("recorded_at").is_null())["employee_id"].to_list()
+    choice = st.selectbox(t("reviews.candidate"), list(names), format_func=names.get,
+                          index=list(names).index(pending[0]) if pending else 0, key=f"record_{cycle_id}")
+    person = recordable.filter(pl.col("employee_id") == choice).row(0, named=True)
+    facts = st.columns(5)
+    facts[0].metric(t("reviews.col_plan_completion"), pct(person["plan_completion"]),
+                    help=t("reviews.plan_detail", done=person["plan_items_done"] or 0, due=person["plan_items_due"] or 0,
+                           courses=person["courses_done"] or 0, rotations=person["rotations_done"] or 0))
+    facts[1].metric(t("reviews.col_rating_change"), "–" if person["rating_change"] is None else f"{person['rating_change']:+.0f}",
+                    help=t("reviews.rating_detail", before=person["rating_before"] or "–", after=person["rating_after"] or "–"))
+    facts[2].metric(t("reviews.col_feedback_change"), "–" if person["feedback_change"] is None else f"{person['feedback_change']:+.2f}")
+    facts[3].metric(t("reviews.performance_score"), "–" if person["performance_score"] is None else f"{person['performance_score']:.0f}")
+    facts[4].metric(t("reviews.feedback_score"), "–" if person["feedback_score"] is None else f"{person['feedback_score']:.0f}")
+    with st.form(f"assess_{cycle_id}_{choice}"):
+        st.markdown(f"**{t('reviews.quantitative')}**")
+        q = st.columns(3)
+        values = {
+            "team_results_growth": q[0].number_input(t("indicator_input.team_results_growth"), value=person["team_results_growth"], step=1.0, format="%.1f"),
+            "project_on_time_rate": q[1].number_input(t("indicator_input.project_on_time_rate"), min_value=0.0, max_value=100.0, value=person["project_on_time_rate"], step=5.0),
+            "subordinate_rating_change": q[2].number_input(t("indicator_input.subordinate_rating_change"), min_value=-4.0, max_value=4.0, value=person["subordinate_rating_change"], step=0.5),
+        }
+        st.markdown(f"**{t('reviews.qualitative')}**")
+        q = st.columns(3)
+        values |= {
+            "leadership_360": q[0].number_input(t("indicator_input.leadership_360"), min_value=0.0, max_value=100.0, value=person["leadership_360"], step=1.0),
+            "adopted_proposals": q[1].number_input(t("indicator_input.adopted_proposals"), min_value=0, max_value=100,
+                                                   value=None if person["adopted_proposals"] is None else int(person["adopted_proposals"]), step=1),
+            "collaboration_satisfaction": q[2].number_input(t("indicator_input.collaboration_satisfaction"), min_value=0.0, max_value=100.0, value=person["collaboration_satisfaction"], step=1.0),
+        }
+        text = st.columns(2)
+        strengths = text[0].text_input(t("reviews.strengths"), value=person["strengths"] or "")
+        gaps = text[1].text_input(t("reviews.gaps"), value=person["gaps"] or "")
+        self_assessment = st.text_area(t("reviews.self_assessment"), value=person["self_assessment"] or "", height=80)
+        comment = st.text_area(t("reviews.comment"), value=person["comment"] or "", height=80)
+        outcome = st.radio(t("reviews.outcome"), reviews.OUTCOMES[kind], format_func={o: outcome_label(o) for o in reviews.OUTCOMES[kind]}.get, horizontal=True, key=widget_key(f"outcome_{cycle_id}_{choice}"),
+                           index=reviews.OUTCOMES[kind].index(person["outcome"]) if person["outcome"] in reviews.OUTCOMES[kind] else 0)
+        rationale = st.text_input(t("reviews.rationale"), value=person["rationale"] or "", help=t("reviews.rationale_help"))
+        adjustment = st.text_input(t("reviews.plan_adjustment"), help=t("reviews.plan_adjustment_help"))
+        if st.form_submit_button(t("reviews.save_assessment"), type="primary"):
+            try:
+                result = reviews.record_assessment(user, cycle_id, choice, values, outcome, strengths=strengths, gaps=gaps, comment=comment,
+                                                   self_assessment=self_assessment, rationale=rationale, plan_adjustment=adjustment)
+            except (NotAllowed, ValueError) as exc:
+                st.error(str(exc))
+            else:
+                st.success(t("reviews.saved", name=person["name"], composite="–" if result["composite_score"] is None else f"{result['composite_score']:.1f}",
+                             suggested=outcome_label(result["suggested_outcome"])))
+elif can_record:
+    st.info(t("reviews.closed_note"))
+
+if kind == "year_end" and user.role == "hr_admin" and is_open:
+    waiting = people.filter(pl.col("outcome").is_not_null() & pl.col("confirmed_outcome").is_null())
+    st.subheader(t("reviews.confirm_title"))
+    st.caption(t("reviews.confirm_definition", waiting=waiting.height))
+    if waiting.height:
+        names = dict(zip(waiting["employee_id"].to_list(), (waiting["name"] + " · " + waiting["outcome"].replace_strict(
+            {o: t(f"outcome.{o}") for o in reviews.ALL_OUTCOMES})).to_list()))
+        with st.form(f"confirm_{cycle_id}"):
+            who = st.selectbox(t("reviews.candidate"), list(names), format_func=names.get, key=widget_key("confirm_who"))
+            decision = st.radio(t("reviews.confirmed_outcome"), reviews.OUTCOMES["year_end"], format_func={o: outcome_label(o) for o in reviews.OUTCOMES["year_end"]}.get, horizontal=True,
+                                key=widget_key("confirm_decision"))
+            note = st.text_input(t("reviews.confirm_note"))
+            if st.form_submit_button(t("reviews.confirm"), type="primary"):
+                try:
+                    reviews.confirm(user, cycle_id, who, decision, note)
+                except (NotAllowed, ValueError) as exc:
+                    st.error(str(exc))
+                else:
+                    st.success(t("reviews.confirmed"))
+
+# --- disputes -------------------------------------------------------------------------------------
+st.subheader(t("reviews.disputes_title"))
+st.caption(t("reviews.disputes_definition"))
+disputes = data.cycle_disputes(cycle_id)
+if disputes.height:
+    st.dataframe(disputes.select("dispute_id", "employee_id", "department", "dispute", "raised_by", "raised_at", "answer", "answered_by",
+                                 "answered_at").to_pandas(), hide_index=True, column_config={
+        "dispute_id": "#", "employee_id": t("reviews.col_employee"), "department": t("reviews.col_department"),
+        "dispute": t("reviews.dispute"), "raised_by": t("reviews.raised_by"),
+        "raised_at": st.column_config.DatetimeColumn(t("reviews.raised_at"), format="YYYY-MM-DD"),
+        "answer": t("reviews.answer"), "answered_by": t("reviews.answered_by"),
+        "answered_at": st.column_config.DatetimeColumn(t("reviews.answered_at"), format="YYYY-MM-DD")})
+else:
+    st.caption(t("reviews.no_disputes"))
+if can_record:
+    left, right = st.columns(2)
+    assessed = recordable.filter(pl.col("recorded_at").is_not_null())
+    with left, st.form(f"dispute_{cycle_id}", clear_on_submit=True):
+        st.markdown(f"**{t('reviews.raise_title')}**")
+        names = dict(zip(assessed["employee_id"].to_list(), assessed["name"].to_list()))
+        who = st.selectbox(t("reviews.candidate"), list(names), format_func=names.get)
+        text = st.text_area(t("reviews.dispute"), height=80)
+        if st.form_submit_button(t("reviews.raise")):
+            try:
+                reviews.raise_dispute(user, cycle_id, who, text)
+            except (NotAllowed, ValueError) as exc:
+                st.error(str(exc))
+            else:
+                st.rerun()
+    open_disputes = disputes.filter(pl.col("answer").is_null())
+    if open_disputes.height:
+        with right, st.form(f"answer_{cycle_id}", clear_on_submit=True):
+            st.markdown(f"**{t('reviews.answer_title')}**")
+            which = st.selectbox(t("reviews.dispute"), open_disputes["dispute_id"].to_list(),
+                                 format_func=dict(zip(open_disputes["dispute_id"].to_list(), open_disputes["dispute"].str.slice(0, 60).to_list())).get)
+            answer = st.text_area(t("reviews.answer"), height=80)
+            if st.form_submit_button(t("reviews.send_answer")):
+                try:
+                    reviews.answer_dispute(user, which, answer)
+                except (NotAllowed, ValueError) as exc:
+                    st.error(str(exc))
+                else:
+                    st.rerun()
+
+# --- July -> year-end -> what happened next ----------------------------------------------------
+st.subheader(t("reviews.movement_title", year=cycle["year"]))
+st.caption(t("reviews.movement_definition"))
+moves = data.movement(int(cycle["year"]))
+if moves.height == 0:
+    st.caption(t("reviews.no_movement"))
+else:
+    stages = [("mid_outcome", "reviews.stage_mid"), ("year_end_outcome", "reviews.stage_year_end"), ("next", "reviews.stage_next")]
+    codes = (*reviews.ALL_OUTCOMES, "not_reviewed", "promoted", "left_company", "left_pool", "in_pool")
+
+    def labels_for(stage: str) -> dict[str, str]:
+        return {c: f"{t(dict(stages)[stage])}: {t(f'reviews.next_{c}') if c not in reviews.ALL_OUTCOMES else outcome_label(c)}" for c in codes}
+
+    links = pl.concat([
+        moves.group_by(a, b).len().select(pl.col(a).replace_strict(labels_for(a)).alias("source"),
+                                          pl.col(b).replace_strict(labels_for(b)).alias("target"), "len")
+        for (a, _), (b, _) in zip(stages, stages[1:])])
+    nodes = pl.concat([links["source"], links["target"]]).unique(maintain_order=True).to_list()
+    index = {n: i for i, n in enumerate(nodes)}
+    fig = go.Figure(go.Sankey(
+        node=dict(label=nodes, pad=14, thickness=14, color=[theme.SEQUENCE[i % len(theme.SEQUENCE)] for i in range(len(nodes))]),
+        link=dict(source=[index[s] for s in links["source"]], target=[index[x] for x in links["target"]], value=links["len"].to_list(),
+                  color="rgba(154,169,184,0.35)")))
+    fig.update_layout(template=theme.TEMPLATE, height=420)
+    st.plotly_chart(fig, width="stretch")

@@ -1,0 +1,321 @@
+"""Trends: is our talent pool growing, covering the seats that will open, and moving people up?"""
+from __future__ import annotations
+
+import plotly.express as px
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from dashboard import theme
+from dashboard.access import ScopedData
+from dashboard.downloads import to_csv_bytes
+from dashboard.i18n import t
+from dashboard.nominations import EXIT_REASONS
+from dashboard.people import MIN_GROUP, READINESS
+from dashboard.session import signed_in_user
+from dashboard.state import query, query_with_workspace
+from dashboard.trends import GRAINS, PERIODS, POTENTIAL_BANDS, SEAT_HOLDER_AGE, STALLED_MONTHS, TENURE_BANDS, ASPIRATION_VALUES
+from pipelines.settings import load_settings
+
+data = ScopedData(signed_in_user())
+st.title(t("trends.title"))
+if not data.user.can("view_people"):
+    st.error(t("trends.not_allowed"))
+    st.stop()
+status = query("data_status")
+if not status or not status.get("employees"):
+    st.info(t("trends.no_data"))
+    st.page_link("pages/overview.py", label=t("trends.go_to_overview"), icon=":material/groups:")
+    st.stop()
+
+reference = query_with_workspace("trends.as_of")
+st.caption(t("trends.intro", today=f"{reference['today']:%Y-%m-%d}"))
+
+all_label = t("trends.all_departments")
+c = st.columns([2, 1, 1])
+choice = c[0].selectbox(t("trends.department"), [all_label, *data.departments()], key="trends_department")
+months = c[1].selectbox(t("trends.period"), PERIODS, index=1, key="trends_months", format_func=lambda m: t("trends.period_months", months=m))
+grain = c[2].selectbox(t("trends.grain"), GRAINS, key="trends_grain", format_func=lambda g: t(f"trends.grain_{g}"))
+department = None if choice == all_label else choice
+data.check_department(department)
+scope = data.scope
+level = int(load_settings().model["management_level"])
+GROUPS = {"pool": t("trends.group_pool"), "everyone": t("trends.group_everyone"), "comparable": t("trends.group_comparable"),
+          "all_others": t("trends.group_all_others")}
+READINESS_LABELS = {r: t(f"readiness.{r}") for r in READINESS}
+
+
+def trend(name: str, *args) -> pl.DataFrame:
+    return query_with_workspace(f"trends.{name}", scope, department, *args)
+
+
+def download(frame: pl.DataFrame, name: str) -> None:
+    st.download_button(t("trends.download"), to_csv_bytes(frame), file_name=f"{name}.csv", mime="text/csv", key=f"download_{name}",
+                       icon=":material/download:", on_click=data.audit_export, args=(f"trends/{name}.csv", frame.height))
+
+
+def label_periods(frame: pl.DataFrame) -> pl.DataFrame:
+    label = (pl.col("period").dt.strftime("%Y-%m") if grain == "month"
+             else pl.col("period").dt.year().cast(pl.String) + "-Q" + pl.col("period").dt.quarter().cast(pl.String))
+    return frame.with_columns(label.alias("period_label"))
+
+
+def no_pool(note_key: str = "trends.no_pool") -> None:
+    st.info(t(note_key))
+    if data.user.can("nominate"):
+        st.page_link("pages/candidates.py", label=t("trends.go_to_candidates"), icon=":material/person_search:")
+
+
+def percent(value) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+# --- pool size and make-up over time ---------------------------------------------------------------
+st.header(t("trends.pool_header"))
+history = label_periods(trend("pool_over_time", months, grain))
+if history["members"].sum() + history["entries"].sum() + history["exits"].sum() == 0:
+    no_pool()
+else:
+    left, right = st.columns(2)
+    with left:
+        st.subheader(t("trends.size_title"))
+        st.caption(t("trends.size_definition"))
+        long = history.select("period_label", *READINESS).unpivot(index=["period_label"], on=list(READINESS), variable_name="readiness", value_name="members").with_columns(
+            pl.col("readiness").replace_strict(READINESS_LABELS))
+        fig = px.bar(long.to_pandas(), x="period_label", y="members", color="readiness", template=theme.TEMPLATE,
+                     color_discrete_sequence=theme.SEQUENCE, category_orders={"readiness": list(READINESS_LABELS.values())},
+                     labels={"period_label": t(f"trends.axis_{grain}"), "members": t("trends.axis_members"), "readiness": t("trends.axis_readiness")})
+        fig.update_layout(height=340, barmode="stack", legend_title_text=None)
+        st.plotly_chart(fig, width="stretch", key="chart_size")
+    with right:
+        st.subheader(t("trends.flow_title"))
+        st.caption(t("trends.flow_definition", level=level))
+        fig = go.Figure(layout=dict(template=theme.TEMPLATE))
+        x = history["period_label"].to_list()
+        fig.add_bar(x=x, y=history["entries"].to_list(), name=t("trends.entries"), marker_color=theme.PRIMARY)
+        colours = [theme.ACCENT, "#C04F2A", "#7A2E1A", "#E0A15A", theme.MUTED, "#555555"]
+        for reason, colour in zip(EXIT_REASONS, colours):
+            values = history[f"exits_{reason}"]
+            if values.sum():
+                fig.add_bar(x=x, y=(-values).to_list(), name=t("trends.exit_named", reason=t(f"exit_reason.{reason}")), marker_color=colour)
+        fig.add_scatter(x=x, y=history["promotions_into_management"].to_list(), mode="lines+markers", name=t("trends.promotions"),
+                        line=dict(color="#0B3C6E", dash="dot"))
+        fig.update_layout(barmode="relative", height=340, xaxis_title=t(f"trends.axis_{grain}"), yaxis_title=t("trends.axis_flow"),
+                          legend_title_text=None)
+        st.plotly_chart(fig, width="stretch", key="chart_flow")
+    download(history.drop("period_label"), "pool_over_time")
+
+# --- coverage and bench strength ----------------------------------------------------------------
+st.header(t("trends.succession_header"))
+coverage = trend("coverage")
+total = coverage.filter(pl.col("department").is_null()).row(0, named=True) if coverage.height else None
+st.subheader(t("trends.coverage_title"))
+st.caption(t("trends.coverage_definition", level=level, age=SEAT_HOLDER_AGE))
+if total is None or total["seats"] == 0:
+    st.info(t("trends.no_seats", level=level))
+else:
+    m = st.columns(5)
+    m[0].metric(t("trends.seats"), f"{total['seats']:,}")
+    m[1].metric(t("trends.seats_senior"), f"{total['seats_holder_58_plus']:,}", help=t("trends.seats_senior_help", age=SEAT_HOLDER_AGE))
+    m[2].metric(t("trends.expected_openings"), f"{total['expected_openings_12m']:.1f}", help=t("trends.expected_openings_help"))
+    m[3].metric(t("trends.pool_per_seat"), "–" if total["pool_per_seat"] is None else f"{total['pool_per_seat']:.2f}")
+    m[4].metric(t("trends.pool_per_opening"), "–" if total["pool_per_expected_opening"] is None else f"{total['pool_per_expected_opening']:.1f}")
+    per_department = coverage.filter(pl.col("department").is_not_null()).unpivot(
+        index=["department", "seats", "pool_members", "expected_openings_12m"], on=["pool_per_seat", "pool_per_expected_opening"],
+        variable_name="measure", value_name="ratio").with_columns(
+        pl.col("measure").replace_strict({"pool_per_seat": t("trends.pool_per_seat"), "pool_per_expected_opening": t("trends.pool_per_opening")}))
+    fig = px.bar(per_department.to_pandas(), x="ratio", y="department", color="measure", barmode="group", orientation="h",
+                 template=theme.TEMPLATE, color_discrete_sequence=[theme.PRIMARY, theme.ACCENT],
+                 custom_data=["pool_members", "seats", "expected_openings_12m"],
+                 labels={"ratio": t("trends.axis_coverage"), "department": t("trends.department"), "measure": ""})
+    fig.update_traces(hovertemplate="%{y}: %{x:.2f} (" + t("trends.coverage_hover") + ")<extra></extra>")
+    fig.update_layout(height=max(260, 40 * coverage.height), legend_title_text=None, yaxis=dict(categoryorder="category descending"))
+    st.plotly_chart(fig, width="stretch", key="chart_coverage")
+download(coverage, "coverage")
+
+st.subheader(t("trends.bench_title"))
+st.caption(t("trends.bench_definition", level=level))
+bench = trend("bench")
+positions = bench.filter(pl.col("position").is_not_null())
+unmatched = bench.filter(pl.col("position").is_null())["nominees"].sum()
+if positions.height == 0:
+    st.info(t("trends.no_seats", level=level))
+else:
+    left, right = st.columns([3, 2])
+    with left:
+        long = positions.select("position", "seats", *READINESS).unpivot(index=["position", "seats"], on=list(READINESS), variable_name="readiness", value_name="nominees").with_columns(
+            pl.col("readiness").replace_strict(READINESS_LABELS))
+        fig = px.bar(long.to_pandas(), x="nominees", y="position", color="readiness", orientation="h", template=theme.TEMPLATE,
+                     color_discrete_sequence=theme.SEQUENCE, category_orders={"readiness": list(READINESS_LABELS.values())},
+                     custom_data=["seats"],
+                     labels={"nominees": t("trends.axis_nominees"), "position": t("trends.axis_position"), "readiness": ""})
+        fig.update_traces(hovertemplate="%{y}: %{x} (" + t("trends.seats_hover") + ")<extra></extra>")
+        fig.update_layout(height=max(280, 26 * positions.height), barmode="stack", legend_title_text=None,
+                          yaxis=dict(categoryorder="array", categoryarray=positions["position"].reverse().to_list()))
+        st.plotly_chart(fig, width="stretch", key="chart_bench")
+    with right:
+        empty_bench = positions.filter(pl.col("ready_now") == 0).select("position", "departments", "seats")
+        st.metric(t("trends.no_ready_now"), f"{empty_bench.height:,} / {positions.height:,}")
+        st.dataframe(empty_bench.to_pandas(), hide_index=True, height=240, column_config={
+            "position": t("trends.axis_position"), "departments": t("trends.department"), "seats": st.column_config.NumberColumn(t("trends.seats"))})
+    if unmatched:
+        st.caption(t("trends.bench_unmatched", count=unmatched))
+download(bench, "bench_strength")
+
+# --- movement: promotions, time in pool, aspiration ----------------------------------------------
+st.header(t("trends.movement_header"))
+left, right = st.columns(2)
+with left:
+    st.subheader(t("trends.promotion_title"))
+    rate = trend("promotion_rate", months)
+    cohort = rate.row(0, named=True)
+    st.caption(t("trends.promotion_definition", level=level, start=f"{cohort['cohort_date']:%Y-%m-%d}", end=f"{cohort['window_end']:%Y-%m-%d}"))
+    if cohort["people"] == 0:
+        no_pool("trends.no_pool_then")
+    else:
+        shown = rate.with_columns(pl.col("group").replace_strict(GROUPS).alias("label"))
+        fig = px.bar(shown.to_pandas(), x="label", y="rate", template=theme.TEMPLATE, color="label",
+                     color_discrete_sequence=[theme.PRIMARY, theme.ACCENT, theme.MUTED], custom_data=["promoted", "people"],
+                     labels={"label": "", "rate": t("trends.axis_promotion_rate")})
+        fig.update_traces(hovertemplate="%{x}: %{y:.1%} (" + t("trends.promoted_hover") + ")<extra></extra>", texttemplate="%{y:.1%}")
+        fig.update_layout(height=320, showlegend=False, yaxis_tickformat=".0%")
+        st.plotly_chart(fig, width="stretch", key="chart_promotion")
+    download(rate, "promotion_rate")
+with right:
+    st.subheader(t("trends.tenure_title"))
+    st.caption(t("trends.tenure_definition", months=STALLED_MONTHS))
+    tenure = trend("time_in_pool")
+    if tenure["members"].sum() == 0:
+        no_pool()
+    else:
+        band_labels = {name: t(f"trends.band_{name}") for name, _, _ in TENURE_BANDS}
+        long = tenure.select("band", "not_stalled", "stalled").unpivot(index=["band"], on=["not_stalled", "stalled"], variable_name="state", value_name="members").with_columns(
+            pl.col("band").replace_strict(band_labels), pl.col("state").replace_strict({"not_stalled": t("trends.not_stalled"), "stalled": t("trends.stalled")}))
+        fig = px.bar(long.to_pandas(), x="band", y="members", color="state", template=theme.TEMPLATE,
+                     color_discrete_sequence=[theme.PRIMARY, theme.ACCENT], category_orders={"band": list(band_labels.values())},
+                     labels={"band": t("trends.axis_time_in_pool"), "members": t("trends.axis_members"), "state": ""})
+        fig.update_layout(height=280, barmode="stack", legend_title_text=None)
+        m = st.columns(2)
+        m[0].metric(t("trends.members_now"), f"{tenure['members'].sum():,}")
+        m[1].metric(t("trends.stalled_members"), f"{tenure['stalled'].sum():,}", help=t("trends.stalled_help", months=STALLED_MONTHS))
+        st.plotly_chart(fig, width="stretch", key="chart_tenure")
+    download(tenure, "time_in_pool")
+
+st.subheader(t("trends.aspiration_title"))
+grid = trend("aspiration_potential")
+source = grid["potential_source"][0] if grid.height else "score"
+st.caption(t("trends.aspiration_definition", level=level, source=t(f"trends.source_{source}")))
+if grid["people"].sum() == 0:
+    st.info(t("trends.no_candidates"))
+else:
+    aspiration_labels = [t(f"trends.aspiration_{a}") for a in ASPIRATION_VALUES]
+    potential_labels = [t(f"trends.potential_{p}") for p in POTENTIAL_BANDS]
+    matrix = [[grid.filter((pl.col("aspiration") == a) & (pl.col("potential") == p))["people"][0] for p in POTENTIAL_BANDS] for a in ASPIRATION_VALUES]
+    left, right = st.columns([3, 2])
+    with left:
+        fig = px.imshow(matrix, x=potential_labels, y=aspiration_labels, text_auto=True, color_continuous_scale=["#FFFFFF", theme.PRIMARY],
+                        labels={"x": t("trends.axis_potential"), "y": t("trends.axis_aspiration"), "color": t("trends.axis_people")},
+                        template=theme.TEMPLATE, aspect="auto")
+        fig.update_layout(height=300, coloraxis_showscale=False)
+        st.plotly_chart(fig, width="stretch", key="chart_aspiration")
+    with right:
+        high_no = grid.filter((pl.col("potential") == "high") & (pl.col("aspiration") != "management"))
+        low_yes = grid.filter((pl.col("potential") == "low") & (pl.col("aspiration") == "management"))
+        st.metric(t("trends.high_without_aspiration"), f"{high_no['people'].sum():,}",
+                  help=t("trends.in_pool_of_them", pool=high_no["pool_members"].sum()))
+        st.metric(t("trends.aspiration_low_potential"), f"{low_yes['people'].sum():,}",
+                  help=t("trends.in_pool_of_them", pool=low_yes["pool_members"].sum()))
+download(grid, "aspiration_potential")
+
+# --- attrition ---------------------------------------------------------------------------------------
+st.header(t("trends.attrition_header"))
+summary = trend("attrition_summary", months)
+leaving = label_periods(trend("pool_attrition", months, grain))
+st.caption(t("trends.attrition_definition", months=months))
+rows = {r["group"]: r for r in summary.iter_rows(named=True)}
+m = st.columns(4)
+m[0].metric(t("trends.pool_attrition"), percent(rows["pool"]["annual_rate"]),
+            help=t("trends.leavers_help", leavers=rows["pool"]["leavers"], headcount=f"{rows['pool']['average_headcount']:.1f}"))
+m[1].metric(t("trends.everyone_attrition"), percent(rows["everyone"]["annual_rate"]),
+            help=t("trends.leavers_help", leavers=rows["everyone"]["leavers"], headcount=f"{rows['everyone']['average_headcount']:.1f}"))
+m[2].metric(t("trends.pool_mismatch_attrition"), percent(rows["pool"]["annual_rate_capability_mismatch"]),
+            help=t("trends.mismatch_help", everyone=percent(rows["everyone"]["annual_rate_capability_mismatch"])))
+m[3].metric(t("trends.removed_mismatch"), f"{rows['pool']['removed_capability_mismatch']:,}", help=t("trends.removed_mismatch_help"))
+if leaving["members_at_start"].sum() + leaving["left_company"].sum() + leaving["removed_capability_mismatch"].sum() == 0:
+    no_pool()
+else:
+    fig = go.Figure(layout=dict(template=theme.TEMPLATE))
+    x = leaving["period_label"].to_list()
+    fig.add_bar(x=x, y=(leaving["left_company"] - leaving["left_capability_mismatch"]).to_list(), name=t("trends.left_other"), marker_color=theme.MUTED)
+    fig.add_bar(x=x, y=leaving["left_capability_mismatch"].to_list(), name=t("trends.left_mismatch"), marker_color="#C04F2A")
+    fig.add_bar(x=x, y=leaving["removed_capability_mismatch"].to_list(), name=t("trends.removed_mismatch"), marker_color=theme.ACCENT)
+    fig.add_scatter(x=x, y=leaving["leaving_rate"].to_list(), name=t("trends.leaving_rate"), yaxis="y2", mode="lines+markers",
+                    line=dict(color=theme.PRIMARY))
+    fig.update_layout(barmode="stack", height=320, xaxis_title=t(f"trends.axis_{grain}"), yaxis_title=t("trends.axis_people"),
+                      yaxis2=dict(title=t("trends.axis_leaving_rate"), overlaying="y", side="right", tickformat=".0%", rangemode="tozero",
+                                  showgrid=False), legend_title_text=None)
+    st.plotly_chart(fig, width="stretch", key="chart_attrition")
+download(pl.concat([leaving.drop("period_label").with_columns(pl.lit("period").alias("row")),
+                    summary.with_columns(pl.lit("summary").alias("row"))], how="diagonal_relaxed"), "attrition")
+
+# --- the pool against everyone -------------------------------------------------------------------
+st.header(t("trends.compare_header"))
+spread = trend("distributions")
+left, right = st.columns(2)
+for column, measure, axis in ((left, "rating", "trends.axis_grade"), (right, "feedback_360", "trends.axis_feedback")):
+    with column:
+        st.subheader(t(f"trends.{measure}_title"))
+        st.caption(t(f"trends.{measure}_definition"))
+        part = spread.filter(pl.col("measure") == measure).with_columns(
+            pl.col("group").replace_strict(GROUPS), pl.col("value").replace({"not_rated": t("trends.not_rated")}))
+        if part.filter(pl.col("group") == GROUPS["pool"])["people"].sum() == 0:
+            st.caption(t("trends.no_pool_compare"))
+        fig = px.bar(part.to_pandas(), x="value", y="share", color="group", barmode="group", template=theme.TEMPLATE,
+                     color_discrete_sequence=[theme.PRIMARY, theme.MUTED], custom_data=["people"],
+                     labels={"value": t(axis), "share": t("trends.axis_share"), "group": ""})
+        fig.update_traces(hovertemplate="%{x}: %{y:.1%} (%{customdata[0]})<extra></extra>")
+        fig.update_layout(height=300, yaxis_tickformat=".0%", legend_title_text=None)
+        st.plotly_chart(fig, width="stretch", key=f"chart_{measure}")
+download(spread, "rating_and_360")
+
+makeup = trend("makeup")
+left, right = st.columns(2)
+for column, dimension in ((left, "gender"), (right, "age_band")):
+    with column:
+        st.subheader(t(f"trends.{dimension}_title"))
+        st.caption(t("trends.makeup_definition", min=MIN_GROUP))
+        part = makeup.filter(pl.col("dimension") == dimension)
+        shown = part.filter(pl.col("share").is_not_null()).with_columns(pl.col("group").replace_strict(GROUPS))
+        if shown.height:
+            fig = px.bar(shown.to_pandas(), x="value", y="share", color="group", barmode="group", template=theme.TEMPLATE,
+                         color_discrete_sequence=[theme.PRIMARY, theme.MUTED], custom_data=["people"],
+                         labels={"value": t(f"trends.axis_{dimension}"), "share": t("trends.axis_share"), "group": ""})
+            fig.update_traces(hovertemplate="%{x}: %{y:.1%} (%{customdata[0]})<extra></extra>")
+            fig.update_layout(height=280, yaxis_tickformat=".0%", legend_title_text=None)
+            st.plotly_chart(fig, width="stretch", key=f"chart_{dimension}")
+        hidden = part.height - part.filter(pl.col("share").is_not_null()).height
+        if hidden:
+            st.caption(t("trends.makeup_hidden", groups=hidden, min=MIN_GROUP))
+download(makeup, "makeup")
+
+# --- the review summary export ---------------------------------------------------------------------
+st.header(t("export.header"))
+from pipelines import export  # noqa: E402  (the export pulls in the reviews module and xlsxwriter)
+
+cycles = export.closed_cycles()
+if cycles.height == 0:
+    st.info(t("export.no_cycles"))
+else:
+    st.caption(t("export.definition"))
+    chosen = st.selectbox(t("export.cycle"), cycles["cycle_id"].to_list(), key="export_cycle",
+                          format_func=lambda cid: t("export.cycle_label", cycle=cid, closed=f"{cycles.filter(pl.col('cycle_id') == cid)['closed_at'][0]:%Y-%m-%d}"))
+    names = export.file_names(chosen, data.scope[0] if data.scope and len(data.scope) == 1 else None)
+    user = data.user
+    c = st.columns(2)
+    c[0].download_button(t("export.download_xlsx"), lambda: export.app_export(user, chosen, "xlsx"), file_name=names["xlsx"],
+                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/table_view:",
+                         key="export_xlsx", on_click="ignore")
+    c[1].download_button(t("export.download_html"), lambda: export.app_export(user, chosen, "html"), file_name=names["html"],
+                         mime="text/html", icon=":material/print:", key="export_html", on_click="ignore")
+    if data.scope is not None:
+        st.caption(t("export.scoped", departments=", ".join(data.scope)))

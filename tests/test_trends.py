@@ -1,0 +1,385 @@
+"""Talent-pool trends on a tiny organisation whose every figure is worked out by hand in the comments.
+
+Sales: S01 head (L9, 60 years old), S02 and S05 managers (L7; S05 promoted 6 -> 7 on 2026-05-01), S03 a manager
+who left on 2026-03-31, S04 (L5), S10 (L6), S06/S07 (L4; S07 left 2026-09-30, HR-system reason "capability
+mismatch"), S08/S09 (L3) and six L2 fillers F01-F06. R&D: R01 head (L8), R03 manager (promoted 5 -> 7 on
+2026-06-01), R02 (L5), R04 (L4). Today (the analysis as-of date) is 2026-11-26.
+
+The pool's history (nominations):
+  S04 nominated ready-now 2025-06-10 (re-confirmed, same readiness, 2026-10-15)   -> in the pool since 2025-06-10
+  S05 nominated 1-2 years 2025-10-01, ready-now 2026-03-01, removed "promoted" 2026-05-15
+  S07 nominated 1-2 years 2026-01-10, never removed; left the company 2026-09-30    -> exit "left_company"
+  S09 nominated 3+ years 2026-02-01, removed "capability_mismatch" 2026-07-01
+  S06 nominated 3+ years 2026-08-01 (target "sales manager ")
+  R02 nominated ready-now 2026-10-01 (target "Head of R&D")
+  R04 "removed" 2026-04-01 without ever being nominated                           -> no effect
+Current pool: S04, S06 (Sales), R02 (R&D).
+"""
+from __future__ import annotations
+
+import time
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+import streamlit as st
+from polars.testing import assert_frame_equal
+from streamlit.testing.v1 import AppTest
+
+from dashboard import auth, trends, workspace
+from pipelines import db
+from pipelines.ingest import ingest
+from tests.conftest import TODAY, rows
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "correct horse battery"
+
+EMPLOYEES = """employee_id,name,department,position,job_level,manager_id,hire_date,birth_date,gender,location,status,exit_date,exit_reason
+S01,Sun Yi,Sales,Head of Sales,9,,2010-01-04,1966-01-01,male,Hangzhou,active,,
+S02,Sara Li,Sales,Sales Manager,7,S01,2012-03-01,1980-05-01,female,Hangzhou,active,,
+S03,Song Wen,Sales,Sales Manager,7,S01,2013-03-01,1979-05-01,female,Hangzhou,left,2026-03-31,resignation
+S04,Shi Lan,Sales,Senior Sales Representative,5,S02,2016-03-01,1990-07-12,female,Shanghai,active,,
+S05,Su Ming,Sales,Sales Manager,7,S01,2015-03-01,1988-01-01,male,Shanghai,active,,
+S06,Shen Tao,Sales,Sales Representative,4,S02,2019-09-15,1995-02-28,male,Shanghai,active,,
+S07,Sima Qian,Sales,Sales Representative,4,S02,2019-06-01,1993-10-10,male,Shanghai,left,2026-09-30,capability mismatch
+S08,Sheng Yu,Sales,Sales Representative,3,S02,2021-06-01,1997-10-10,female,Shanghai,active,,
+S09,Shu Fen,Sales,Sales Representative,3,S02,2021-06-01,1996-04-04,female,Shanghai,active,,
+S10,Sun Hao,Sales,Sales Team Lead,6,S02,2014-06-01,1985-04-04,male,Shanghai,active,,
+R01,Ren Jie,R&D,Head of R&D,8,,2011-01-01,1981-01-01,male,Beijing,active,,
+R02,Rao Lin,R&D,Engineer,5,R01,2018-01-01,1991-01-01,female,Beijing,active,,
+R03,Rui Xin,R&D,R&D Manager,7,R01,2017-01-01,1989-01-01,male,Beijing,active,,
+R04,Ruan Bo,R&D,Engineer,4,R01,2020-01-01,1994-01-01,male,Beijing,active,,
+""" + "".join(f"F0{i},Fang {i},Sales,Sales Representative,2,S02,2024-01-01,1998-06-01,male,Shanghai,active,,\n" for i in range(1, 7))
+RATINGS = "employee_id,period,rating,score\nS04,2025,A,\nS06,2025,B+,\nR02,2025,A,\nS10,2025,B,\nS08,2025,C,\n"
+FEEDBACK = ("employee_id,cycle,rater_id,rater_relation,competency,score,comment\n"
+            "S04,2026,S02,manager,Leadership,4.2,\nR02,2026,R01,manager,Leadership,3.6,\nS10,2026,S02,manager,Leadership,2.9,\n")
+PROFILES = ("employee_id,skills,career_aspiration,career_plan_submitted,updated_at\n"
+            "S04,,management,true,2026-01-01\nS06,,specialist,false,2026-01-01\nR02,,undecided,false,2026-01-01\n"
+            "S10,,management,true,2026-01-01\nS08,,management,false,2026-01-01\nS09,,specialist,false,2026-01-01\n")
+PROMOTIONS = ("employee_id,effective_date,from_level,to_level,to_position,into_management\n"
+              "S05,2026-05-01,6,7,Sales Manager,true\nR03,2026-06-01,5,7,R&D Manager,true\n")
+# employee, department, action, readiness, target position, exit reason, day
+NOMINATIONS = [
+    ("S04", "Sales", "nominate", "ready_now", "Sales Manager", None, "2025-06-10"),
+    ("S05", "Sales", "nominate", "ready_1_2_years", "Sales Manager", None, "2025-10-01"),
+    ("S07", "Sales", "nominate", "ready_1_2_years", "Sales Manager", None, "2026-01-10"),
+    ("S09", "Sales", "nominate", "ready_3_plus_years", None, None, "2026-02-01"),
+    ("S05", "Sales", "nominate", "ready_now", "Sales Manager", None, "2026-03-01"),
+    ("R04", "R&D", "remove", None, None, "other", "2026-04-01"),
+    ("S05", "Sales", "remove", None, None, "promoted", "2026-05-15"),
+    ("S09", "Sales", "remove", None, None, "capability_mismatch", "2026-07-01"),
+    ("S06", "Sales", "nominate", "ready_3_plus_years", "sales manager ", None, "2026-08-01"),
+    ("R02", "R&D", "nominate", "ready_now", "Head of R&D", None, "2026-10-01"),
+    ("S04", "Sales", "nominate", "ready_now", "Sales Manager", None, "2026-10-15"),
+]
+
+
+def record_nominations(ws: Path, entries: list[tuple]) -> None:
+    """The history as the app would have written it over time (decided_at in the past)."""
+    with workspace.connect(ws) as con:
+        for employee, department, action, readiness, target, reason, day in entries:
+            con.execute(
+                """INSERT INTO nominations (employee_id, department, action, readiness, target_position, reason, decided_by, decided_at, exit_reason)
+                   VALUES (?, ?, ?, ?, ?, 'test', 'hr', ?, ?)""",
+                [employee, department, action, readiness, target, datetime.fromisoformat(day + "T10:00:00"), reason])
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> tuple[Path, Path]:
+    files = tmp_path / "files"
+    files.mkdir()
+    for name, text in {"employees": EMPLOYEES, "performance_ratings": RATINGS, "feedback_360": FEEDBACK,
+                       "profiles": PROFILES, "promotions": PROMOTIONS}.items():
+        (files / f"{name}.csv").write_text(text, encoding="utf-8")
+    database = tmp_path / "talent.duckdb"
+    ingest([files], database, today=TODAY)
+    ws = tmp_path / "workspace.duckdb"
+    record_nominations(ws, NOMINATIONS)
+    return database, ws
+
+
+def run(example: tuple[Path, Path], name: str, *args, scope=None, department=None) -> pl.DataFrame:
+    database, ws = example
+    con = db.connect_read_only(database)
+    try:
+        return getattr(trends, name)(db.read_cursor(con), scope, department, *args, workspace_file=str(ws))
+    finally:
+        con.close()
+
+
+def frame(data: dict, **schema) -> pl.DataFrame:
+    return pl.DataFrame(data, schema_overrides=schema)
+
+
+def test_pool_over_time_by_month(example) -> None:
+    got = run(example, "pool_over_time", 12, "month")
+    months = [date(2025, 12, 1)] + [date(2026, m, 1) for m in range(1, 12)]
+    ends = [date(2025, 12, 31), date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31), date(2026, 4, 30), date(2026, 5, 31),
+            date(2026, 6, 30), date(2026, 7, 31), date(2026, 8, 31), date(2026, 9, 30), date(2026, 10, 31), date(2026, 11, 26)]
+    zeros = [0] * 12
+    expected = frame({
+        "period": months, "period_end": ends,
+        # Dec: S04 S05 | Jan +S07 | Feb +S09 | Mar-Apr same | May S05 out (15th) | Jul S09 out (1st) | Aug +S06
+        # Sep S07 left the company on the 30th (not a member at the end of that day) | Oct +R02
+        "members": [2, 3, 4, 4, 4, 3, 3, 2, 3, 2, 3, 3],
+        "ready_now": [1, 1, 1, 2, 2, 1, 1, 1, 1, 1, 2, 2],  # S05 ready-now from March
+        "ready_1_2_years": [1, 2, 2, 1, 1, 1, 1, 1, 1, 0, 0, 0],
+        "ready_3_plus_years": [0, 0, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1],
+        "entries": [0, 1, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0],  # S07, S09, S06, R02; S04's re-confirmation is no entry
+        "exits": [0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 0],
+        "exits_promoted": [0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0],
+        "exits_left_company": [0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0],
+        "exits_capability_mismatch": [0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0],
+        "exits_review_outcome": zeros, "exits_withdrew": zeros, "exits_other": zeros,  # R04's "remove" was no exit
+        "promotions_into_management": [0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0],  # S05 on 2026-05-01, in the pool; R03 was not
+    })
+    assert_frame_equal(got, expected, check_dtypes=False)
+
+
+def test_pool_over_time_by_quarter(example) -> None:
+    got = run(example, "pool_over_time", 12, "quarter").select("period", "period_end", "members", "entries", "exits", "promotions_into_management")
+    expected = frame({
+        "period": [date(2026, 1, 1), date(2026, 4, 1), date(2026, 7, 1), date(2026, 10, 1)],
+        "period_end": [date(2026, 3, 31), date(2026, 6, 30), date(2026, 9, 30), date(2026, 11, 26)],
+        "members": [4, 3, 2, 3], "entries": [2, 0, 1, 1], "exits": [0, 1, 2, 0], "promotions_into_management": [0, 1, 0, 0],
+    })
+    assert_frame_equal(got, expected, check_dtypes=False)
+
+
+def test_coverage_of_middle_management_seats(example) -> None:
+    # Seats (active, level 7+): Sales S01 S02 S05, R&D R01 R03. S01 is 60. Seat leavers in 12 months: S03 (Sales).
+    # Sales: rate 1 / (3 + 1) = 0.25, expected openings 3 x 0.25 = 0.75; pool 2 -> 2/3 per seat, 2 / 0.75 per opening.
+    expected = frame({
+        "department": ["R&D", "Sales", None], "seats": [2, 3, 5], "seats_holder_58_plus": [0, 1, 1], "seat_leavers_12m": [0, 1, 1],
+        "pool_members": [1, 2, 3], "seat_attrition_rate": [0.0, 0.25, 1 / 6], "expected_openings_12m": [0.0, 0.75, 0.75],
+        "pool_per_seat": [0.5, 2 / 3, 0.6], "pool_per_expected_opening": [None, 2 / 0.75, 4.0],
+    })
+    assert_frame_equal(run(example, "coverage"), expected, check_dtypes=False)
+    assert_frame_equal(run(example, "coverage", scope=("R&D",)), expected[[0]].vstack(expected[[0]].with_columns(pl.lit(None, pl.String).alias("department"))),
+                       check_dtypes=False)
+
+
+def test_bench_strength_lists_positions_without_a_ready_now_nominee_first(example) -> None:
+    expected = frame({
+        "position": ["Head of Sales", "R&D Manager", "Sales Manager", "Head of R&D", None],
+        "departments": ["Sales", "R&D", "Sales", "R&D", None],
+        "seats": [1, 1, 2, 1, None],
+        "ready_now": [0, 0, 1, 1, 0], "ready_1_2_years": [0, 0, 0, 0, 0], "ready_3_plus_years": [0, 0, 1, 0, 0],
+        "nominees": [0, 0, 2, 1, 0],  # "sales manager " matches "Sales Manager"
+    })
+    assert_frame_equal(run(example, "bench"), expected, check_dtypes=False)
+    sales = run(example, "bench", scope=("Sales",))
+    assert sales["position"].to_list() == ["Head of Sales", "Sales Manager", None]
+
+
+def test_promotion_rate_of_the_pool_against_comparable_non_members(example) -> None:
+    # Cohort 2025-11-26, below level 7 that day: pool S04 (L5), S05 (L6 then); S05 promoted -> 1/2.
+    # Non-members at levels 5 and 6: R02, R03 (L5 then; R03 promoted) and S10 (L6): weighted to the pool's mix
+    # (one at L5, one at L6): (1/2 + 0/1) / 2 = 0.25; crude 1/3.
+    # All non-members below 7: S06 S07 S08 S09 S10 R02 R03 R04 F01-F06 = 14, one promoted.
+    expected = frame({
+        "group": ["pool", "comparable", "all_others"], "cohort_date": [date(2025, 11, 26)] * 3, "window_end": [date(2026, 11, 26)] * 3,
+        "people": [2, 3, 14], "promoted": [1, 1, 1], "rate": [0.5, 0.25, 1 / 14], "crude_rate": [0.5, 1 / 3, 1 / 14],
+    })
+    assert_frame_equal(run(example, "promotion_rate", 12), expected, check_dtypes=False)
+    # Two years back nobody was in the pool: the page shows what to do instead of a chart.
+    assert run(example, "promotion_rate", 24)["people"].to_list()[0] == 0
+
+
+def test_time_in_pool_and_stalled_members(example) -> None:
+    # S04: 17 months, readiness set 2025-06-10 and only re-confirmed since -> stalled. S06: 3 months, R02: 1 month.
+    expected = frame({
+        "band": ["lt_6", "m_6_12", "m_12_24", "m_24_36", "m_36_plus"], "months_from": [0, 6, 12, 24, 36], "months_to": [6, 12, 24, 36, None],
+        "members": [2, 0, 1, 0, 0], "stalled": [0, 0, 1, 0, 0], "not_stalled": [2, 0, 0, 0, 0],
+    })
+    assert_frame_equal(run(example, "time_in_pool"), expected, check_dtypes=False)
+
+
+def test_aspiration_against_potential_thirds(example) -> None:
+    # 13 active people below level 7, no model: thirds of the pool score ordered by (score, id): 5 / 4 / 4.
+    # low: F01-F05 (0); medium: F06, R04, S09 (0), S08 (8.8); high: S06 (26.2), S10 (29.4), R02 (51.2), S04 (55.0).
+    people = {("management", "medium"): 1, ("management", "high"): 2, ("specialist", "medium"): 1, ("specialist", "high"): 1,
+              ("undecided", "high"): 1, ("not_stated", "low"): 5, ("not_stated", "medium"): 2}
+    pool = {("management", "high"): 1, ("specialist", "high"): 1, ("undecided", "high"): 1}  # S04, S06, R02
+    cells = [(a, p) for a in trends.ASPIRATION_VALUES for p in trends.POTENTIAL_BANDS]
+    expected = frame({"aspiration": [a for a, _ in cells], "potential": [p for _, p in cells],
+                      "people": [people.get(c, 0) for c in cells], "pool_members": [pool.get(c, 0) for c in cells],
+                      "potential_source": ["score"] * 12})
+    assert_frame_equal(run(example, "aspiration_potential"), expected, check_dtypes=False)
+
+
+def test_attrition_of_pool_members_with_capability_mismatch_apart(example) -> None:
+    got = run(example, "pool_attrition", 12, "quarter")
+    expected = frame({
+        "period": [date(2026, 1, 1), date(2026, 4, 1), date(2026, 7, 1), date(2026, 10, 1)],
+        "period_end": [date(2026, 3, 31), date(2026, 6, 30), date(2026, 9, 30), date(2026, 11, 26)],
+        "members_at_start": [2, 4, 3, 2],  # S04 S05 | +S07 S09 | -S05 | -S09 -S07
+        "left_company": [0, 0, 1, 0], "left_capability_mismatch": [0, 0, 1, 0], "removed_capability_mismatch": [0, 0, 1, 0],
+        "leaving_rate": [0.0, 0.0, 1 / 3, 0.0],
+    })
+    assert_frame_equal(got, expected, check_dtypes=False)
+    # 12 months: pool 2 at the start (S04 S05), 3 at the end, S07 left (capability mismatch): 1 / 2.5 = 0.4 a year.
+    # Everyone: 20 at the start, 18 at the end, S03 and S07 left: 2 / 19; capability mismatch 1 / 19.
+    summary = frame({
+        "group": ["pool", "everyone"], "headcount_start": [2, 20], "headcount_end": [3, 18], "leavers": [1, 2],
+        "leavers_capability_mismatch": [1, 1], "removed_capability_mismatch": [1, None], "average_headcount": [2.5, 19.0],
+        "annual_rate": [0.4, 2 / 19], "annual_rate_capability_mismatch": [0.4, 1 / 19],
+    })
+    assert_frame_equal(run(example, "attrition_summary", 12), summary, check_dtypes=False)
+
+
+def test_rating_and_360_shares_of_the_pool_against_everyone(example) -> None:
+    got = run(example, "distributions")
+    rating = got.filter(pl.col("measure") == "rating").select("group", "value", "people")
+    assert rating.rows() == [
+        ("pool", "A", 2), ("pool", "B+", 1), ("pool", "B", 0), ("pool", "C", 0), ("pool", "D", 0), ("pool", "not_rated", 0),
+        ("everyone", "A", 2), ("everyone", "B+", 1), ("everyone", "B", 1), ("everyone", "C", 1), ("everyone", "D", 0), ("everyone", "not_rated", 13),
+    ]
+    feedback = got.filter((pl.col("measure") == "feedback_360") & (pl.col("people") > 0)).select("group", "value", "people", "share")
+    assert feedback.rows() == [("pool", "3.5-4.0", 1, 1 / 3), ("pool", "4.0-4.5", 1, 1 / 3), ("pool", "not_rated", 1, 1 / 3),
+                               ("everyone", "2.5-3.0", 1, 1 / 18), ("everyone", "3.5-4.0", 1, 1 / 18), ("everyone", "4.0-4.5", 1, 1 / 18),
+                               ("everyone", "not_rated", 15, 15 / 18)]
+    # Shares, not counts: each group adds up to 1.
+    assert got.group_by("measure", "group").agg(pl.col("share").sum().round(9))["share"].to_list() == [1.0] * 4
+
+
+def test_makeup_hides_small_groups_and_what_would_reveal_them(example) -> None:
+    # Everyone active (18): 5 female, 13 male; <30: 7, 30-39: 7, 40-49: 3, 50+: 1 (both hidden).
+    # Pool (3): 2 female, 1 male, all 30-39: every cell under 5, hidden.
+    expected = frame({
+        "dimension": ["gender"] * 4 + ["age_band"] * 5,
+        "group": ["pool", "pool", "everyone", "everyone", "pool", "everyone", "everyone", "everyone", "everyone"],
+        "value": ["female", "male", "female", "male", "30-39", "<30", "30-39", "40-49", "50+"],
+        "people": [None, None, 5, 13, None, 7, 7, None, None],
+        "share": [None, None, 5 / 18, 13 / 18, None, 7 / 18, 7 / 18, None, None],
+    })
+    assert_frame_equal(run(example, "makeup"), expected, check_dtypes=False)
+    # Sales alone: 4 women (hidden) and 10 men, hidden too, or the 4 would be 14 - 10.
+    sales = run(example, "makeup", department="Sales").filter((pl.col("dimension") == "gender") & (pl.col("group") == "everyone"))
+    assert sales.select("value", "people").rows() == [("female", None), ("male", None)]
+
+
+def test_secondary_suppression_hides_the_next_smallest_group(tmp_path: Path) -> None:
+    # 6 women, 7 men, 2 "other": "other" is under 5, so women (the smallest shown) are hidden too.
+    files = tmp_path / "files"
+    files.mkdir()
+    people = [("female", 6), ("male", 7), ("other", 2)]
+    lines = ["employee_id,name,department,position,job_level,hire_date,status,gender,birth_date"]
+    n = 0
+    for gender, count in people:
+        for _ in range(count):
+            n += 1
+            lines.append(f"E{n:02d},P {n},Ops,Clerk,3,2020-01-01,active,{gender},1990-01-01")
+    (files / "employees.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    database = tmp_path / "talent.duckdb"
+    ingest([files], database, today=TODAY)
+    got = run((database, tmp_path / "workspace.duckdb"), "makeup").filter((pl.col("dimension") == "gender"))
+    assert got.select("group", "value", "people").rows() == [("everyone", "female", None), ("everyone", "male", 7), ("everyone", "other", None)]
+
+
+def test_a_department_head_sees_only_their_departments_pool(example) -> None:
+    rd = run(example, "pool_over_time", 12, "month", scope=("R&D",))
+    assert rd["members"].to_list() == [0] * 10 + [1, 1] and rd["entries"].sum() == 1
+    # The department filter inside the scope narrows; outside it there is nothing.
+    assert run(example, "time_in_pool", scope=("Sales", "R&D"), department="R&D")["members"].sum() == 1
+    assert run(example, "time_in_pool", scope=("R&D",), department="Sales")["members"].sum() == 0
+    assert run(example, "attrition_summary", 12, scope=("R&D",)).select("group", "headcount_end", "leavers").rows() == [
+        ("pool", 1, 0), ("everyone", 4, 0)]
+
+
+# --- the page ------------------------------------------------------------------------------------
+@pytest.fixture
+def page_env(example, monkeypatch) -> Path:
+    database, ws = example
+    monkeypatch.setenv("TALENT_DB", str(database))
+    monkeypatch.setenv("TALENT_WORKSPACE", str(ws))
+    monkeypatch.setenv("TALENT_BCRYPT_ROUNDS", "4")
+    monkeypatch.setenv("TALENT_ADMIN_PASSWORD", "first-admin-password")
+    monkeypatch.chdir(ROOT)
+    for name, role, departments in (("leader", "hr_leadership", ()), ("head", "department_head", ("R&D",)), ("viewer", "viewer", ())):
+        auth.create_user(name, role, PASSWORD, departments)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield database
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def trends_page(username: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.text_input[0].input(username)
+    at.text_input[1].input(PASSWORD)
+    at.button[0].click().run()
+    at.switch_page("pages/trends.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def test_trends_page_shows_every_chart_with_its_definition_and_download(page_env: Path) -> None:
+    at = trends_page("leader")
+    assert at.title[0].value == "Is our talent pool growing, covering the seats that open and moving people up?"
+    assert at.caption[0].value.startswith("As of 2026-11-26.")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Middle-management seats"] == "5"
+    assert metrics["Seats held by people close to retirement"] == "1"
+    assert metrics["Seats expected to open (12 months)"] == "0.8"
+    assert metrics["Pool members per seat"] == "0.60"
+    assert metrics["Pool members per expected opening"] == "4.0"
+    assert metrics["Positions with no ready-now nominee"] == "2 / 4"
+    assert metrics["Pool members now"] == "3"
+    assert metrics["Stalled members"] == "1"
+    assert metrics["High potential, no management aspiration"] == "2"  # S06 specialist, R02 undecided
+    assert metrics["Management aspiration, low potential"] == "0"
+    assert metrics["Pool members leaving the company (per year)"] == "40%"  # default period: 24 months -> see below
+    charts = at.get("plotly_chart")
+    assert len(charts) == 12  # size, flows, coverage, bench, promotion, tenure, aspiration, attrition, rating, 360, gender, age band
+    downloads = [b.proto.label for b in at.get("download_button")]
+    assert downloads == ["Download this chart's data (CSV)"] * 10
+    # Every chart states its definition in one line.
+    captions = [c.value for c in at.caption]
+    for start in ("Members = people in the pool", "Entries = nominations", "Seat = active employee at job level 7+", "Positions = job titles",
+                  "People below job level 7 on 2024-11-26", "Complete months since entering the pool", "Active employees below job level 7",
+                  "Over the last 24 months", "Share of each group by latest annual grade", "Share of each group by average 360"):
+        assert any(c.startswith(start) for c in captions), start
+    assert "No review cycle has been closed yet." in [i.value for i in at.info]
+
+
+def test_period_and_department_filters_change_the_figures(page_env: Path) -> None:
+    at = trends_page("leader")
+    at.selectbox(key="trends_months").select(12).run()
+    assert {m.label: m.value for m in at.metric}["Pool members leaving the company (per year)"] == "40%"  # 1 / 2.5
+    assert {m.label: m.value for m in at.metric}["Everyone leaving the company (per year)"] == f"{2 / 19:.0%}"
+    at.selectbox(key="trends_department").select("R&D").run()
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Middle-management seats"] == "2" and metrics["Pool members now"] == "1"
+    assert metrics["Pool members leaving the company (per year)"] == "0%"
+
+
+def test_department_head_sees_only_their_department(page_env: Path) -> None:
+    at = trends_page("head")
+    assert at.selectbox(key="trends_department").options == ["All departments", "R&D"]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Middle-management seats"] == "2"
+    assert metrics["Pool members now"] == "1"
+    assert metrics["Positions with no ready-now nominee"] == "1 / 2"  # R&D Manager
+
+
+def test_viewer_cannot_open_the_trends_page(page_env: Path) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.text_input[0].input("viewer")
+    at.text_input[1].input(PASSWORD)
+    at.button[0].click().run()
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("pages/trends.py")
+
+
+def test_empty_pool_says_what_to_do(page_env: Path) -> None:
+    with workspace.connect() as con:
+        con.execute("DELETE FROM nominations")
+    at = trends_page("leader")
+    infos = [i.value for i in at.info]
+    assert infos.count("No one in your department(s) was in the pool in this period. Nominate candidates first; the charts follow the nominations.") >= 3
+    assert len(at.get("plotly_chart")) == 8  # coverage, bench, aspiration and the pool-against-everyone charts still show
