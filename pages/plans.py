@@ -67,7 +67,7 @@ with progress_tab:
 
         st.markdown(f"**{t('plans.trend_title', year=year)}**")
         st.caption(t("plans.trend_definition"))
-        trend = plans.completion_trend(items, year)
+        trend = plans.completion_trend(items, year).filter(pl.col("month_end").dt.month_start() <= today)  # no months to come
         if trend.height:
             long = trend.unpivot(index="month_end", on=["done_share", "due_share"], variable_name="series", value_name="share").with_columns(
                 pl.col("series").replace_strict({"done_share": t("plans.series_done_share"), "due_share": t("plans.series_due_share")}))
@@ -80,11 +80,11 @@ with progress_tab:
 
         st.markdown(f"**{t('plans.by_candidate_title')}**")
         per_person = plans.completion_by(items, ["employee_id", "name", "department"]).sort(["overdue", "completion"], descending=[True, False])
-        st.dataframe(per_person.select("employee_id", "name", "department", "items", "done", "overdue", "completion").to_pandas(), hide_index=True,
+        st.dataframe(per_person.select("employee_id", "name", "department", "items", "done", "overdue", (100 * pl.col("completion")).round(0)).to_pandas(), hide_index=True,
                      height=300, column_config={
                          "employee_id": t("reviews.col_employee"), "name": t("reviews.col_name"), "department": t("reviews.col_department"),
                          "items": t("plans.items"), "done": t("plans.series_done"), "overdue": t("plans.overdue"),
-                         "completion": st.column_config.ProgressColumn(t("plans.completion"), format="percent", min_value=0, max_value=1)})
+                         "completion": st.column_config.ProgressColumn(t("plans.completion"), format="%.0f%%", min_value=0, max_value=100)})
         overdue = items.filter(pl.col("overdue")).sort("due_date").select(
             "employee_id", "name", "department", pl.col("kind").replace_strict({k: kind_label(k) for k in plans.KINDS}), "title", "due_date")
         st.markdown(f"**{t('plans.overdue_title', n=overdue.height)}**")

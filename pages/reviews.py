@@ -13,6 +13,7 @@ from dashboard.access import NotAllowed, ScopedData
 from dashboard.downloads import to_csv_bytes
 from dashboard.i18n import t, widget_key
 from dashboard.session import signed_in_user
+from pipelines.settings import load_settings
 
 st.title(t("reviews.title"))
 st.caption(t("reviews.intro"))
@@ -56,8 +57,8 @@ labels = {row["cycle_id"]: cycle_label(row) for row in cycles.iter_rows(named=Tr
 cycle_id = st.selectbox(t("reviews.cycle"), list(labels), format_func=labels.get, key=widget_key("cycle"))
 cycle = cycles.filter(pl.col("cycle_id") == cycle_id).row(0, named=True)
 kind, is_open = cycle["kind"], cycle["status"] == "open"
-st.caption(t("reviews.cycle_caption", opened=f"{cycle['opened_at']:%Y-%m-%d}", by=cycle["opened_by"],
-             closed=f"{cycle['closed_at']:%Y-%m-%d}" if cycle["closed_at"] else t("reviews.still_open")))
+st.caption(t("reviews.cycle_caption_closed" if cycle["closed_at"] else "reviews.cycle_caption_open", opened=f"{cycle['opened_at']:%Y-%m-%d}",
+             by=cycle["opened_by"], closed=f"{cycle['closed_at']:%Y-%m-%d}" if cycle["closed_at"] else ""))
 
 if user.role == "hr_admin" and is_open:
     cols = st.columns([1, 1, 3])
@@ -84,13 +85,16 @@ def delta(name: str, as_percent: bool = True):
 
 # --- the cycle's figures ---------------------------------------------------------------------
 st.subheader(t("reviews.figures_title"))
-st.caption(t("reviews.figures_definition", previous=previous or t("reviews.no_previous")))
-cols = st.columns(6)
+st.caption(t("reviews.figures_definition", previous=labels.get(previous, t("reviews.no_previous")) if previous else t("reviews.no_previous")))
+window = int(load_settings().review["promotion_window_months"])
+promotion_so_far = (date.today() - cycle["opened_at"].date()).days < window * 30.44  # the window is still running
+cols = st.columns(3) + st.columns(3)
 cols[0].metric(t("reviews.members"), f"{total['members']:,}", delta(("members"), False), help=t("reviews.members_help"))
 cols[1].metric(t("reviews.assessed"), f"{total['assessed']:,}", help=t("reviews.assessed_help"))
 cols[2].metric(t("reviews.quantified_share"), pct(total["quantified_share"]), delta("quantified_share"), help=t("reviews.quantified_share_help"))
 cols[3].metric(t("reviews.plan_adjustment_rate"), pct(total["plan_adjustment_rate"]), delta("plan_adjustment_rate"), help=t("reviews.plan_adjustment_rate_help"))
-cols[4].metric(t("reviews.promotion_rate"), pct(total["promotion_rate"]), delta("promotion_rate"), help=t("reviews.promotion_rate_help"))
+cols[4].metric(t("reviews.promotion_rate_so_far" if promotion_so_far else "reviews.promotion_rate"), pct(total["promotion_rate"]),
+               None if promotion_so_far else delta("promotion_rate"), help=t("reviews.promotion_rate_help"))
 cols[5].metric(t("reviews.disputes"), f"{total['disputes_open']:,} / {total['disputes_answered']:,}", help=t("reviews.disputes_help"))
 
 by_department = figures.filter(pl.col("department").is_not_null())
@@ -121,7 +125,7 @@ with right:
 st.subheader(t("reviews.members_title"))
 st.caption(t("reviews.members_definition"))
 shown = people.select(
-    "employee_id", "name", "department", pl.col("reviewer").fill_null(t("reviews.hr_reviews")), "plan_completion", "rating_change",
+    "employee_id", "name", "department", pl.col("reviewer").fill_null(t("reviews.hr_reviews")), (100 * pl.col("plan_completion")).round(0).alias("plan_completion"), "rating_change",
     "feedback_change", "composite_score",
     pl.col("suggested_outcome").replace_strict({o: t(f"outcome.{o}") for o in reviews.ALL_OUTCOMES}, default=None),
     pl.col("outcome").replace_strict({o: t(f"outcome.{o}") for o in reviews.ALL_OUTCOMES}, default=None),
@@ -133,7 +137,7 @@ if kind == "mid_year":
 st.dataframe(shown.to_pandas(), hide_index=True, height=320, column_config={
     "employee_id": t("reviews.col_employee"), "name": t("reviews.col_name"), "department": t("reviews.col_department"),
     "reviewer": t("reviews.col_reviewer"),
-    "plan_completion": st.column_config.ProgressColumn(t("reviews.col_plan_completion"), format="percent", min_value=0, max_value=1),
+    "plan_completion": st.column_config.ProgressColumn(t("reviews.col_plan_completion"), format="%.0f%%", min_value=0, max_value=100),
     "rating_change": st.column_config.NumberColumn(t("reviews.col_rating_change"), format="%+.0f"),
     "feedback_change": st.column_config.NumberColumn(t("reviews.col_feedback_change"), format="%+.2f"),
     "composite_score": st.column_config.NumberColumn(t("reviews.col_composite"), format="%.1f"),
@@ -173,7 +177,10 @@ if can_record and is_open:
         st.markdown(f"**{t('reviews.qualitative')}**")
         q = st.columns(3)
         values |= {
-            "leadership_360": q[0].number_input(t("indicator_input.leadership_360"), min_value=0.0, max_value=100.0, value=person["leadership_360"], step=1.0),
+            # before the first assessment, the compiled 360 score is the starting point
+            "leadership_360": q[0].number_input(t("indicator_input.leadership_360"), min_value=0.0, max_value=100.0, step=1.0,
+                                                value=person["leadership_360"] if person["recorded_at"] else
+                                                (None if person["feedback_score"] is None else round(person["feedback_score"], 0))),
             "adopted_proposals": q[1].number_input(t("indicator_input.adopted_proposals"), min_value=0, max_value=100,
                                                    value=None if person["adopted_proposals"] is None else int(person["adopted_proposals"]), step=1),
             "collaboration_satisfaction": q[2].number_input(t("indicator_input.collaboration_satisfaction"), min_value=0.0, max_value=100.0, value=person["collaboration_satisfaction"], step=1.0),
@@ -184,7 +191,7 @@ if can_record and is_open:
         self_assessment = st.text_area(t("reviews.self_assessment"), value=person["self_assessment"] or "", height=80)
         comment = st.text_area(t("reviews.comment"), value=person["comment"] or "", height=80)
         outcome = st.radio(t("reviews.outcome"), reviews.OUTCOMES[kind], format_func={o: outcome_label(o) for o in reviews.OUTCOMES[kind]}.get, horizontal=True, key=widget_key(f"outcome_{cycle_id}_{choice}"),
-                           index=reviews.OUTCOMES[kind].index(person["outcome"]) if person["outcome"] in reviews.OUTCOMES[kind] else 0)
+                           index=reviews.OUTCOMES[kind].index(person["outcome"]) if person["outcome"] in reviews.OUTCOMES[kind] else (0 if kind == "mid_year" else 1))
         rationale = st.text_input(t("reviews.rationale"), value=person["rationale"] or "", help=t("reviews.rationale_help"))
         adjustment = st.text_input(t("reviews.plan_adjustment"), help=t("reviews.plan_adjustment_help"))
         if st.form_submit_button(t("reviews.save_assessment"), type="primary"):
@@ -206,10 +213,11 @@ if kind == "year_end" and user.role == "hr_admin" and is_open:
     if waiting.height:
         names = dict(zip(waiting["employee_id"].to_list(), (waiting["name"] + " · " + waiting["outcome"].replace_strict(
             {o: t(f"outcome.{o}") for o in reviews.ALL_OUTCOMES})).to_list()))
-        with st.form(f"confirm_{cycle_id}"):
-            who = st.selectbox(t("reviews.candidate"), list(names), format_func=names.get, key=widget_key("confirm_who"))
-            decision = st.radio(t("reviews.confirmed_outcome"), reviews.OUTCOMES["year_end"], format_func={o: outcome_label(o) for o in reviews.OUTCOMES["year_end"]}.get, horizontal=True,
-                                key=widget_key("confirm_decision"))
+        who = st.selectbox(t("reviews.candidate"), list(names), format_func=names.get, key=widget_key("confirm_who"))
+        recommended = waiting.filter(pl.col("employee_id") == who)["outcome"][0]
+        with st.form(f"confirm_{cycle_id}_{who}"):
+            decision = st.radio(t("reviews.confirmed_outcome"), reviews.OUTCOMES["year_end"], format_func={o: outcome_label(o) for o in reviews.OUTCOMES["year_end"]}.get,
+                                horizontal=True, index=reviews.OUTCOMES["year_end"].index(recommended), key=widget_key(f"confirm_decision_{who}"))
             note = st.text_input(t("reviews.confirm_note"))
             if st.form_submit_button(t("reviews.confirm"), type="primary"):
                 try:
@@ -283,6 +291,7 @@ else:
     nodes = pl.concat([links["source"], links["target"]]).unique(maintain_order=True).to_list()
     index = {n: i for i, n in enumerate(nodes)}
     fig = go.Figure(go.Sankey(
+        textfont=dict(color="#1F2A37", size=12),
         node=dict(label=nodes, pad=14, thickness=14, color=[theme.SEQUENCE[i % len(theme.SEQUENCE)] for i in range(len(nodes))]),
         link=dict(source=[index[s] for s in links["source"]], target=[index[x] for x in links["target"]], value=links["len"].to_list(),
                   color="rgba(154,169,184,0.35)")))
