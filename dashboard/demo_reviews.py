@@ -248,8 +248,10 @@ def seed_demo_reviews(db_path: Path, seed: int = 11, progress: Callable[[float, 
                     d = disputed.height
                     disputed = disputed.with_columns(
                         pl.Series("dispute", np.array(DISPUTES)[rng.integers(0, len(DISPUTES), d)] if d else [], pl.String),
-                        pl.Series("answer", np.where(rng.random(d) < 0.85, np.array(ANSWERS)[rng.integers(0, len(ANSWERS), d)], None) if d else [], pl.String),
-                    ).with_columns(pl.col("raised_at").dt.offset_by("12d").alias("answered_at"))
+                        pl.Series("answer", np.array(ANSWERS)[rng.integers(0, len(ANSWERS), d)] if d else [], pl.String),
+                        pl.Series("answered", rng.random(d) < 0.85, pl.Boolean),
+                    ).with_columns(pl.when(pl.col("answered")).then(pl.col("answer")).alias("answer"),
+                                   pl.col("raised_at").dt.offset_by("12d").alias("answered_at"))
                     con.register("seed_disputes", disputed.to_arrow())
                     con.execute("""INSERT INTO review_disputes (cycle_id, employee_id, department, dispute, raised_by, raised_at, answer, answered_by, answered_at)
                                    SELECT ?, employee_id, department, dispute, recorded_by, raised_at, answer,

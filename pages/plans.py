@@ -13,6 +13,8 @@ from dashboard.downloads import to_csv_bytes
 from dashboard.i18n import t, widget_key
 from dashboard.session import signed_in_user
 
+SHOWN = 300  # rows shown in a table; the downloads hold them all
+
 st.title(t("plans.title"))
 user = signed_in_user()
 data = ScopedData(user)
@@ -80,7 +82,9 @@ with progress_tab:
 
         st.markdown(f"**{t('plans.by_candidate_title')}**")
         per_person = plans.completion_by(items, ["employee_id", "name", "department"]).sort(["overdue", "completion"], descending=[True, False])
-        st.dataframe(per_person.select("employee_id", "name", "department", "items", "done", "overdue", (100 * pl.col("completion")).round(0)).to_pandas(), hide_index=True,
+        if per_person.height > SHOWN:
+            st.caption(t("plans.showing", shown=SHOWN, total=per_person.height))
+        st.dataframe(per_person.head(SHOWN).select("employee_id", "name", "department", "items", "done", "overdue", (100 * pl.col("completion")).round(0)).to_pandas(), hide_index=True,
                      height=300, column_config={
                          "employee_id": t("reviews.col_employee"), "name": t("reviews.col_name"), "department": t("reviews.col_department"),
                          "items": t("plans.items"), "done": t("plans.series_done"), "overdue": t("plans.overdue"),
@@ -88,11 +92,16 @@ with progress_tab:
         overdue = items.filter(pl.col("overdue")).sort("due_date").select(
             "employee_id", "name", "department", pl.col("kind").replace_strict({k: kind_label(k) for k in plans.KINDS}), "title", "due_date")
         st.markdown(f"**{t('plans.overdue_title', n=overdue.height)}**")
-        st.dataframe(overdue.to_pandas(), hide_index=True, height=240, column_config={
+        if overdue.height > SHOWN:
+            st.caption(t("plans.showing", shown=SHOWN, total=overdue.height))
+        st.dataframe(overdue.head(SHOWN).to_pandas(), hide_index=True, height=240, column_config={
             "employee_id": t("reviews.col_employee"), "name": t("reviews.col_name"), "department": t("reviews.col_department"),
             "kind": t("plans.kind"), "title": t("plans.item_title"), "due_date": st.column_config.DateColumn(t("plans.due"), format="YYYY-MM-DD")})
-        st.download_button(t("plans.download"), to_csv_bytes(per_person), file_name=f"plan-progress-{today}.csv", mime="text/csv",
-                           icon=":material/download:", on_click=lambda: data.audit_export("plan progress", per_person.height))
+        cols = st.columns(2)
+        cols[0].download_button(t("plans.download"), to_csv_bytes(per_person), file_name=f"plan-progress-{today}.csv", mime="text/csv",
+                                icon=":material/download:", on_click=lambda: data.audit_export("plan progress", per_person.height))
+        cols[1].download_button(t("plans.download_overdue"), to_csv_bytes(overdue), file_name=f"plan-overdue-{today}.csv", mime="text/csv",
+                                icon=":material/download:", on_click=lambda: data.audit_export("overdue plan items", overdue.height))
         st.caption(t("plans.edit_hint"))
 
 with template_tab:
