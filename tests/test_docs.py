@@ -29,3 +29,20 @@ def test_readme_gives_the_two_commands_that_ci_runs() -> None:
     test = "python -m pip install -r requirements-dev.txt && python -m pytest"
     assert run in readme and test in readme
     assert test in ci
+
+
+def test_reviews_doc_defines_every_setting_outcome_and_indicator() -> None:
+    from dashboard.reviews import INDICATORS, OUTCOMES
+    from pipelines.settings import REVIEW_DEFAULTS, load_settings
+
+    doc = (ROOT / "docs" / "reviews.md").read_text(encoding="utf-8")
+    config = (ROOT / "config" / "talent.toml").read_text(encoding="utf-8")
+    for key in REVIEW_DEFAULTS:
+        assert f"`{key}`" in doc, key
+        assert f"\n{key} = " in config, key
+    for codes in OUTCOMES.values():
+        for code in codes:
+            assert f"`{code}`" in doc, code
+    for name, (_, weight) in INDICATORS.items():
+        assert f"| {name} " in doc and f"| {weight} |" in doc, name
+    assert load_settings().review == REVIEW_DEFAULTS  # the shipped config is the documented default
