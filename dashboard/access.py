@@ -140,6 +140,11 @@ class ScopedData:
             raise NotAllowed("This person is not in your department(s).")
         return plans.create_plan(self.user, employee_id, person["department"], starts_on, position_profile_id)
 
+    def review_results(self, employee_id: str) -> pl.DataFrame:
+        if self.profile(employee_id) is None:
+            return pl.DataFrame()
+        return reviews.person_results(self.scope, employee_id)
+
     def cycles(self) -> pl.DataFrame:
         self._require("view_people")
         return reviews.list_cycles()

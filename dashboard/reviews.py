@@ -445,6 +445,22 @@ def cycle_people(cur: duckdb.DuckDBPyConnection, scope: tuple[str, ...] | None, 
     return _scoped(frame, scope)
 
 
+def person_results(scope: tuple[str, ...] | None, employee_id: str, workspace_file=None) -> pl.DataFrame:
+    """One person's results in every cycle they were a member of, newest first: what the candidate sees."""
+    with workspace.connect(workspace_file) as con:
+        frame = con.sql("""
+            WITH latest AS (SELECT * FROM review_assessments WHERE employee_id = $e
+                            QUALIFY row_number() OVER (PARTITION BY cycle_id ORDER BY assessment_id DESC) = 1)
+            SELECT m.cycle_id, c.year, c.kind, c.status, m.department, m.plan_completion, l.composite_score, l.outcome,
+                   r.outcome AS confirmed_outcome, l.strengths, l.gaps, l.comment, l.rationale, l.recorded_by,
+                   (SELECT count(*) FROM review_disputes d WHERE d.cycle_id = m.cycle_id AND d.employee_id = $e) AS disputes
+            FROM review_members m JOIN review_cycles c USING (cycle_id)
+            LEFT JOIN latest l USING (cycle_id)
+            LEFT JOIN review_confirmations r ON r.cycle_id = m.cycle_id AND r.employee_id = $e
+            WHERE m.employee_id = $e ORDER BY c.opened_at DESC""", params={"e": employee_id}).pl()
+    return _scoped(frame, scope)
+
+
 def disputes(scope: tuple[str, ...] | None, cycle_id: str | None = None, workspace_file=None) -> pl.DataFrame:
     with workspace.connect(workspace_file) as con:
         frame = con.sql("SELECT * FROM review_disputes ORDER BY dispute_id").pl()

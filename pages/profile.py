@@ -13,9 +13,10 @@ from dashboard.access import NotAllowed, ScopedData
 from dashboard.session import signed_in_user
 from dashboard.i18n import t, widget_key
 from dashboard.nominations import EXIT_REASONS
-from dashboard.plans import KINDS as PLAN_KINDS, STATUSES as PLAN_STATUSES
+from dashboard.plans import KINDS as PLAN_KINDS, SOURCES as PLAN_SOURCES, STATUSES as PLAN_STATUSES
 from dashboard.plans import add_item as plan_add_item, change_item as plan_change_item
 from dashboard.permissions import can_write
+from dashboard.reviews import ALL_OUTCOMES as REVIEW_OUTCOMES
 from dashboard.people import READINESS
 from pipelines.settings import load_settings
 
@@ -192,7 +193,7 @@ else:
     kinds = {k: t(f"plan_kind.{k}") for k in PLAN_KINDS}
     statuses = {s: t(f"plan_status.{s}") for s in PLAN_STATUSES}
     shown = plan_items.select(
-        "item_id", pl.col("kind").replace_strict(kinds), "title", "source", "due_date",
+        "item_id", pl.col("kind").replace_strict(kinds), "title", pl.col("source").replace_strict({x: t(f"plan_source.{x}") for x in PLAN_SOURCES}), "due_date",
         pl.when(pl.col("done_from_training")).then(pl.lit(t("profile_plan.done_from_training")))
         .otherwise(pl.col("status").replace_strict(statuses)).alias("status"), "done_on", "overdue")
     done, counted = plan_items.filter(pl.col("counts"))["done"].sum(), plan_items.filter(pl.col("counts")).height
@@ -239,3 +240,22 @@ else:
                          column_config={"changed_at": st.column_config.DatetimeColumn(t("profile.col_when"), format="YYYY-MM-DD HH:mm"),
                                         "change": t("profile_plan.change"), "before": t("profile_plan.before"), "after": t("profile_plan.after"),
                                         "reason": t("profile.reason"), "cycle_id": t("reviews.cycle"), "changed_by": t("profile.col_by")})
+
+# --- review results ----------------------------------------------------------------------------
+st.subheader(t("profile_reviews.title"))
+st.caption(t("profile_reviews.definition"))
+results = data.review_results(employee_id)
+if results.height == 0:
+    st.caption(t("profile_reviews.none"))
+else:
+    outcomes = {o: t(f"outcome.{o}") for o in REVIEW_OUTCOMES}
+    st.dataframe(results.select(
+        "year", pl.col("kind").replace_strict({k: t(f"reviews.kind_{k}") for k in ("mid_year", "year_end")}),
+        (100 * pl.col("plan_completion")).round(0).alias("plan_completion"), "composite_score",
+        pl.col("outcome").replace_strict(outcomes, default=None), pl.col("confirmed_outcome").replace_strict(outcomes, default=None),
+        "strengths", "gaps", "comment", "rationale", "disputes").to_pandas(), hide_index=True, column_config={
+        "year": st.column_config.NumberColumn(t("reviews.year"), format="%d"), "kind": t("reviews.cycle"),
+        "plan_completion": st.column_config.NumberColumn(t("reviews.col_plan_completion"), format="%.0f%%"),
+        "composite_score": st.column_config.NumberColumn(t("reviews.col_composite"), format="%.1f"),
+        "outcome": t("reviews.col_outcome"), "confirmed_outcome": t("reviews.col_confirmed"), "strengths": t("reviews.strengths"),
+        "gaps": t("reviews.gaps"), "comment": t("reviews.comment"), "rationale": t("reviews.rationale"), "disputes": t("reviews.disputes_title")})

@@ -9,7 +9,7 @@ import streamlit as st
 from dashboard import theme
 from dashboard.access import ScopedData
 from dashboard.downloads import to_csv_bytes
-from dashboard.i18n import t
+from dashboard.i18n import current_language, t
 from dashboard.nominations import EXIT_REASONS
 from dashboard.people import MIN_GROUP, READINESS
 from dashboard.session import signed_in_user
@@ -309,13 +309,13 @@ else:
     st.caption(t("export.definition"))
     chosen = st.selectbox(t("export.cycle"), cycles["cycle_id"].to_list(), key="export_cycle",
                           format_func=lambda cid: t("export.cycle_label", cycle=cid, closed=f"{cycles.filter(pl.col('cycle_id') == cid)['closed_at'][0]:%Y-%m-%d}"))
-    names = export.file_names(chosen, data.scope[0] if data.scope and len(data.scope) == 1 else None)
-    user = data.user
+    names = export.file_names(chosen, data.scope)  # the names app_export gives the files
+    user, lang = data.user, current_language()  # the download runs in another thread: capture what it needs
     c = st.columns(2)
-    c[0].download_button(t("export.download_xlsx"), lambda: export.app_export(user, chosen, "xlsx"), file_name=names["xlsx"],
+    c[0].download_button(t("export.download_xlsx"), lambda: export.app_export(user, chosen, "xlsx", lang), file_name=names["xlsx"],
                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/table_view:",
                          key="export_xlsx", on_click="ignore")
-    c[1].download_button(t("export.download_html"), lambda: export.app_export(user, chosen, "html"), file_name=names["html"],
+    c[1].download_button(t("export.download_html"), lambda: export.app_export(user, chosen, "html", lang), file_name=names["html"],
                          mime="text/html", icon=":material/print:", key="export_html", on_click="ignore")
     if data.scope is not None:
         st.caption(t("export.scoped", departments=", ".join(data.scope)))

@@ -298,6 +298,12 @@ def test_a_review_year(org: Path) -> None:
     reviews.answer_dispute(HEAD_SALES, dispute, "The new team's 360 arrives in March; we will look again then")
     assert figures_row(reviews.cycle_figures(cur, None, end), None)["disputes_answered"] == 1
 
+    # --- what the candidate sees: every cycle, newest first; nothing for another department's head ----
+    assert reviews.person_results(None, "S1").select("cycle_id", "outcome", "confirmed_outcome", "strengths").rows() == [
+        ("2026-year_end", "promote", "promote", None), ("2026-mid_year", "accelerate", None, "results"),
+        ("2025-year_end", "keep_developing", None, None)]
+    assert reviews.person_results(("R&D",), "S1").height == 0
+
     # --- July -> year-end -> what happened next ----------------------------------------------------
     moves = reviews.movement(cur, None, 2026)
     assert moves.select("employee_id", "mid_outcome", "year_end_outcome", "next").rows() == [
