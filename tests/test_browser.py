@@ -42,7 +42,9 @@ def server(tmp_path_factory):
            "TALENT_ADMIN_PASSWORD": "browser-admin-pass", "TALENT_MODELS": str(work / "models")}
     setup = ("from dashboard import auth\n"
              f"auth.create_user('head', 'department_head', '{PASSWORD}', ('Sales',))\n"
-             f"auth.create_user('leader', 'hr_leadership', '{PASSWORD}')\n")
+             f"auth.create_user('leader', 'hr_leadership', '{PASSWORD}')\n"
+             "from dashboard.demo_reviews import seed_demo_reviews\n"
+             f"seed_demo_reviews(__import__('pathlib').Path(r'{db}'))\n")
     subprocess.run([sys.executable, "-c", setup], cwd=ROOT, env=env, check=True)
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
@@ -134,7 +136,8 @@ def test_department_head_filters_opens_a_profile_exports_and_signs_out(server, p
 def test_hr_leadership_opens_every_page_without_an_exception(server, page) -> None:
     url, _ = server
     sign_in(page, url, "leader")
-    for name in ("Talent pool overview", "Candidate explorer", "Candidate profile", "Talent grid (9-box)", "Potential model"):
+    for name in ("Talent pool overview", "Candidate explorer", "Candidate profile", "Talent grid (9-box)", "Development plans",
+                 "Review cycles", "Potential model", "Talent-pool trends"):
         page.get_by_role("link", name=name).click()
         settle(page)
         no_exception(page, "leader-" + name.split(" (")[0].lower().replace(" ", "-"))
