@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import auth, workspace
 from dashboard.demo_reviews import seed_demo_reviews
+from dashboard.i18n import t
 from pipelines.ingest import ingest
 from tests.conftest import TODAY, build_demo_db, rows
 
@@ -50,8 +51,14 @@ def env(demo_db: Path, tmp_path: Path, monkeypatch) -> Path:
     monkeypatch.chdir(ROOT)
     for name, (role, departments) in ACCOUNTS.items():
         auth.create_user(name, role, PASSWORD, departments)
-    seed_demo_reviews(db)  # the demo's pool, plans and past review cycles, as on first start
     return db
+
+
+@pytest.fixture
+def seeded(env: Path) -> Path:
+    """env plus the demo's pool, plans and past review cycles, as on first start."""
+    seed_demo_reviews(env)
+    return env
 
 
 def signed_in(username: str, password: str = PASSWORD) -> AppTest:
@@ -66,7 +73,7 @@ def signed_in(username: str, password: str = PASSWORD) -> AppTest:
 
 @pytest.mark.parametrize("lang", ["en", "zh-CN"])
 @pytest.mark.parametrize("username", list(ACCOUNTS))
-def test_every_page_runs_for_every_role(env: Path, username: str, lang: str) -> None:
+def test_every_page_runs_for_every_role(seeded: Path, username: str, lang: str) -> None:
     at = signed_in(username)
     at.session_state["lang"] = lang
     for page in PAGES[username]:
@@ -236,3 +243,14 @@ def test_hr_admin_edits_the_pool_rules_and_the_funnel_follows(env: Path) -> None
 def test_department_head_cannot_edit_the_pool_rules(env: Path) -> None:
     at = signed_in("head")
     assert not at.slider and not [e for e in at.expander if "pool rules" in e.label]
+
+
+def test_plans_and_reviews_pages_say_what_to_do_when_empty(env: Path) -> None:
+    at = signed_in("hr")
+    at.switch_page("pages/plans.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert [i.value for i in at.info][:1] == [t("plans.empty", lang="en")]
+    at.switch_page("pages/reviews.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert t("reviews.empty", lang="en") in [i.value for i in at.info]
+    assert "Open the cycle" in [b.label for b in at.button]  # HR can start right there

@@ -7,7 +7,7 @@ import polars as pl
 
 from dashboard import reviews, workspace
 from dashboard.demo_reviews import seed_demo_reviews
-from tests.test_app import demo_db, env, fresh_caches, signed_in  # noqa: F401  (fixtures)
+from tests.test_app import demo_db, env, fresh_caches, seeded, signed_in  # noqa: F401  (fixtures)
 from tests.conftest import rows
 
 
@@ -16,17 +16,17 @@ def _workspace(sql: str, params: list | None = None) -> list[tuple]:
         return con.sql(sql, params=params).fetchall()
 
 
-def test_the_demo_has_past_cycles_so_the_views_are_populated(env: Path) -> None:
+def test_the_demo_has_past_cycles_so_the_views_are_populated(seeded: Path) -> None:
     cycles = reviews.list_cycles()
     assert cycles.select("cycle_id", "status").rows() == [
         ("2026-year_end", "open"), ("2026-mid_year", "closed"), ("2025-year_end", "closed"), ("2025-mid_year", "closed")]
     assert (cycles["members"] > 0).all()
     # a second seeding changes nothing
-    assert seed_demo_reviews(env) is None
+    assert seed_demo_reviews(seeded) is None
     assert _workspace("SELECT count(*) FROM review_cycles") == [(4,)]
 
 
-def test_department_head_records_an_assessment_for_their_own_candidate(env: Path) -> None:
+def test_department_head_records_an_assessment_for_their_own_candidate(seeded: Path) -> None:
     at = signed_in("head")  # head of Sales
     at.switch_page("pages/reviews.py").run()
     assert not at.exception, [e.message for e in at.exception]
@@ -36,7 +36,7 @@ def test_department_head_records_an_assessment_for_their_own_candidate(env: Path
     assert set(members["department"]) == {"Sales"}  # members: only their own
     choice = at.selectbox(key="record_2026-year_end")
     employee_id = choice.value
-    assert rows(env, "SELECT department FROM analysis_employee WHERE employee_id = ?", [employee_id]) == [("Sales",)]
+    assert rows(seeded, "SELECT department FROM analysis_employee WHERE employee_id = ?", [employee_id]) == [("Sales",)]
     before = _workspace("SELECT count(*) FROM review_assessments WHERE cycle_id = '2026-year_end' AND employee_id = ?", [employee_id])[0][0]
     inputs = {n.label: n for n in at.number_input}
     inputs["Team results growth (%)"].set_value(10.0)
@@ -52,7 +52,7 @@ def test_department_head_records_an_assessment_for_their_own_candidate(env: Path
     assert after == (before + 1, "keep_developing", "head", 76.5)
 
 
-def test_leadership_reads_the_cycles_but_has_no_forms(env: Path) -> None:
+def test_leadership_reads_the_cycles_but_has_no_forms(seeded: Path) -> None:
     at = signed_in("leader")
     at.switch_page("pages/reviews.py").run()
     assert not at.exception
@@ -61,7 +61,7 @@ def test_leadership_reads_the_cycles_but_has_no_forms(env: Path) -> None:
     assert set(at.dataframe[1].value["department"]) > {"Sales"}  # the whole company
 
 
-def test_a_closed_cycle_takes_no_more_assessments(env: Path) -> None:
+def test_a_closed_cycle_takes_no_more_assessments(seeded: Path) -> None:
     at = signed_in("head")
     at.switch_page("pages/reviews.py").run()
     at.selectbox(key="cycle.en").set_value("2026-mid_year").run()
@@ -70,7 +70,7 @@ def test_a_closed_cycle_takes_no_more_assessments(env: Path) -> None:
     assert "Save the assessment" not in [b.label for b in at.button]
 
 
-def test_hr_opens_a_cycle_from_the_page(env: Path) -> None:
+def test_hr_opens_a_cycle_from_the_page(seeded: Path) -> None:
     at = signed_in("hr")
     at.switch_page("pages/reviews.py").run()
     [n for n in at.number_input if n.label == "Year"][0].set_value(2027)
@@ -82,7 +82,7 @@ def test_hr_opens_a_cycle_from_the_page(env: Path) -> None:
         ("open", "hr", pool)]
 
 
-def test_plans_page_and_the_plan_on_a_profile(env: Path) -> None:
+def test_plans_page_and_the_plan_on_a_profile(seeded: Path) -> None:
     at = signed_in("head")
     at.switch_page("pages/plans.py").run()
     assert not at.exception, [e.message for e in at.exception]
