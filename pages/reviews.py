@@ -111,14 +111,14 @@ with left:
     st.plotly_chart(fig, width="stretch")
 with right:
     st.markdown(f"**{t('reviews.by_department_title')}**")
-    table = by_department.select("department", "members", "assessed", "quantified_share", "plan_adjustment_rate", "promotion_rate",
-                                 "prev_promotion_rate", "disputes_open")
+    shares = ("quantified_share", "plan_adjustment_rate", "promotion_rate", "prev_promotion_rate")
+    table = by_department.select("department", "members", "assessed", *((100 * pl.col(c)).round(0).alias(c) for c in shares), "disputes_open")
     st.dataframe(table.to_pandas(), hide_index=True, column_config={
         "department": t("reviews.col_department"), "members": t("reviews.members"), "assessed": t("reviews.assessed"),
-        "quantified_share": st.column_config.ProgressColumn(t("reviews.quantified_share"), format="percent", min_value=0, max_value=1),
-        "plan_adjustment_rate": st.column_config.NumberColumn(t("reviews.plan_adjustment_rate"), format="percent"),
-        "promotion_rate": st.column_config.NumberColumn(t("reviews.promotion_rate"), format="percent"),
-        "prev_promotion_rate": st.column_config.NumberColumn(t("reviews.prev_promotion_rate"), format="percent"),
+        "quantified_share": st.column_config.ProgressColumn(t("reviews.quantified_share"), format="%.0f%%", min_value=0, max_value=100),
+        "plan_adjustment_rate": st.column_config.NumberColumn(t("reviews.plan_adjustment_rate"), format="%.0f%%"),
+        "promotion_rate": st.column_config.NumberColumn(t("reviews.promotion_rate"), format="%.0f%%"),
+        "prev_promotion_rate": st.column_config.NumberColumn(t("reviews.prev_promotion_rate"), format="%.0f%%"),
         "disputes_open": t("reviews.disputes_open")})
 
 # --- the members ------------------------------------------------------------------------------
