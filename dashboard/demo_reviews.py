@@ -70,19 +70,25 @@ def seed_demo_reviews(db_path: Path, seed: int = 11, progress: Callable[[float, 
         if not cycles:
             return None
         start = date(cycles[0][0], 1, 10)
+        # candidates by their level when the pool was formed: those promoted into management since are in it
         people = cur.sql(f"""
-            SELECT a.employee_id, a.department, a.pool_score, a.exit_date, a.exit_reason, a.hire_date,
-                   (SELECT min(p.effective_date) FROM promotions p WHERE p.employee_id = a.employee_id AND p.into_management
-                    AND p.effective_date > DATE '{start}') AS promoted_on
-            FROM analysis_employee a
-            WHERE a.job_level BETWEEN 3 AND 6 AND a.hire_date < DATE '{start}' AND (a.exit_date IS NULL OR a.exit_date > DATE '{start}' + 60)
+            WITH later AS (
+                SELECT employee_id, sum(to_level - from_level) AS steps, min(effective_date) FILTER (WHERE into_management) AS promoted_on
+                FROM promotions WHERE effective_date > DATE '{start}' GROUP BY employee_id
+            )
+            SELECT a.employee_id, a.department, a.pool_score, a.exit_date, a.exit_reason, a.hire_date, l.promoted_on
+            FROM analysis_employee a LEFT JOIN later l USING (employee_id)
+            WHERE a.job_level - coalesce(l.steps, 0) BETWEEN 3 AND 6 AND a.hire_date < DATE '{start}'
+              AND (a.exit_date IS NULL OR a.exit_date > DATE '{start}' + 60)
             ORDER BY a.employee_id""").pl()
         active = cur.sql("SELECT count(*) FROM analysis_employee WHERE status = 'active'").fetchall()[0][0]
         report(0.05, "Demo pool and plans")
         # --- the pool: two waves, the best pool scores (with noise) first ---------------------------
         noise = rng.normal(0, 12, people.height)
-        people = people.with_columns(pl.Series("rank_score", people["pool_score"].fill_null(0).to_numpy() + noise)).sort(
-            "rank_score", descending=True)
+        # leavers' pool scores are depressed by their missing recent records; lift them so the pool sees some attrition
+        people = people.with_columns(
+            (pl.col("pool_score").fill_null(0) + pl.when(pl.col("exit_date").is_not_null()).then(25.0).otherwise(0.0) + pl.Series(noise))
+            .alias("rank_score")).sort("rank_score", descending=True)
         first_wave, second_wave = max(10, round(0.04 * active)), max(4, round(0.015 * active))
         pool = people.head(first_wave + second_wave).with_columns(
             pl.Series("wave", [1] * min(first_wave, people.height) + [2] * max(0, min(second_wave, people.height - first_wave))),

@@ -132,8 +132,8 @@ def as_of(cur: duckdb.DuckDBPyConnection, workspace_file: str | None = None) -> 
 # --- pool size and make-up over time ---
 
 def pool_over_time(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str | None, months: int, grain: str, workspace_file: str | None = None) -> pl.DataFrame:
-    """Per month or quarter: members at the period's end (and by readiness), entries, exits by reason and
-    promotions into management of people who were in the pool on the promotion's effective date."""
+    """Per month or quarter: members at the period's end (and by readiness), entries, exits by reason and the
+    promotions (from the promotions import: into management, and other) of people in the pool on the effective date."""
     _register(cur, workspace_file)
     pool, params = _pool_ctes(scope, department)
     readiness = ",\n".join(
@@ -157,16 +157,16 @@ def pool_over_time(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str
                 SELECT p.period, count(s.employee_id) AS exits, {exits}
                 FROM periods p LEFT JOIN stints s ON s.ended BETWEEN p.period AND p.period_end GROUP BY p.period),
             promoted AS (
-                SELECT p.period, count(DISTINCT e.employee_id) AS promotions_into_management
+                SELECT p.period, count(x.employee_id) FILTER (WHERE x.into_management) AS promotions_into_management,
+                       count(x.employee_id) FILTER (WHERE NOT x.into_management) AS promotions_other
                 FROM periods p LEFT JOIN (
-                    SELECT e.employee_id, e.promoted_into_management_date AS promoted_on
-                    FROM analysis_employee e JOIN stints s ON s.employee_id = e.employee_id
-                         AND s.entered <= e.promoted_into_management_date
-                         AND (s.ended IS NULL OR s.ended >= e.promoted_into_management_date)) e
-                  ON e.promoted_on BETWEEN p.period AND p.period_end
+                    SELECT pr.employee_id, pr.effective_date, coalesce(pr.into_management, false) AS into_management
+                    FROM promotions pr JOIN stints s ON s.employee_id = pr.employee_id AND s.entered <= pr.effective_date
+                         AND (s.ended IS NULL OR s.ended >= pr.effective_date)) x
+                  ON x.effective_date BETWEEN p.period AND p.period_end
                 GROUP BY p.period)
             SELECT p.period, p.period_end, members.* EXCLUDE (period), entries.entries, leaving.* EXCLUDE (period),
-                   promoted.promotions_into_management
+                   promoted.promotions_into_management, promoted.promotions_other
             FROM periods p JOIN members USING (period) JOIN entries USING (period) JOIN leaving USING (period)
                  JOIN promoted USING (period)
             ORDER BY p.period""",

@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboard import theme
+from dashboard import theme, workspace
 from dashboard.access import ScopedData
 from dashboard.downloads import to_csv_bytes
 from dashboard.i18n import current_language, t
@@ -32,17 +32,21 @@ reference = query_with_workspace("trends.as_of")
 st.caption(t("trends.intro", today=f"{reference['today']:%Y-%m-%d}"))
 
 all_label = t("trends.all_departments")
+departments = data.departments()
+if st.session_state.get("trends_department") not in (None, "", *departments):  # a crafted widget value: never another department
+    st.error(t("trends.department_not_allowed", department=st.session_state.trends_department, allowed=", ".join(departments)))
+    st.session_state.trends_department = ""
 c = st.columns([2, 1, 1])
-choice = c[0].selectbox(t("trends.department"), [all_label, *data.departments()], key="trends_department")
-months = c[1].selectbox(t("trends.period"), PERIODS, index=1, key="trends_months", format_func=lambda m: t("trends.period_months", months=m))
+department = c[0].selectbox(t("trends.department"), ["", *departments], key="trends_department", format_func=lambda v: v or all_label) or None
+months = c[1].selectbox(t("trends.period"), PERIODS, index=0, key="trends_months", format_func=lambda m: t("trends.period_months", months=m))
 grain = c[2].selectbox(t("trends.grain"), GRAINS, key="trends_grain", format_func=lambda g: t(f"trends.grain_{g}"))
-department = None if choice == all_label else choice
 data.check_department(department)
 scope = data.scope
 level = int(load_settings().model["management_level"])
 GROUPS = {"pool": t("trends.group_pool"), "everyone": t("trends.group_everyone"), "comparable": t("trends.group_comparable"),
           "all_others": t("trends.group_all_others")}
 READINESS_LABELS = {r: t(f"readiness.{r}") for r in READINESS}
+MAKEUP_VALUES = {"gender": ("female", "male", "other", "unknown"), "age_band": ("<30", "30-39", "40-49", "50+", "unknown")}
 
 
 def trend(name: str, *args) -> pl.DataFrame:
@@ -66,6 +70,34 @@ def no_pool(note_key: str = "trends.no_pool") -> None:
         st.page_link("pages/candidates.py", label=t("trends.go_to_candidates"), icon=":material/person_search:")
 
 
+@st.cache_data(max_entries=256, show_spinner=False)
+def bar(frame: pl.DataFrame, spec: dict, traces: dict | None = None, layout: dict | None = None) -> go.Figure:
+    """px.bar, cached on its data and labels: building a figure costs ~30 ms, a cached one ~8 ms."""
+    fig = px.bar(frame.to_pandas(), template=theme.TEMPLATE, **spec)
+    fig.update_traces(**(traces or {}))
+    fig.update_layout(**(layout or {}))
+    return fig
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def heatmap(matrix: list, spec: dict, layout: dict) -> go.Figure:
+    fig = px.imshow(matrix, template=theme.TEMPLATE, **spec)
+    fig.update_layout(**layout)
+    return fig
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def figure(traces: list, layout: dict) -> go.Figure:
+    return go.Figure(data=traces, layout={"template": theme.TEMPLATE, **layout})
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def closed_cycles(workspace_version: str | None) -> pl.DataFrame:
+    from pipelines import export
+
+    return export.closed_cycles()
+
+
 def percent(value) -> str:
     return "–" if value is None else f"{value:.0%}"
 
@@ -82,26 +114,26 @@ else:
         st.caption(t("trends.size_definition"))
         long = history.select("period_label", *READINESS).unpivot(index=["period_label"], on=list(READINESS), variable_name="readiness", value_name="members").with_columns(
             pl.col("readiness").replace_strict(READINESS_LABELS))
-        fig = px.bar(long.to_pandas(), x="period_label", y="members", color="readiness", template=theme.TEMPLATE,
-                     color_discrete_sequence=theme.SEQUENCE, category_orders={"readiness": list(READINESS_LABELS.values())},
-                     labels={"period_label": t(f"trends.axis_{grain}"), "members": t("trends.axis_members"), "readiness": t("trends.axis_readiness")})
-        fig.update_layout(height=340, barmode="stack", legend_title_text=None)
+        fig = bar(long, dict(x="period_label", y="members", color="readiness", color_discrete_sequence=theme.SEQUENCE,
+                             category_orders={"readiness": list(READINESS_LABELS.values())},
+                             labels={"period_label": t(f"trends.axis_{grain}"), "members": t("trends.axis_members"), "readiness": t("trends.axis_readiness")}),
+                  layout=dict(height=340, barmode="stack", legend_title_text=None))
         st.plotly_chart(fig, width="stretch", key="chart_size")
     with right:
         st.subheader(t("trends.flow_title"))
         st.caption(t("trends.flow_definition", level=level))
-        fig = go.Figure(layout=dict(template=theme.TEMPLATE))
         x = history["period_label"].to_list()
-        fig.add_bar(x=x, y=history["entries"].to_list(), name=t("trends.entries"), marker_color=theme.PRIMARY)
         colours = [theme.ACCENT, "#C04F2A", "#7A2E1A", "#E0A15A", theme.MUTED, "#555555"]
-        for reason, colour in zip(EXIT_REASONS, colours):
-            values = history[f"exits_{reason}"]
-            if values.sum():
-                fig.add_bar(x=x, y=(-values).to_list(), name=t("trends.exit_named", reason=t(f"exit_reason.{reason}")), marker_color=colour)
-        fig.add_scatter(x=x, y=history["promotions_into_management"].to_list(), mode="lines+markers", name=t("trends.promotions"),
-                        line=dict(color="#0B3C6E", dash="dot"))
-        fig.update_layout(barmode="relative", height=340, xaxis_title=t(f"trends.axis_{grain}"), yaxis_title=t("trends.axis_flow"),
-                          legend_title_text=None)
+        traces = [dict(type="bar", x=x, y=history["entries"].to_list(), name=t("trends.entries"), marker_color=theme.PRIMARY)]
+        traces += [dict(type="bar", x=x, y=(-history[f"exits_{reason}"]).to_list(), marker_color=colour,
+                        name=t("trends.exit_named", reason=t(f"exit_reason.{reason}")))
+                   for reason, colour in zip(EXIT_REASONS, colours) if history[f"exits_{reason}"].sum()]
+        traces.append(dict(type="scatter", x=x, y=history["promotions_into_management"].to_list(), mode="lines+markers",
+                           name=t("trends.promotions"), line=dict(color="#0B3C6E")))
+        traces.append(dict(type="scatter", x=x, y=history["promotions_other"].to_list(), mode="lines+markers",
+                           name=t("trends.promotions_other"), line=dict(color="#6FA3D6", dash="dot")))
+        fig = figure(traces, dict(barmode="relative", height=340, xaxis_title=t(f"trends.axis_{grain}"), yaxis_title=t("trends.axis_flow"),
+                                  legend_title_text=None))
         st.plotly_chart(fig, width="stretch", key="chart_flow")
     download(history.drop("period_label"), "pool_over_time")
 
@@ -124,12 +156,11 @@ else:
         index=["department", "seats", "pool_members", "expected_openings_12m"], on=["pool_per_seat", "pool_per_expected_opening"],
         variable_name="measure", value_name="ratio").with_columns(
         pl.col("measure").replace_strict({"pool_per_seat": t("trends.pool_per_seat"), "pool_per_expected_opening": t("trends.pool_per_opening")}))
-    fig = px.bar(per_department.to_pandas(), x="ratio", y="department", color="measure", barmode="group", orientation="h",
-                 template=theme.TEMPLATE, color_discrete_sequence=[theme.PRIMARY, theme.ACCENT],
-                 custom_data=["pool_members", "seats", "expected_openings_12m"],
-                 labels={"ratio": t("trends.axis_coverage"), "department": t("trends.department"), "measure": ""})
-    fig.update_traces(hovertemplate="%{y}: %{x:.2f} (" + t("trends.coverage_hover") + ")<extra></extra>")
-    fig.update_layout(height=max(260, 40 * coverage.height), legend_title_text=None, yaxis=dict(categoryorder="category descending"))
+    fig = bar(per_department, dict(x="ratio", y="department", color="measure", barmode="group", orientation="h",
+                                   color_discrete_sequence=[theme.PRIMARY, theme.ACCENT], custom_data=["pool_members", "seats", "expected_openings_12m"],
+                                   labels={"ratio": t("trends.axis_coverage"), "department": t("trends.department"), "measure": ""}),
+              traces=dict(hovertemplate="%{y}: %{x:.2f} (" + t("trends.coverage_hover") + ")<extra></extra>"),
+              layout=dict(height=max(260, 40 * coverage.height), legend_title_text=None, yaxis=dict(categoryorder="category descending")))
     st.plotly_chart(fig, width="stretch", key="chart_coverage")
 download(coverage, "coverage")
 
@@ -145,13 +176,12 @@ else:
     with left:
         long = positions.select("position", "seats", *READINESS).unpivot(index=["position", "seats"], on=list(READINESS), variable_name="readiness", value_name="nominees").with_columns(
             pl.col("readiness").replace_strict(READINESS_LABELS))
-        fig = px.bar(long.to_pandas(), x="nominees", y="position", color="readiness", orientation="h", template=theme.TEMPLATE,
-                     color_discrete_sequence=theme.SEQUENCE, category_orders={"readiness": list(READINESS_LABELS.values())},
-                     custom_data=["seats"],
-                     labels={"nominees": t("trends.axis_nominees"), "position": t("trends.axis_position"), "readiness": ""})
-        fig.update_traces(hovertemplate="%{y}: %{x} (" + t("trends.seats_hover") + ")<extra></extra>")
-        fig.update_layout(height=max(280, 26 * positions.height), barmode="stack", legend_title_text=None,
-                          yaxis=dict(categoryorder="array", categoryarray=positions["position"].reverse().to_list()))
+        fig = bar(long, dict(x="nominees", y="position", color="readiness", orientation="h", color_discrete_sequence=theme.SEQUENCE,
+                             category_orders={"readiness": list(READINESS_LABELS.values())}, custom_data=["seats"],
+                             labels={"nominees": t("trends.axis_nominees"), "position": t("trends.axis_position"), "readiness": ""}),
+                  traces=dict(hovertemplate="%{y}: %{x} (" + t("trends.seats_hover") + ")<extra></extra>"),
+                  layout=dict(height=max(280, 26 * positions.height), barmode="stack", legend_title_text=None,
+                              yaxis=dict(categoryorder="array", categoryarray=positions["position"].reverse().to_list())))
         st.plotly_chart(fig, width="stretch", key="chart_bench")
     with right:
         empty_bench = positions.filter(pl.col("ready_now") == 0).select("position", "departments", "seats")
@@ -174,11 +204,10 @@ with left:
         no_pool("trends.no_pool_then")
     else:
         shown = rate.with_columns(pl.col("group").replace_strict(GROUPS).alias("label"))
-        fig = px.bar(shown.to_pandas(), x="label", y="rate", template=theme.TEMPLATE, color="label",
-                     color_discrete_sequence=[theme.PRIMARY, theme.ACCENT, theme.MUTED], custom_data=["promoted", "people"],
-                     labels={"label": "", "rate": t("trends.axis_promotion_rate")})
-        fig.update_traces(hovertemplate="%{x}: %{y:.1%} (" + t("trends.promoted_hover") + ")<extra></extra>", texttemplate="%{y:.1%}")
-        fig.update_layout(height=320, showlegend=False, yaxis_tickformat=".0%")
+        fig = bar(shown, dict(x="label", y="rate", color="label", color_discrete_sequence=[theme.PRIMARY, theme.ACCENT, theme.MUTED],
+                              custom_data=["promoted", "people"], labels={"label": "", "rate": t("trends.axis_promotion_rate")}),
+                  traces=dict(hovertemplate="%{x}: %{y:.1%} (" + t("trends.promoted_hover") + ")<extra></extra>", texttemplate="%{y:.1%}"),
+                  layout=dict(height=320, showlegend=False, yaxis_tickformat=".0%"))
         st.plotly_chart(fig, width="stretch", key="chart_promotion")
     download(rate, "promotion_rate")
 with right:
@@ -191,10 +220,10 @@ with right:
         band_labels = {name: t(f"trends.band_{name}") for name, _, _ in TENURE_BANDS}
         long = tenure.select("band", "not_stalled", "stalled").unpivot(index=["band"], on=["not_stalled", "stalled"], variable_name="state", value_name="members").with_columns(
             pl.col("band").replace_strict(band_labels), pl.col("state").replace_strict({"not_stalled": t("trends.not_stalled"), "stalled": t("trends.stalled")}))
-        fig = px.bar(long.to_pandas(), x="band", y="members", color="state", template=theme.TEMPLATE,
-                     color_discrete_sequence=[theme.PRIMARY, theme.ACCENT], category_orders={"band": list(band_labels.values())},
-                     labels={"band": t("trends.axis_time_in_pool"), "members": t("trends.axis_members"), "state": ""})
-        fig.update_layout(height=280, barmode="stack", legend_title_text=None)
+        fig = bar(long, dict(x="band", y="members", color="state", color_discrete_sequence=[theme.PRIMARY, theme.ACCENT],
+                             category_orders={"band": list(band_labels.values())},
+                             labels={"band": t("trends.axis_time_in_pool"), "members": t("trends.axis_members"), "state": ""}),
+                  layout=dict(height=280, barmode="stack", legend_title_text=None))
         m = st.columns(2)
         m[0].metric(t("trends.members_now"), f"{tenure['members'].sum():,}")
         m[1].metric(t("trends.stalled_members"), f"{tenure['stalled'].sum():,}", help=t("trends.stalled_help", months=STALLED_MONTHS))
@@ -213,10 +242,10 @@ else:
     matrix = [[grid.filter((pl.col("aspiration") == a) & (pl.col("potential") == p))["people"][0] for p in POTENTIAL_BANDS] for a in ASPIRATION_VALUES]
     left, right = st.columns([3, 2])
     with left:
-        fig = px.imshow(matrix, x=potential_labels, y=aspiration_labels, text_auto=True, color_continuous_scale=["#FFFFFF", theme.PRIMARY],
-                        labels={"x": t("trends.axis_potential"), "y": t("trends.axis_aspiration"), "color": t("trends.axis_people")},
-                        template=theme.TEMPLATE, aspect="auto")
-        fig.update_layout(height=300, coloraxis_showscale=False)
+        fig = heatmap(matrix, dict(x=potential_labels, y=aspiration_labels, text_auto=True, color_continuous_scale=["#FFFFFF", theme.PRIMARY],
+                                   labels={"x": t("trends.axis_potential"), "y": t("trends.axis_aspiration"), "color": t("trends.axis_people")},
+                                   aspect="auto"),
+                      dict(height=300, coloraxis_showscale=False))
         st.plotly_chart(fig, width="stretch", key="chart_aspiration")
     with right:
         high_no = grid.filter((pl.col("potential") == "high") & (pl.col("aspiration") != "management"))
@@ -244,16 +273,15 @@ m[3].metric(t("trends.removed_mismatch"), f"{rows['pool']['removed_capability_mi
 if leaving["members_at_start"].sum() + leaving["left_company"].sum() + leaving["removed_capability_mismatch"].sum() == 0:
     no_pool()
 else:
-    fig = go.Figure(layout=dict(template=theme.TEMPLATE))
     x = leaving["period_label"].to_list()
-    fig.add_bar(x=x, y=(leaving["left_company"] - leaving["left_capability_mismatch"]).to_list(), name=t("trends.left_other"), marker_color=theme.MUTED)
-    fig.add_bar(x=x, y=leaving["left_capability_mismatch"].to_list(), name=t("trends.left_mismatch"), marker_color="#C04F2A")
-    fig.add_bar(x=x, y=leaving["removed_capability_mismatch"].to_list(), name=t("trends.removed_mismatch"), marker_color=theme.ACCENT)
-    fig.add_scatter(x=x, y=leaving["leaving_rate"].to_list(), name=t("trends.leaving_rate"), yaxis="y2", mode="lines+markers",
-                    line=dict(color=theme.PRIMARY))
-    fig.update_layout(barmode="stack", height=320, xaxis_title=t(f"trends.axis_{grain}"), yaxis_title=t("trends.axis_people"),
-                      yaxis2=dict(title=t("trends.axis_leaving_rate"), overlaying="y", side="right", tickformat=".0%", rangemode="tozero",
-                                  showgrid=False), legend_title_text=None)
+    fig = figure([
+        dict(type="bar", x=x, y=(leaving["left_company"] - leaving["left_capability_mismatch"]).to_list(), name=t("trends.left_other"), marker_color=theme.MUTED),
+        dict(type="bar", x=x, y=leaving["left_capability_mismatch"].to_list(), name=t("trends.left_mismatch"), marker_color="#C04F2A"),
+        dict(type="bar", x=x, y=leaving["removed_capability_mismatch"].to_list(), name=t("trends.removed_mismatch"), marker_color=theme.ACCENT),
+        dict(type="scatter", x=x, y=leaving["leaving_rate"].to_list(), name=t("trends.leaving_rate"), yaxis="y2", mode="lines+markers",
+             line=dict(color=theme.PRIMARY)),
+    ], dict(barmode="stack", height=320, xaxis_title=t(f"trends.axis_{grain}"), yaxis_title=t("trends.axis_people"), legend_title_text=None,
+            yaxis2=dict(title=t("trends.axis_leaving_rate"), overlaying="y", side="right", tickformat=".0%", rangemode="tozero", showgrid=False)))
     st.plotly_chart(fig, width="stretch", key="chart_attrition")
 download(pl.concat([leaving.drop("period_label").with_columns(pl.lit("period").alias("row")),
                     summary.with_columns(pl.lit("summary").alias("row"))], how="diagonal_relaxed"), "attrition")
@@ -270,11 +298,10 @@ for column, measure, axis in ((left, "rating", "trends.axis_grade"), (right, "fe
             pl.col("group").replace_strict(GROUPS), pl.col("value").replace({"not_rated": t("trends.not_rated")}))
         if part.filter(pl.col("group") == GROUPS["pool"])["people"].sum() == 0:
             st.caption(t("trends.no_pool_compare"))
-        fig = px.bar(part.to_pandas(), x="value", y="share", color="group", barmode="group", template=theme.TEMPLATE,
-                     color_discrete_sequence=[theme.PRIMARY, theme.MUTED], custom_data=["people"],
-                     labels={"value": t(axis), "share": t("trends.axis_share"), "group": ""})
-        fig.update_traces(hovertemplate="%{x}: %{y:.1%} (%{customdata[0]})<extra></extra>")
-        fig.update_layout(height=300, yaxis_tickformat=".0%", legend_title_text=None)
+        fig = bar(part, dict(x="value", y="share", color="group", barmode="group", color_discrete_sequence=[theme.PRIMARY, theme.MUTED],
+                             category_orders={"group": [GROUPS["pool"], GROUPS["everyone"]]}, custom_data=["people"], labels={"value": t(axis), "share": t("trends.axis_share"), "group": ""}),
+                  traces=dict(hovertemplate="%{x}: %{y:.1%} (%{customdata[0]})<extra></extra>"),
+                  layout=dict(height=300, yaxis_tickformat=".0%", legend_title_text=None))
         st.plotly_chart(fig, width="stretch", key=f"chart_{measure}")
 download(spread, "rating_and_360")
 
@@ -285,13 +312,14 @@ for column, dimension in ((left, "gender"), (right, "age_band")):
         st.subheader(t(f"trends.{dimension}_title"))
         st.caption(t("trends.makeup_definition", min=MIN_GROUP))
         part = makeup.filter(pl.col("dimension") == dimension)
-        shown = part.filter(pl.col("share").is_not_null()).with_columns(pl.col("group").replace_strict(GROUPS))
+        values = {v: t(f"trends.{dimension}_{v.replace('<', 'under_').replace('+', '_plus').replace('-', '_')}") for v in MAKEUP_VALUES[dimension]}
+        shown = part.filter(pl.col("share").is_not_null()).with_columns(pl.col("group").replace_strict(GROUPS), pl.col("value").replace(values))
         if shown.height:
-            fig = px.bar(shown.to_pandas(), x="value", y="share", color="group", barmode="group", template=theme.TEMPLATE,
-                         color_discrete_sequence=[theme.PRIMARY, theme.MUTED], custom_data=["people"],
-                         labels={"value": t(f"trends.axis_{dimension}"), "share": t("trends.axis_share"), "group": ""})
-            fig.update_traces(hovertemplate="%{x}: %{y:.1%} (%{customdata[0]})<extra></extra>")
-            fig.update_layout(height=280, yaxis_tickformat=".0%", legend_title_text=None)
+            fig = bar(shown, dict(x="value", y="share", color="group", barmode="group", color_discrete_sequence=[theme.PRIMARY, theme.MUTED],
+                                  category_orders={"value": list(values.values()), "group": [GROUPS["pool"], GROUPS["everyone"]]},
+                                  custom_data=["people"], labels={"value": t(f"trends.axis_{dimension}"), "share": t("trends.axis_share"), "group": ""}),
+                      traces=dict(hovertemplate="%{x}: %{y:.1%} (%{customdata[0]})<extra></extra>"),
+                      layout=dict(height=280, yaxis_tickformat=".0%", legend_title_text=None))
             st.plotly_chart(fig, width="stretch", key=f"chart_{dimension}")
         hidden = part.height - part.filter(pl.col("share").is_not_null()).height
         if hidden:
@@ -302,7 +330,7 @@ download(makeup, "makeup")
 st.header(t("export.header"))
 from pipelines import export  # noqa: E402  (the export pulls in the reviews module and xlsxwriter)
 
-cycles = export.closed_cycles()
+cycles = closed_cycles(workspace.version())
 if cycles.height == 0:
     st.info(t("export.no_cycles"))
 else:

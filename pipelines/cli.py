@@ -1,4 +1,4 @@
-"""Command line: python -m pipelines {ingest,demo} …"""
+"""Command line: python -m pipelines {ingest,demo,rebuild,export} …"""
 from __future__ import annotations
 
 import argparse
@@ -56,6 +56,12 @@ def _rebuild(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    from .export import run
+
+    return run(args.cycle, args.department, args.out, args.db, args.list_cycles)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m pipelines", description="Talent Pipeline data pipelines.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -76,6 +82,13 @@ def parser() -> argparse.ArgumentParser:
     rebuild = sub.add_parser("rebuild", help="rebuild the analysis tables (after an upgrade or a change to config/talent.toml)")
     rebuild.add_argument("--db", help="database file (default: $TALENT_DB or data/talent.duckdb)")
     rebuild.set_defaults(func=_rebuild)
+    exp = sub.add_parser("export", help="write the review-summary workbook (XLSX) and report (HTML) of a closed review cycle")
+    exp.add_argument("--cycle", help="a cycle id such as 2026-mid_year, or 'latest' for the most recently closed one")
+    exp.add_argument("--list-cycles", action="store_true", help="list the review cycles and exit")
+    exp.add_argument("--department", help="only this department (default: all)")
+    exp.add_argument("--out", default="exports", help="folder to write the files into (default: exports/)")
+    exp.add_argument("--db", help="database file (default: $TALENT_DB or data/talent.duckdb); the workspace is beside it or $TALENT_WORKSPACE")
+    exp.set_defaults(func=_export)
     return p
 
 

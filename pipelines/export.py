@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import xlsxwriter
 
@@ -40,7 +41,7 @@ SUMMARY_FIGURES = ("members", "assessed", "confirmed", "{outcomes}", "quantified
 PREVIOUS_FIGURES = ("members", "promotion_rate", "plan_adjustment_rate", "quantified_share", "avg_plan_completion", "avg_composite")
 PEOPLE_COLUMNS = (
     ("employee_id", "text"), ("name", "text"), ("reviewer", "text"), ("plan_completion", "percent"), ("plan_items_done", "int"),
-    ("plan_items", "int"), ("rating_before", "text"), ("rating_after", "text"), ("rating_change", "change"),
+    ("plan_items_due", "int"), ("plan_items", "int"), ("rating_before", "text"), ("rating_after", "text"), ("rating_change", "change"),
     ("feedback_change", "change2"), ("quantitative_score", "score"), ("qualitative_score", "score"), ("composite_score", "score"),
     ("outcome", "outcome"), ("suggested_outcome", "outcome"), ("confirmed_outcome", "outcome"), ("final_outcome", "outcome"),
     ("rationale", "long"), ("strengths", "long"), ("gaps", "long"), ("comment", "long"), ("dispute_status", "dispute"),
@@ -109,8 +110,10 @@ def file_names(cycle_id: str, departments: Scope = None) -> dict[str, str]:
 
 
 def sheet_name(department: str, taken: set[str]) -> str:
-    """A valid, unique worksheet name: at most 31 characters, none of []:*?/\\, not starting or ending with '."""
-    base = SHEET_FORBIDDEN.sub("_", department or "-").strip("'")[:31] or "-"
+    """A valid, unique worksheet name: at most 31 characters, none of []:*?/\\, no leading or trailing ', not 'History'."""
+    base = SHEET_FORBIDDEN.sub("_", department or "-")[:31].strip("'") or "-"
+    if base.lower() == "history":  # reserved by Excel
+        base = f"{base}_"
     name, n = base, 2
     while name.lower() in taken:
         tail = f" ({n})"
@@ -458,7 +461,7 @@ def run(cycle: str | None, department: str | None, out: str, db_arg: str | None,
         for name, content in files.items():
             _write_atomically(target / name, content)
         log_export(cli_user(), result, files, ws)
-    except (ExportError, reviews.UnknownCycle, OSError) as exc:
+    except (ExportError, reviews.UnknownCycle, OSError, duckdb.Error) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     members = result.people.height

@@ -1,8 +1,8 @@
 """Talent-pool trends on a tiny organisation whose every figure is worked out by hand in the comments.
 
 Sales: S01 head (L9, 60 years old), S02 and S05 managers (L7; S05 promoted 6 -> 7 on 2026-05-01), S03 a manager
-who left on 2026-03-31, S04 (L5), S10 (L6), S06/S07 (L4; S07 left 2026-09-30, HR-system reason "capability
-mismatch"), S08/S09 (L3) and six L2 fillers F01-F06. R&D: R01 head (L8), R03 manager (promoted 5 -> 7 on
+who left on 2026-03-31, S04 (L5), S10 (L6), S06/S07 (L4; S06 promoted 3 -> 4 on 2026-09-15; S07 left 2026-09-30,
+HR-system reason "capability mismatch"), S08/S09 (L3) and six L2 fillers F01-F06. R&D: R01 head (L8), R03 manager (promoted 5 -> 7 on
 2026-06-01), R02 (L5), R04 (L4). Today (the analysis as-of date) is 2026-11-26.
 
 The pool's history (nominations):
@@ -59,7 +59,7 @@ PROFILES = ("employee_id,skills,career_aspiration,career_plan_submitted,updated_
             "S04,,management,true,2026-01-01\nS06,,specialist,false,2026-01-01\nR02,,undecided,false,2026-01-01\n"
             "S10,,management,true,2026-01-01\nS08,,management,false,2026-01-01\nS09,,specialist,false,2026-01-01\n")
 PROMOTIONS = ("employee_id,effective_date,from_level,to_level,to_position,into_management\n"
-              "S05,2026-05-01,6,7,Sales Manager,true\nR03,2026-06-01,5,7,R&D Manager,true\n")
+              "S05,2026-05-01,6,7,Sales Manager,true\nR03,2026-06-01,5,7,R&D Manager,true\nS06,2026-09-15,3,4,Sales Representative,false\n")
 # employee, department, action, readiness, target position, exit reason, day
 NOMINATIONS = [
     ("S04", "Sales", "nominate", "ready_now", "Sales Manager", None, "2025-06-10"),
@@ -134,16 +134,19 @@ def test_pool_over_time_by_month(example) -> None:
         "exits_capability_mismatch": [0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0],
         "exits_review_outcome": zeros, "exits_withdrew": zeros, "exits_other": zeros,  # R04's "remove" was no exit
         "promotions_into_management": [0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0],  # S05 on 2026-05-01, in the pool; R03 was not
+        "promotions_other": [0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0],  # S06 3 -> 4 on 2026-09-15, in the pool since August
     })
     assert_frame_equal(got, expected, check_dtypes=False)
 
 
 def test_pool_over_time_by_quarter(example) -> None:
-    got = run(example, "pool_over_time", 12, "quarter").select("period", "period_end", "members", "entries", "exits", "promotions_into_management")
+    got = run(example, "pool_over_time", 12, "quarter").select("period", "period_end", "members", "entries", "exits",
+                                                                 "promotions_into_management", "promotions_other")
     expected = frame({
         "period": [date(2026, 1, 1), date(2026, 4, 1), date(2026, 7, 1), date(2026, 10, 1)],
         "period_end": [date(2026, 3, 31), date(2026, 6, 30), date(2026, 9, 30), date(2026, 11, 26)],
         "members": [4, 3, 2, 3], "entries": [2, 0, 1, 1], "exits": [0, 1, 2, 0], "promotions_into_management": [0, 1, 0, 0],
+        "promotions_other": [0, 0, 1, 0],
     })
     assert_frame_equal(got, expected, check_dtypes=False)
 
@@ -333,25 +336,31 @@ def test_trends_page_shows_every_chart_with_its_definition_and_download(page_env
     assert metrics["Stalled members"] == "1"
     assert metrics["High potential, no management aspiration"] == "2"  # S06 specialist, R02 undecided
     assert metrics["Management aspiration, low potential"] == "0"
-    assert metrics["Pool members leaving the company (per year)"] == "40%"  # default period: 24 months -> see below
-    charts = at.get("plotly_chart")
-    assert len(charts) == 12  # size, flows, coverage, bench, promotion, tenure, aspiration, attrition, rating, 360, gender, age band
+    # Default period 12 months: 2 members on 2025-11-26, 3 now, S07 left: 1 / 2.5 = 40 % a year.
+    assert metrics["Pool members leaving the company (per year)"] == "40%"
+    assert metrics["Everyone leaving the company (per year)"] == f"{2 / 19:.0%}"
+    # size, flows, coverage, bench, promotion, tenure, aspiration, attrition, rating, 360, gender, age band
+    assert len(at.get("plotly_chart")) == 12
     downloads = [b.proto.label for b in at.get("download_button")]
-    assert downloads == ["Download this chart's data (CSV)"] * 10
+    assert downloads == ["Download this chart's data (CSV)"] * 9  # pool over time, coverage, bench, promotion, tenure, aspiration, attrition, rating+360, make-up
     # Every chart states its definition in one line.
     captions = [c.value for c in at.caption]
     for start in ("Members = people in the pool", "Entries = nominations", "Seat = active employee at job level 7+", "Positions = job titles",
-                  "People below job level 7 on 2024-11-26", "Complete months since entering the pool", "Active employees below job level 7",
-                  "Over the last 24 months", "Share of each group by latest annual grade", "Share of each group by average 360"):
+                  "People below job level 7 on 2025-11-26", "Complete months since entering the pool", "Active employees below job level 7",
+                  "Over the last 12 months", "Share of each group by latest annual grade", "Share of each group by average 360"):
         assert any(c.startswith(start) for c in captions), start
-    assert "No review cycle has been closed yet." in [i.value for i in at.info]
+    assert at.info[-1].value.startswith("No review cycle has been closed yet.")
 
 
 def test_period_and_department_filters_change_the_figures(page_env: Path) -> None:
     at = trends_page("leader")
-    at.selectbox(key="trends_months").select(12).run()
-    assert {m.label: m.value for m in at.metric}["Pool members leaving the company (per year)"] == "40%"  # 1 / 2.5
-    assert {m.label: m.value for m in at.metric}["Everyone leaving the company (per year)"] == f"{2 / 19:.0%}"
+    at.selectbox(key="trends_months").select(24).run()
+    # 0 members on 2024-11-26, 3 now, S07 left: 1 / 1.5 over two years = 33 % a year.
+    assert {m.label: m.value for m in at.metric}["Pool members leaving the company (per year)"] == "33%"
+    # Nobody was in the pool on 2024-11-26: no promotion chart, and the page says what to do instead.
+    assert len(at.get("plotly_chart")) == 11
+    assert ("No one in your department(s) was in the pool on the first day of the period. Choose a shorter period, or nominate candidates first."
+            in [i.value for i in at.info])
     at.selectbox(key="trends_department").select("R&D").run()
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Middle-management seats"] == "2" and metrics["Pool members now"] == "1"
@@ -365,6 +374,18 @@ def test_department_head_sees_only_their_department(page_env: Path) -> None:
     assert metrics["Middle-management seats"] == "2"
     assert metrics["Pool members now"] == "1"
     assert metrics["Positions with no ready-now nominee"] == "1 / 2"  # R&D Manager
+
+
+def test_crafted_department_value_is_refused(page_env: Path) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.text_input[0].input("head")
+    at.text_input[1].input(PASSWORD)
+    at.button[0].click().run()
+    at.session_state["trends_department"] = "Sales"  # as a crafted widget message would set it
+    at.switch_page("pages/trends.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.error[0].value == "Sales is not one of your departments (R&D); showing all of yours instead."
+    assert {m.label: m.value for m in at.metric}["Middle-management seats"] == "2"  # R&D's, not Sales' 3
 
 
 def test_viewer_cannot_open_the_trends_page(page_env: Path) -> None:
@@ -382,4 +403,4 @@ def test_empty_pool_says_what_to_do(page_env: Path) -> None:
     at = trends_page("leader")
     infos = [i.value for i in at.info]
     assert infos.count("No one in your department(s) was in the pool in this period. Nominate candidates first; the charts follow the nominations.") >= 3
-    assert len(at.get("plotly_chart")) == 8  # coverage, bench, aspiration and the pool-against-everyone charts still show
+    assert len(at.get("plotly_chart")) == 7  # coverage, bench, aspiration, rating, 360, gender, age band still show
