@@ -9,7 +9,7 @@ from dashboard import auth
 from dashboard.demo_reviews import seed_demo_reviews
 from dashboard.workspace import workspace_path
 from dashboard.i18n import LANGUAGES, t
-from dashboard.state import analysis_current, database_ready, query
+from dashboard.state import analysis_current, database_ready, query, workspace_query
 from pipelines.bootstrap import DEMO_EMPLOYEES, build_demo_database
 from pipelines.ingest import rebuild_analysis
 from pipelines.settings import database_path
@@ -77,7 +77,7 @@ def sign_in() -> None:
         st.info(t("auth.demo_hint"))
 
 
-user = auth.load_user(st.session_state.username) if st.session_state.get("username") else None
+user = workspace_query("auth.load_user", st.session_state.username) if st.session_state.get("username") else None
 if user is None and _oidc_configured() and getattr(st.user, "is_logged_in", False):
     user = auth.load_user(str(st.user.get("email", "")))  # SSO: the e-mail names the account and its role
     if user is None:

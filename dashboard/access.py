@@ -14,7 +14,7 @@ from . import calibration, nominations, plans, reviews
 from .auth import User, record
 from .people import CandidateFilters
 from .permissions import NotAllowed
-from .state import analysis_cursor, query, query_with_workspace
+from .state import analysis_cursor, query, query_with_workspace, workspace_query
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class ScopedData:
 
     def nominated(self) -> dict[str, str | None]:
         self._require("view_people")
-        return nominations.current(self.scope)
+        return workspace_query("nominations.current", self.scope)
 
     def filter_choices(self) -> dict[str, list]:
         self._require("view_people")
@@ -84,7 +84,7 @@ class ScopedData:
     def nomination_history(self, employee_id: str) -> pl.DataFrame:
         if self.profile(employee_id) is None:
             return pl.DataFrame()
-        return nominations.history(employee_id)
+        return workspace_query("nominations.history", employee_id)
 
     def nominate(self, employee_id: str, action: str, reason: str, readiness: str | None = None, target_position: str | None = None,
                  exit_reason: str | None = None) -> None:
@@ -99,7 +99,7 @@ class ScopedData:
         self._require("view_people")
         self.check_department(department)
         grid = query("people.nine_box", self.scope, department)
-        moved = calibration.current(self.scope)
+        moved = workspace_query("calibration.current", self.scope)
         return grid.join(moved.drop("department"), on="employee_id", how="left").with_columns(
             pl.col("performance").alias("original_performance"), pl.col("potential").alias("original_potential"),
             pl.coalesce("calibrated_performance", "performance").alias("performance"),
@@ -109,7 +109,7 @@ class ScopedData:
 
     def calibration_by_rater(self) -> pl.DataFrame:
         self._require("view_people")
-        return calibration.per_rater(self.scope)
+        return workspace_query("calibration.per_rater", self.scope)
 
     def calibrate(self, employee_id: str, performance: str, potential: str, reason: str) -> None:
         """HR or the person's department head moves them to another box."""
@@ -132,7 +132,7 @@ class ScopedData:
         if self.profile(employee_id) is None:
             return pl.DataFrame(), pl.DataFrame()
         items = self.plan_progress(date.today()).filter(pl.col("employee_id") == employee_id)
-        return items, plans.changes(self.scope, employee_id)
+        return items, workspace_query("plans.changes", self.scope, employee_id)
 
     def create_plan(self, employee_id: str, starts_on: date, position_profile_id: int | None = None) -> int:
         person = self.profile(employee_id)
@@ -143,11 +143,11 @@ class ScopedData:
     def review_results(self, employee_id: str) -> pl.DataFrame:
         if self.profile(employee_id) is None:
             return pl.DataFrame()
-        return reviews.person_results(self.scope, employee_id)
+        return workspace_query("reviews.person_results", self.scope, employee_id)
 
     def cycles(self) -> pl.DataFrame:
         self._require("view_people")
-        return reviews.list_cycles()
+        return workspace_query("reviews.list_cycles")
 
     def cycle_people(self, cycle_id: str) -> pl.DataFrame:
         self._require("view_people")
@@ -163,7 +163,7 @@ class ScopedData:
 
     def cycle_disputes(self, cycle_id: str) -> pl.DataFrame:
         self._require("view_people")
-        return reviews.disputes(self.scope, cycle_id)
+        return workspace_query("reviews.disputes", self.scope, cycle_id)
 
     def open_cycle(self, year: int, kind: str) -> str:
         with analysis_cursor() as cur:

@@ -43,6 +43,17 @@ def query(name: str, *args, **kwargs):
     return _run(name, str(path), version, args, tuple(sorted(kwargs.items())))
 
 
+@st.cache_data(max_entries=512, show_spinner=False)
+def _run_workspace(name: str, workspace_version: str | None, args: tuple):
+    module, _, function = name.rpartition(".")
+    return getattr(importlib.import_module(f"dashboard.{module}"), function)(*args)
+
+
+def workspace_query(name: str, *args):
+    """Run dashboard.<module>.<function>(*args), a read of workspace.duckdb only, cached until the workspace changes."""
+    return _run_workspace(name, workspace.version(), args)
+
+
 def query_with_workspace(name: str, *args, **kwargs):
     """Like query(), for functions that also read workspace.duckdb: cached until either file changes."""
     path, version = current_db()
@@ -77,6 +88,7 @@ def database_ready() -> bool:
 
 def clear_caches() -> None:
     _run.clear()
+    _run_workspace.clear()
     _has_imports.clear()
     _analysis_current.clear()
     _connection.clear()

@@ -109,6 +109,9 @@ def workspace_path() -> Path:
     return Path(chosen).expanduser().resolve() if chosen else database_path().with_name("workspace.duckdb")
 
 
+_schema_ready: set[tuple[str, int]] = set()
+
+
 def version(path: Path | None = None) -> str | None:
     """Changes whenever the workspace file is written: a cache key for reads of it."""
     path = path or workspace_path()
@@ -135,7 +138,10 @@ def connect(path: Path | None = None, wait: float = 10.0) -> Iterator[duckdb.Duc
                 raise
             time.sleep(0.1)
     try:
-        con.execute(DDL)
+        stat = path.stat()
+        if (str(path), stat.st_ino) not in _schema_ready:  # the schema once per file and process, not per connection
+            con.execute(DDL)
+            _schema_ready.add((str(path), stat.st_ino))
         yield con
     finally:
         con.close()

@@ -12,6 +12,7 @@ from dashboard.access import NotAllowed, ScopedData
 from dashboard.downloads import to_csv_bytes
 from dashboard.i18n import t, widget_key
 from dashboard.session import signed_in_user
+from dashboard.state import workspace_query
 
 SHOWN = 300  # rows shown in a table; the downloads hold them all
 
@@ -106,7 +107,7 @@ with progress_tab:
 
 with template_tab:
     st.caption(t("plans.template_definition"))
-    template = plans.template(user.scope)
+    template = workspace_query("plans.template", user.scope)
     if template.height:
         st.dataframe(template.select(pl.col("department").fill_null(t("plans.general")), pl.col("kind").replace_strict({k: kind_label(k) for k in plans.KINDS}),
                                      "title", "due_months", "created_by").to_pandas(), hide_index=True, column_config={
@@ -133,7 +134,7 @@ with template_tab:
 
 with positions_tab:
     st.caption(t("positions.definition"))
-    profiles = positions.profiles(user.scope)
+    profiles = workspace_query("positions.profiles", user.scope)
     if profiles.height == 0:
         st.info(t("positions.empty"))
     else:
@@ -165,7 +166,7 @@ with positions_tab:
                     positions.tailor(user, chosen, department, new_title)
                     st.rerun()
         st.markdown(f"**{t('positions.comments')}**")
-        thread = positions.comments(user, chosen)
+        thread = workspace_query("positions.comments", user, chosen)
         for row in thread.iter_rows(named=True):  # a conversation: a handful of comments, shown one by one
             with st.container(border=True):
                 st.caption(f"{row['author']} · {row['written_at']:%Y-%m-%d %H:%M}")
