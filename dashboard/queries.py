@@ -11,15 +11,21 @@ import polars as pl
 Scope = tuple[str, ...] | None
 
 
-def _scope_clause(scope: Scope, department: str | None, column: str = "department") -> tuple[str, list]:
-    parts, params = [], []
+def scope_condition(scope: Scope, department: str | None, column: str = "department") -> tuple[str, list]:
+    """The SQL condition (and its parameters) that keeps rows within scope and, if given, one department."""
+    parts, params = ["TRUE"], []
     if scope is not None:
         parts.append(f"{column} IN (SELECT unnest(?::VARCHAR[]))")
         params.append(list(scope))
     if department:
         parts.append(f"{column} = ?")
         params.append(department)
-    return (" WHERE " + " AND ".join(parts)) if parts else "", params
+    return " AND ".join(parts), params
+
+
+def _scope_clause(scope: Scope, department: str | None, column: str = "department") -> tuple[str, list]:
+    condition, params = scope_condition(scope, department, column)
+    return (" WHERE " + condition) if params else "", params
 
 
 def departments(cur: duckdb.DuckDBPyConnection, scope: Scope = None) -> list[str]:

@@ -89,7 +89,7 @@ def compile_members(cur: duckdb.DuckDBPyConnection, people: pl.DataFrame, year: 
     ids = people["employee_id"].to_list()
     top_period = year * 10 + (1 if kind == "mid_year" else 3)
     feedback_top = (year - 1) * 10 + 3 if kind == "mid_year" else year * 10 + 3
-    cur.execute(f"CREATE OR REPLACE TEMP TABLE review_people AS SELECT unnest($ids) AS employee_id", {"ids": ids})
+    cur.execute("CREATE OR REPLACE TEMP TABLE review_people AS SELECT unnest($ids) AS employee_id", {"ids": ids})
     ratings = cur.sql(f"""
         WITH grade_points(rating, points) AS (VALUES {settings.grade_values_sql()}),
         rated AS (

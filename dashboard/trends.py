@@ -24,6 +24,7 @@ import polars as pl
 from pipelines.settings import load_settings
 
 from . import workspace
+from .queries import scope_condition
 from .nominations import EXIT_REASONS
 from .people import MIN_GROUP, READINESS
 
@@ -64,14 +65,7 @@ def _management_level() -> int:
 
 
 def _filter(scope: Scope, department: str | None, column: str) -> tuple[str, list]:
-    parts, params = ["TRUE"], []
-    if scope is not None:
-        parts.append(f"{column} IN (SELECT unnest(?::VARCHAR[]))")
-        params.append(list(scope))
-    if department:
-        parts.append(f"{column} = ?")
-        params.append(department)
-    return " AND ".join(parts), params
+    return scope_condition(scope, department, column)
 
 
 def _pool_ctes(scope: Scope, department: str | None) -> tuple[str, list]:

@@ -67,3 +67,22 @@ def build_demo_db(folder: Path, employees: int, seed: int) -> Path:
     db = folder / "talent.duckdb"
     ingest([folder / "files"], db, today=TODAY, run_by="demo")
     return db
+
+
+def small_org(tmp_path: Path, monkeypatch, files: dict[str, str], users=()) -> Path:
+    """A hand-written organisation (file name -> CSV text) imported into a real database, with the
+    environment pointed at it and its workspace, and the given auth.User accounts created."""
+    from dashboard import auth
+
+    folder = tmp_path / "files"
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    db = tmp_path / "talent.duckdb"
+    ingest([folder], db, today=TODAY)
+    monkeypatch.setenv("TALENT_DB", str(db))
+    monkeypatch.setenv("TALENT_WORKSPACE", str(tmp_path / "workspace.duckdb"))
+    monkeypatch.setenv("TALENT_BCRYPT_ROUNDS", "4")
+    for user in users:
+        auth.create_user(user.username, user.role, "a-long-password", user.departments)
+    return db

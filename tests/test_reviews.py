@@ -15,9 +15,8 @@ import pytest
 
 from dashboard import auth, nominations, plans, positions, reviews
 from dashboard.permissions import NotAllowed
-from pipelines.ingest import ingest
 
-from .conftest import TODAY
+from .conftest import TODAY, small_org
 
 FILES = {
     "employees.csv": """employee_id,name,department,position,job_level,manager_id,hire_date,birth_date,gender,location,status,exit_date,exit_reason
@@ -70,18 +69,7 @@ HEAD_RD = user("head.rd", "department_head", "R&D")
 
 @pytest.fixture
 def org(tmp_path: Path, monkeypatch) -> Path:
-    files = tmp_path / "files"
-    files.mkdir()
-    for name, text in FILES.items():
-        (files / name).write_text(text, encoding="utf-8")
-    db = tmp_path / "talent.duckdb"
-    ingest([files], db, today=TODAY)
-    monkeypatch.setenv("TALENT_DB", str(db))
-    monkeypatch.setenv("TALENT_WORKSPACE", str(tmp_path / "workspace.duckdb"))
-    monkeypatch.setenv("TALENT_BCRYPT_ROUNDS", "4")
-    for who in (HEAD_SALES, HEAD_RD):
-        auth.create_user(who.username, who.role, "a-long-password", who.departments)
-    return db
+    return small_org(tmp_path, monkeypatch, FILES, (HEAD_SALES, HEAD_RD))
 
 
 def at(day: str) -> datetime:

@@ -17,11 +17,9 @@ Current pool: S04, S06 (Sales), R02 (R&D).
 """
 from __future__ import annotations
 
-import time
 from datetime import date, datetime
 from pathlib import Path
 
-import duckdb
 import polars as pl
 import pytest
 import streamlit as st
@@ -31,7 +29,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard import auth, trends, workspace
 from pipelines import db
 from pipelines.ingest import ingest
-from tests.conftest import TODAY, rows
+from tests.conftest import TODAY
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "correct horse battery"
