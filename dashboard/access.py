@@ -131,7 +131,7 @@ class ScopedData:
         """One person's plan items (effective today) and its change history; empty outside scope."""
         if self.profile(employee_id) is None:
             return pl.DataFrame(), pl.DataFrame()
-        items = self.plan_progress(date.today()).filter(pl.col("employee_id") == employee_id)
+        items = query_with_workspace("plans.progress_items", self.scope, date.today(), (employee_id,))
         return items, workspace_query("plans.changes", self.scope, employee_id)
 
     def create_plan(self, employee_id: str, starts_on: date, position_profile_id: int | None = None) -> int:

@@ -63,18 +63,6 @@ def add_template_item(user: User, department: str | None, kind: str, title: str,
     return new_id
 
 
-def retire_template_item(user: User, template_item_id: int) -> None:
-    with workspace.connect() as con:
-        found = con.sql("SELECT department FROM plan_template_items WHERE template_item_id = ?", params=[template_item_id]).fetchall()
-        if not found:
-            raise ValueError(f"no template item {template_item_id}")
-        require_writer(user, found[0][0])
-        con.execute("BEGIN TRANSACTION")
-        con.execute("UPDATE plan_template_items SET active = false WHERE template_item_id = ?", [template_item_id])
-        workspace.audit(con, user.username, "plan_template_item_retired", str(template_item_id))
-        con.execute("COMMIT")
-
-
 # --- plans -------------------------------------------------------------------------------------
 def create_plan(user: User, employee_id: str, department: str, starts_on: date, position_profile_id: int | None = None,
                 at: datetime | None = None) -> int:
@@ -262,9 +250,10 @@ def completion_trend(effective_items: pl.DataFrame, year: int) -> pl.DataFrame:
             .sort("month_end"))
 
 
-def progress_items(cur: duckdb.DuckDBPyConnection, scope: tuple[str, ...] | None, as_of: date, workspace_file=None) -> pl.DataFrame:
-    """Every plan item within scope with the status that counts on `as_of` and the person's name."""
-    frame = items(scope, None, workspace_file)
+def progress_items(cur: duckdb.DuckDBPyConnection, scope: tuple[str, ...] | None, as_of: date,
+                   employee_ids: tuple[str, ...] | None = None, workspace_file=None) -> pl.DataFrame:
+    """Plan items within scope (of the listed people, or everyone) with the status that counts on `as_of` and the person's name."""
+    frame = items(scope, None if employee_ids is None else list(employee_ids), workspace_file)
     ids = frame["employee_id"].unique().sort().to_list()
     names = cur.sql("SELECT employee_id, name FROM analysis_employee WHERE employee_id IN (SELECT unnest($ids))", params={"ids": ids}).pl() \
         if ids else pl.DataFrame(schema={"employee_id": pl.String, "name": pl.String})

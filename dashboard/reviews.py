@@ -19,7 +19,7 @@ from pipelines.settings import Settings, load_settings
 
 from . import plans, workspace
 from .auth import User
-from .permissions import NotAllowed, in_scope, require_role, require_writer
+from .permissions import NotAllowed, require_role, require_writer
 
 KINDS = ("mid_year", "year_end")
 OUTCOMES = {"mid_year": ("on_track", "adjust_plan", "accelerate"), "year_end": ("promote", "keep_developing", "leave_pool")}
@@ -89,9 +89,9 @@ def compile_members(cur: duckdb.DuckDBPyConnection, people: pl.DataFrame, year: 
     ids = people["employee_id"].to_list()
     top_period = year * 10 + (1 if kind == "mid_year" else 3)
     feedback_top = (year - 1) * 10 + 3 if kind == "mid_year" else year * 10 + 3
-    cur.execute("CREATE OR REPLACE TEMP TABLE review_people AS SELECT unnest($ids) AS employee_id", {"ids": ids})
+    people_cte = "review_people AS (SELECT unnest($ids) AS employee_id)"
     ratings = cur.sql(f"""
-        WITH grade_points(rating, points) AS (VALUES {settings.grade_values_sql()}),
+        WITH {people_cte}, grade_points(rating, points) AS (VALUES {settings.grade_values_sql()}),
         rated AS (
             SELECT r.employee_id, r.period, r.rating, r.score, g.points, {_period_order('r.period')} AS ord
             FROM performance_ratings r JOIN review_people USING (employee_id) JOIN grade_points g USING (rating)
@@ -103,21 +103,21 @@ def compile_members(cur: duckdb.DuckDBPyConnection, people: pl.DataFrame, year: 
                arg_max(rating, ord) FILTER (WHERE ord > {year * 10} AND ord <= {top_period}) AS rating_after,
                arg_max(points, ord) FILTER (WHERE ord > {year * 10} AND ord <= {top_period}) AS points_after,
                arg_max(score, ord) FILTER (WHERE ord > {year * 10} AND ord <= {top_period}) AS score_after
-        FROM rated GROUP BY employee_id""").pl()
+        FROM rated GROUP BY employee_id""", params={"ids": ids}).pl()
     feedback = cur.sql(f"""
-        WITH per_cycle AS (
+        WITH {people_cte}, per_cycle AS (
             SELECT f.employee_id, {_period_order('f.cycle')} AS ord, avg(f.score) AS score
             FROM feedback_360 f JOIN review_people USING (employee_id)
             WHERE f.rater_relation <> 'self' GROUP BY ALL HAVING {_period_order('f.cycle')} <= {feedback_top}
         ),
         ranked AS (SELECT *, row_number() OVER (PARTITION BY employee_id ORDER BY ord DESC) AS n FROM per_cycle)
         SELECT employee_id, max(score) FILTER (WHERE n = 2) AS feedback_before, max(score) FILTER (WHERE n = 1) AS feedback_after
-        FROM ranked WHERE n <= 2 GROUP BY employee_id""").pl()
-    scores = cur.sql("""
+        FROM ranked WHERE n <= 2 GROUP BY employee_id""", params={"ids": ids}).pl()
+    scores = cur.sql(f"""
+        WITH {people_cte}
         SELECT a.employee_id, a.name, s.composite_score, m.score AS potential_score
         FROM analysis_employee a JOIN review_people USING (employee_id)
-        LEFT JOIN analysis_assessment s USING (employee_id) LEFT JOIN model_scores m USING (employee_id)""").pl()
-    cur.execute("DROP TABLE review_people")
+        LEFT JOIN analysis_assessment s USING (employee_id) LEFT JOIN model_scores m USING (employee_id)""", params={"ids": ids}).pl()
     items = plans.effective(plans.items(None, ids, workspace_file), plans.course_completions(cur, ids), as_of)
     per_kind = (items.filter(pl.col("counts") & (pl.col("starts_on") <= as_of))
                 .group_by("employee_id")
@@ -408,11 +408,6 @@ def list_cycles(workspace_file=None) -> pl.DataFrame:
                           FROM review_cycles c ORDER BY c.opened_at DESC""").pl()
 
 
-def latest_closed(workspace_file=None) -> str | None:
-    closed = list_cycles(workspace_file).filter(pl.col("status") == "closed")
-    return closed["cycle_id"][0] if closed.height else None
-
-
 def _scoped(frame: pl.DataFrame, scope: tuple[str, ...] | None) -> pl.DataFrame:
     return frame if scope is None else frame.filter(pl.col("department").is_in(list(scope)))
 
@@ -554,6 +549,3 @@ def movement(cur: duckdb.DuckDBPyConnection, scope: tuple[str, ...] | None, year
         .otherwise(pl.lit("in_pool")).alias("next"),
     ).drop("promoted").sort("employee_id")
 
-
-def can_record(user: User, department: str) -> bool:
-    return user.role == "hr_admin" or (user.role == "department_head" and in_scope(user, department))

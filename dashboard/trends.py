@@ -64,13 +64,9 @@ def _management_level() -> int:
     return int(load_settings().model["management_level"])
 
 
-def _filter(scope: Scope, department: str | None, column: str) -> tuple[str, list]:
-    return scope_condition(scope, department, column)
-
-
 def _pool_ctes(scope: Scope, department: str | None) -> tuple[str, list]:
     """CTEs `ref` (today), `scoped` (nominations rows in scope), `stints` (pool memberships in scope)."""
-    where, params = _filter(scope, department, "current_department")
+    where, params = scope_condition(scope, department, "current_department")
     sql = f"""
     ref AS (
         SELECT greatest((SELECT max(as_of_date) FROM analysis_meta),
@@ -176,7 +172,7 @@ def coverage(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str | Non
     members per seat and per expected opening."""
     _register(cur, workspace_file)
     pool, pool_params = _pool_ctes(scope, department)
-    where, params = _filter(scope, department, "department")
+    where, params = scope_condition(scope, department, "department")
     level = _management_level()
     rows = cur.sql(
         f"""WITH {pool},
@@ -213,7 +209,7 @@ def bench(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str | None, 
     Sorted with the weakest bench (fewest ready-now nominees) first."""
     _register(cur, workspace_file)
     pool, pool_params = _pool_ctes(scope, department)
-    where, params = _filter(scope, department, "department")
+    where, params = scope_condition(scope, department, "department")
     level = _management_level()
     counts = ", ".join(f"count(n.employee_id) FILTER (WHERE n.readiness = '{r}') AS {r}" for r in READINESS)
     return cur.sql(
@@ -252,7 +248,7 @@ def promotion_rate(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str
     Job level on the cohort date = today's level minus the level steps of promotions after it."""
     _register(cur, workspace_file)
     pool, pool_params = _pool_ctes(scope, department)
-    where, params = _filter(scope, department, "e.department")
+    where, params = scope_condition(scope, department, "e.department")
     level = _management_level()
     people = cur.sql(
         f"""WITH {pool},
@@ -336,7 +332,7 @@ def aspiration_potential(cur: duckdb.DuckDBPyConnection, scope: Scope, departmen
     of them are pool members."""
     _register(cur, workspace_file)
     pool, pool_params = _pool_ctes(scope, department)
-    where, params = _filter(scope, department, "b.department")
+    where, params = scope_condition(scope, department, "b.department")
     level = _management_level()
     counts = cur.sql(
         f"""WITH {pool},
@@ -399,7 +395,7 @@ def attrition_summary(cur: duckdb.DuckDBPyConnection, scope: Scope, department: 
     company, of whom with capability mismatch as the HR-system exit reason, and the rate annualised."""
     _register(cur, workspace_file)
     pool, pool_params = _pool_ctes(scope, department)
-    where, params = _filter(scope, department, "department")
+    where, params = scope_condition(scope, department, "department")
     months = int(months)
     company = CAPABILITY_MISMATCH_SQL.format(col="exit_reason")
     pooled = CAPABILITY_MISMATCH_SQL.format(col="s.company_exit_reason")
@@ -437,7 +433,7 @@ def distributions(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str 
     bins), for current pool members and for all active employees."""
     _register(cur, workspace_file)
     pool, pool_params = _pool_ctes(scope, department)
-    where, params = _filter(scope, department, "a.department")
+    where, params = scope_condition(scope, department, "a.department")
     grades = list(load_settings().grades)
     frame = cur.sql(
         f"""WITH {pool},
@@ -473,7 +469,7 @@ def makeup(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str | None,
     is hidden too, so the hidden one cannot be worked out from the total."""
     _register(cur, workspace_file)
     pool, pool_params = _pool_ctes(scope, department)
-    where, params = _filter(scope, department, "a.department")
+    where, params = scope_condition(scope, department, "a.department")
     frame = cur.sql(
         f"""WITH {pool},
             people AS (

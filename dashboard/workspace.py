@@ -103,10 +103,10 @@ CREATE TABLE IF NOT EXISTS review_disputes (
 """
 
 
-def workspace_path() -> Path:
-    """TALENT_WORKSPACE, else workspace.duckdb beside the analysis database."""
+def workspace_path(db_path: str | os.PathLike | None = None) -> Path:
+    """TALENT_WORKSPACE, else workspace.duckdb beside the analysis database (db_path, else the configured one)."""
     chosen = os.environ.get("TALENT_WORKSPACE")
-    return Path(chosen).expanduser().resolve() if chosen else database_path().with_name("workspace.duckdb")
+    return Path(chosen).expanduser().resolve() if chosen else database_path(db_path).with_name("workspace.duckdb")
 
 
 _schema_ready: set[tuple[str, int]] = set()

@@ -67,22 +67,19 @@ class Export:
 
 
 # --- cycles and names ---------------------------------------------------------------------------
-def workspace_for(db_path: Path) -> Path:
-    """TALENT_WORKSPACE, else workspace.duckdb beside the given database."""
-    chosen = os.environ.get("TALENT_WORKSPACE")
-    return Path(chosen).expanduser().resolve() if chosen else Path(db_path).with_name("workspace.duckdb")
+def _closed(cycles: pl.DataFrame) -> pl.DataFrame:
+    return cycles.filter(pl.col("status") == "closed").sort("closed_at", "cycle_id", descending=True)
 
 
 def closed_cycles(workspace_file: Path | None = None) -> pl.DataFrame:
     """Closed review cycles, the most recently closed first."""
-    cycles = reviews.list_cycles(workspace_file)
-    return cycles.filter(pl.col("status") == "closed").sort("closed_at", "cycle_id", descending=True)
+    return _closed(reviews.list_cycles(workspace_file))
 
 
 def resolve_cycle(cycle: str, workspace_file: Path | None = None) -> dict:
     """'latest' = the most recently closed cycle; otherwise the named cycle, which must exist and be closed."""
     cycles = reviews.list_cycles(workspace_file)
-    closed = cycles.filter(pl.col("status") == "closed").sort("closed_at", "cycle_id", descending=True)
+    closed = _closed(cycles)
     if cycle == "latest":
         if closed.height == 0:
             raise ExportError("no closed review cycle to export yet" + (f" (open: {', '.join(cycles['cycle_id'].to_list())})" if cycles.height else ""))
@@ -137,7 +134,7 @@ def build_export(db_path: Path, cycle_id: str, scope: Scope = None, department: 
     db_path = Path(db_path)
     if db.data_version(db_path) is None:
         raise ExportError(f"no database at {db_path}")
-    workspace_file = Path(workspace_file) if workspace_file else workspace_for(db_path)
+    workspace_file = Path(workspace_file) if workspace_file else workspace.workspace_path(db_path)
     if not workspace_file.exists():
         raise ExportError(f"no workspace at {workspace_file}: no review cycle has been run yet")
     cycle = resolve_cycle(cycle_id, workspace_file)
@@ -442,7 +439,7 @@ def run(cycle: str | None, department: str | None, out: str, db_arg: str | None,
         path = database_path(db_arg)
         if db.data_version(path) is None:
             raise ExportError(f"no database at {path}")
-        ws = workspace_for(path)
+        ws = workspace.workspace_path(path)
         if list_only:
             cycles = reviews.list_cycles(ws) if ws.exists() else pl.DataFrame()
             if cycles.height == 0:
