@@ -80,7 +80,8 @@ def delta(name: str, as_percent: bool = True):
     before, now = total.get(f"prev_{name}"), total.get(name)
     if before is None or now is None:
         return None
-    return f"{100 * (now - before):+.0f} pp" if as_percent else f"{now - before:+.0f}"
+    change = 100 * (now - before) if as_percent else now - before
+    return None if round(change) == 0 else f"{change:+.0f}" + (" pp" if as_percent else "")  # no arrow for "no change"
 
 
 # --- the cycle's figures ---------------------------------------------------------------------
