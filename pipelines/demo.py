@@ -173,7 +173,7 @@ PROJECT_THEMES = {
 ASPIRATIONS = ["management", "specialist", "undecided"]
 
 # --- the files --------------------------------------------------------------------------------
-HEADERS = {f"{name}.csv": entity.column_names for name, entity in ENTITIES.items()}  # the import format
+HEADERS = {f"{name}.csv": entity.column_names for name, entity in ENTITIES.items() if name != "employee_attributes"}  # the import format
 FILES = list(HEADERS)
 ROSTER = "dingtalk/花名册.xlsx"
 ROSTER_HEADERS = ["工号", "姓名", "主部门", "职位", "岗位职级", "直属主管id", "入职时间", "出生日期", "性别", "员工状态",

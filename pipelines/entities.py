@@ -12,7 +12,11 @@ class Column:
     choices: tuple[str, ...] = ()
     min: float | None = None
     max: float | None = None
-    max_length: int = 200
+    max_length: int = 500  # text and ids; documented in docs/import-format.md
+    # What a missing value becomes when the file has no such column or leaves the cell empty:
+    # "=column" copies another column of the row, "@as_of" is the import's as-of date,
+    # anything else is a constant. None: missing stays missing (and is quarantined when required).
+    fallback: str | None = None
 
 
 @dataclass(frozen=True)
@@ -46,16 +50,16 @@ ENTITIES: dict[str, Entity] = {
             "employees",
             (
                 _c("employee_id", "id"),
-                _c("name", "text"),
+                _c("name", "text", False, fallback="=employee_id"),
                 _c("department", "text"),
-                _c("position", "text"),
-                _c("job_level", "int", min=0, max=30),
+                _c("position", "text", False),
+                _c("job_level", "int", False, min=0, max=30),
                 _c("manager_id", "id", False),
-                _c("hire_date", "date"),
+                _c("hire_date", "date", False),
                 _c("birth_date", "date", False),
                 _c("gender", "enum", False, choices=("female", "male", "other")),
                 _c("location", "text", False),
-                _c("status", "enum", choices=("active", "left")),
+                _c("status", "enum", False, choices=("active", "left"), fallback="=status_from_exit_date"),
                 _c("exit_date", "date", False),
                 _c("exit_reason", "text", False),
             ),
@@ -80,14 +84,14 @@ ENTITIES: dict[str, Entity] = {
             "training_records",
             (
                 _c("employee_id", "id"),
-                _c("course_id", "id"),
-                _c("course_name", "text"),
-                _c("category", "enum", choices=("leadership", "management", "technical", "compliance", "other")),
-                _c("provider", "enum", choices=("internal", "external")),
-                _c("hours", "float", min=0, max=2000),
-                _c("start_date", "date"),
+                _c("course_id", "id", False, fallback="=course_name"),
+                _c("course_name", "text", fallback="=course_id"),
+                _c("category", "enum", False, choices=("leadership", "management", "technical", "compliance", "other")),
+                _c("provider", "enum", False, choices=("internal", "external")),
+                _c("hours", "float", False, min=0, max=2000),
+                _c("start_date", "date", fallback="=completion_date"),
                 _c("completion_date", "date", False),
-                _c("status", "enum", choices=("completed", "in_progress", "dropped")),
+                _c("status", "enum", False, choices=("completed", "in_progress", "dropped"), fallback="=status_from_completion_date"),
                 _c("score", "float", False, min=0, max=100),
             ),
             key=("employee_id", "course_id", "start_date"),
@@ -111,9 +115,9 @@ ENTITIES: dict[str, Entity] = {
                 _c("cycle", "period"),
                 _c("rater_id", "id", False),
                 _c("rater_relation", "enum", choices=("self", "manager", "peer", "direct_report")),
-                _c("competency", "text", max_length=80),
+                _c("competency", "text", False, fallback="overall"),
                 _c("score", "feedback"),
-                _c("comment", "text", False, max_length=2000),
+                _c("comment", "text", False, max_length=5000),
             ),
             key=("employee_id", "cycle", "rater_relation", "rater_id", "competency"),
         ),
@@ -122,10 +126,10 @@ ENTITIES: dict[str, Entity] = {
             (
                 _c("employee_id", "id"),
                 _c("project_id", "id"),
-                _c("project_name", "text"),
+                _c("project_name", "text", False, fallback="=project_id"),
                 _c("role", "enum", choices=("lead", "member")),
                 _c("team_size", "int", False, min=1, max=100000),
-                _c("cross_department", "bool"),
+                _c("cross_department", "bool", False),
                 _c("start_date", "date"),
                 _c("end_date", "date", False),
             ),
@@ -136,10 +140,10 @@ ENTITIES: dict[str, Entity] = {
             "profiles",
             (
                 _c("employee_id", "id"),
-                _c("skills", "text", False, max_length=2000),
-                _c("career_aspiration", "enum", choices=("management", "specialist", "undecided")),
-                _c("career_plan_submitted", "bool"),
-                _c("updated_at", "date"),
+                _c("skills", "text", False, max_length=5000),
+                _c("career_aspiration", "enum", False, choices=("management", "specialist", "undecided")),
+                _c("career_plan_submitted", "bool", False),
+                _c("updated_at", "date", False, fallback="@as_of"),
             ),
             key=("employee_id",),
         ),
@@ -148,12 +152,24 @@ ENTITIES: dict[str, Entity] = {
             (
                 _c("employee_id", "id"),
                 _c("effective_date", "date"),
-                _c("from_level", "int", min=0, max=30),
-                _c("to_level", "int", min=0, max=30),
-                _c("to_position", "text"),
-                _c("into_management", "bool"),
+                _c("from_level", "int", False, min=0, max=30),
+                _c("to_level", "int", False, min=0, max=30),
+                _c("to_position", "text", False),
+                _c("into_management", "bool", False),
             ),
             key=("employee_id", "effective_date"),
+        ),
+        Entity(
+            # Any other per-person fact an export holds ("KPIs met", engagement score): a mapping
+            # routes extra columns of any file here; numeric values also land in value_number.
+            "employee_attributes",
+            (
+                _c("employee_id", "id"),
+                _c("attribute", "text", max_length=100),
+                _c("period", "period", False),
+                _c("value", "text", max_length=500),
+            ),
+            key=("employee_id", "attribute", "period"),
         ),
     )
 }
