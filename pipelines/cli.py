@@ -5,6 +5,7 @@ import argparse
 import json
 import shlex
 import sys
+from datetime import date
 from pathlib import Path
 
 from .db import DatabaseBusy
@@ -12,10 +13,35 @@ from .read import ImportFileError
 from .settings import available_presets, database_path
 
 
-def _ingest(args: argparse.Namespace) -> int:
-    from .ingest import format_summary, ingest
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2025-12-31") from None
 
-    summary = ingest(args.paths, database_path(args.db), preset=args.preset, command=shlex.join(["python", "-m", "pipelines", *sys.argv[1:]]))
+
+def _share(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError("give a share between 0 and 1, e.g. 0.05")
+    return value
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    from .ingest import NothingImported, format_summary, ingest
+
+    try:
+        summary = ingest(args.paths, database_path(args.db), preset=args.preset, as_of=args.as_of, check=args.check,
+                         max_quarantine_share=args.max_quarantine_share,
+                         command=shlex.join(["python", "-m", "pipelines", *sys.argv[1:]]))
+    except NothingImported as exc:
+        print(json.dumps({**exc.summary, "imported": False}, ensure_ascii=False) if args.json else format_summary(exc.summary))
+        print(f"error: {exc}", file=sys.stderr)
+        print("nothing was changed in the database", file=sys.stderr)
+        return 2
+    if args.check:
+        print(json.dumps(summary, ensure_ascii=False) if args.json else format_summary(summary))
+        return 0
     from models.artifacts import ModelFileError
     from models.scoring import rescore_if_trained  # new data: the trained model scores everyone again
 
@@ -51,8 +77,8 @@ def _demo(args: argparse.Namespace) -> int:
 def _rebuild(args: argparse.Namespace) -> int:
     from .ingest import rebuild_analysis
 
-    rebuild_analysis(database_path(args.db))
-    print(f"analysis tables rebuilt in {database_path(args.db)}")
+    when = rebuild_analysis(database_path(args.db), as_of=args.as_of)
+    print(f"analysis tables rebuilt in {database_path(args.db)} as of {when}")
     return 0
 
 
@@ -70,6 +96,9 @@ def parser() -> argparse.ArgumentParser:
     ing.add_argument("--db", help="database file (default: $TALENT_DB or data/talent.duckdb)")
     ing.add_argument("--preset", default="canonical", help=f"mapping preset ({', '.join(available_presets())}) or a mapping .toml file")
     ing.add_argument("--json", action="store_true", help="print the run summary as one JSON object")
+    ing.add_argument("--as-of", type=_date, help="the date the export describes (default: the mapping's as_of, config [analysis] as_of, or today)")
+    ing.add_argument("--check", action="store_true", help="read, map and validate, print the summary, write nothing")
+    ing.add_argument("--max-quarantine-share", type=_share, help="roll the batch back when more than this share of its rows is quarantined (e.g. 0.05)")
     ing.set_defaults(func=_ingest)
     demo = sub.add_parser("demo", help="write the import files of a generated demo organisation")
     demo.add_argument("--employees", type=int, default=2000)
@@ -81,6 +110,7 @@ def parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=_demo)
     rebuild = sub.add_parser("rebuild", help="rebuild the analysis tables (after an upgrade or a change to config/talent.toml)")
     rebuild.add_argument("--db", help="database file (default: $TALENT_DB or data/talent.duckdb)")
+    rebuild.add_argument("--as-of", type=_date, help="the date the analysis describes (default: config [analysis] as_of, or today)")
     rebuild.set_defaults(func=_rebuild)
     exp = sub.add_parser("export", help="write the review-summary workbook (XLSX) and report (HTML) of a closed review cycle")
     exp.add_argument("--cycle", help="a cycle id such as 2026-mid_year, or 'latest' for the most recently closed one")

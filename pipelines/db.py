@@ -105,8 +105,9 @@ def _fsync(path: Path) -> None:
 
 
 @contextlib.contextmanager
-def write_batch(path: Path, wait: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """One batch = one transaction on a copy, swapped in only when it commits."""
+def write_batch(path: Path, wait: float | None = None, dry_run: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One batch = one transaction on a copy, swapped in only when it commits.
+    dry_run: the same work on the copy, which is then thrown away (the live file is never touched)."""
     path = Path(path)
     with _write_lock(path, LOCK_WAIT_SECONDS if wait is None else wait):
         for stale in path.parent.glob(f".{path.name}.*.tmp*"):  # left by a killed writer
@@ -119,6 +120,12 @@ def write_batch(path: Path, wait: float | None = None) -> Iterator[duckdb.DuckDB
             ensure_schema(con)
             con.execute("BEGIN TRANSACTION")
             yield con
+            if dry_run:
+                con.execute("ROLLBACK")
+                con.close()
+                for leftover in path.parent.glob(f"{work.name}*"):
+                    leftover.unlink(missing_ok=True)
+                return
             con.execute("COMMIT")
             con.execute("CHECKPOINT")
             con.close()

@@ -28,15 +28,26 @@ class SourceFile:
     frame: pl.DataFrame  # every source column as text, plus _row
 
 
-def entity_for(path: Path, mapping: Mapping) -> str:
+def entities_for(path: Path, mapping: Mapping) -> list[str]:
+    """Every entity the file feeds: its own name, or each entity whose mapping lists the file's name
+    (one export may hold employees, ratings and promotions at once)."""
     stem = path.stem.strip().lower()
-    for name in ENTITIES:
-        aliases = (name,) + tuple(a.lower() for a in mapping.for_entity(name).file_names)
-        if any(stem == a or re.match(rf"^{re.escape(a)}[\s_\-.(（\d]", stem) for a in aliases):
-            return name
-    raise ImportFileError(
-        f"{path.name}: cannot tell which data this file holds; name it after one of: {', '.join(ENTITIES)}"
-    )
+
+    def named(alias: str) -> bool:
+        return stem == alias or re.match(rf"^{re.escape(alias)}[\s_\-.(（\d]", stem) is not None
+
+    found = [name for name in ENTITIES if any(named(a.lower()) for a in mapping.for_entity(name).file_names)]
+    found += [name for name in ENTITIES if name not in found and named(name)]
+    if not found:
+        raise ImportFileError(
+            f"{path.name}: cannot tell which data this file holds; name it after one of: {', '.join(ENTITIES)}"
+            " (or list its name under file_names in the mapping)"
+        )
+    return [name for name in ENTITIES if name in found]
+
+
+def entity_for(path: Path, mapping: Mapping) -> str:
+    return entities_for(path, mapping)[0]
 
 
 def _sniff_format(path: Path, head: bytes) -> str:
@@ -114,12 +125,12 @@ def _read_parquet(path: Path) -> pl.DataFrame:
     )
 
 
-def check_source(path: Path, mapping: Mapping) -> str:
-    """Which entity the file holds, after checks that need no parsing (name, size, format)."""
+def check_source(path: Path, mapping: Mapping) -> list[str]:
+    """Which entities the file holds, after checks that need no parsing (name, size, format)."""
     path = Path(path)
     if not path.is_file():
         raise ImportFileError(f"{path}: no such file")
-    entity = entity_for(path, mapping)
+    entity = entities_for(path, mapping)
     with open(path, "rb") as fh:
         head = fh.read(8)
     if not head:
@@ -128,9 +139,9 @@ def check_source(path: Path, mapping: Mapping) -> str:
     return entity
 
 
-def read_source(path: Path, mapping: Mapping) -> SourceFile:
+def read_source(path: Path, mapping: Mapping, entity: str | None = None) -> SourceFile:
     path = Path(path)
-    entity = check_source(path, mapping)
+    entity = entity or check_source(path, mapping)[0]
     data = path.read_bytes()
     kind = _sniff_format(path, data[:8])
     frame = {"csv": lambda: _read_csv(path, data), "xlsx": lambda: _read_xlsx(path), "parquet": lambda: _read_parquet(path)}[kind]()

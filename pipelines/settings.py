@@ -5,6 +5,7 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -41,6 +42,7 @@ class Settings:
     model: dict
     assessment: dict
     review: dict = field(default_factory=dict)
+    analysis: dict = field(default_factory=dict)
 
     def grade_points(self) -> dict[str, int]:
         """A > B+ > B > C > D becomes A=5 … D=1."""
@@ -114,7 +116,27 @@ def _load_settings(path: Path, mtime_ns: int) -> Settings:
                     "qualitative_parts": {"leadership_360": 0.5, "strategic_thinking_360": 0.25, "collaboration_360": 0.25},
                     "departments": {}, **raw.get("assessment", {})},
         review={**REVIEW_DEFAULTS, **raw.get("review", {})},
+        analysis={"as_of": "", **raw.get("analysis", {})},
     )
+
+
+DERIVATIONS = {
+    # how: (what it makes, what it needs) — the closed, documented list (docs/import-format.md)
+    "year": "a period '2025' from a date column",
+    "half": "a period '2025-H1' from a date column",
+    "quarter": "a period '2025-Q3' from a date column",
+    "date": "a date from a date or timestamp column",
+    "years_before": "a date N years before the reference date (default: the as-of date), N from a number column",
+    "plus": "a number column plus `value`",
+    "copy": "the value of another column",
+}
+DEFAULT_MISSING_VALUES = ("NA", "N/A", "null", "None", "#N/A", "-", "—", "无")
+
+
+@dataclass(frozen=True)
+class RowFilter:
+    column: str
+    values: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -123,6 +145,12 @@ class EntityMapping:
     values: dict[str, dict[str, str]] = field(default_factory=dict)  # column -> {source: canonical}
     rescale: dict[str, tuple[float, float]] = field(default_factory=dict)  # column -> source (min, max)
     file_names: tuple[str, ...] = ()
+    missing_values: dict[str, tuple[str, ...]] = field(default_factory=dict)  # column -> tokens (replaces the global list)
+    defaults: dict[str, str] = field(default_factory=dict)  # column -> constant
+    derive: dict[str, dict] = field(default_factory=dict)  # column -> {from, how, value?, reference?}
+    attributes: dict[str, str] = field(default_factory=dict)  # source label -> attribute name
+    only_rows_where: RowFilter | None = None
+    skip_rows_where: RowFilter | None = None
 
 
 @dataclass(frozen=True)
@@ -130,13 +158,28 @@ class Mapping:
     name: str
     date_formats: tuple[str, ...]
     entities: dict[str, EntityMapping]
+    missing_values: tuple[str, ...] = DEFAULT_MISSING_VALUES
+    as_of: date | None = None
+    raw: dict = field(default_factory=dict, compare=False, hash=False)  # as written, for the mapping screen
 
     def for_entity(self, entity: str) -> EntityMapping:
         return self.entities.get(entity, EntityMapping())
 
+    def __hash__(self) -> int:
+        return hash((self.name, self.date_formats))
+
 
 def available_presets() -> list[str]:
     return sorted(p.stem for p in MAPPINGS_DIR.glob("*.toml"))
+
+
+def saved_mappings_dir(db_path: Path | None = None) -> Path:
+    """Mappings saved from the app live beside the database, where the nightly cron finds them."""
+    return Path(db_path or database_path()).parent / "mappings"
+
+
+def saved_mappings(db_path: Path | None = None) -> list[str]:
+    return sorted(p.stem for p in saved_mappings_dir(db_path).glob("*.toml"))
 
 
 def _merge(base: dict, extra: dict) -> dict:
@@ -146,45 +189,136 @@ def _merge(base: dict, extra: dict) -> dict:
     return out
 
 
-def _read_mapping_toml(path: Path, seen: tuple[str, ...] = ()) -> dict:
-    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+def _find_mapping(name: str, db_path: Path | None = None) -> Path | None:
+    path = Path(name)
+    if path.suffix == ".toml":
+        return path if path.is_file() else None
+    for folder in (MAPPINGS_DIR, saved_mappings_dir(db_path)):
+        if (folder / f"{name}.toml").is_file():
+            return folder / f"{name}.toml"
+    return None
+
+
+def _resolve_extends(raw: dict, seen: tuple[str, ...] = (), where: str = "mapping") -> dict:
+    raw = dict(raw)
     parent = raw.pop("extends", None)
     if parent:
         if parent in seen:
-            raise ValueError(f"{path}: mapping presets extend each other in a circle ({parent})")
-        raw = _merge(_read_mapping_toml(MAPPINGS_DIR / f"{parent}.toml", seen + (parent,)), raw)
+            raise ValueError(f"{where}: mapping presets extend each other in a circle ({parent})")
+        found = _find_mapping(parent)
+        if found is None:
+            raise ValueError(f"{where}: extends unknown mapping '{parent}'")
+        raw = _merge(_resolve_extends(tomllib.loads(found.read_text(encoding="utf-8")), seen + (parent,), str(found)), raw)
     return raw
 
 
-@lru_cache(maxsize=16)
-def load_mapping(preset_or_path: str = "canonical") -> Mapping:
-    """A preset name (pipelines/mappings/NAME.toml) or the path of a mapping file."""
+def _row_filter(spec, where: str) -> RowFilter | None:
+    if spec is None:
+        return None
+    if not isinstance(spec, dict) or "column" not in spec or "values" not in spec:
+        raise ValueError(f"{where}: a row filter is {{ column = \"…\", values = [\"…\"] }}")
+    return RowFilter(str(spec["column"]).strip(), tuple(str(v).strip().lower() for v in spec["values"]))
+
+
+def mapping_from_dict(raw: dict, name: str | None = None, where: str = "mapping") -> Mapping:
+    """A mapping from its TOML structure (a file's, or the mapping screen's before it is saved)."""
     from .entities import ENTITIES
 
-    path = Path(preset_or_path)
-    if path.suffix != ".toml":
-        path = MAPPINGS_DIR / f"{preset_or_path}.toml"
-    if not path.is_file():
-        raise ValueError(
-            f"unknown mapping preset '{preset_or_path}' (presets: {', '.join(available_presets())}; "
-            "or give the path of a .toml mapping file)"
-        )
-    raw = _read_mapping_toml(path)
+    written = raw
+    raw = _resolve_extends(raw, where=where)
+    unknown = set(raw) - set(ENTITIES) - {"name", "description", "date_formats", "missing_values", "as_of"}
+    if unknown:
+        raise ValueError(f"{where}: unknown section(s) {sorted(unknown)}; entities are {list(ENTITIES)}")
     entities = {}
-    for name in ENTITIES:
-        section = raw.get(name, {})
-        rescale = {
-            col: (float(spec["min"]), float(spec["max"])) for col, spec in section.get("rescale", {}).items()
-        }
-        entities[name] = EntityMapping(
+    for entity_name, entity in ENTITIES.items():
+        section = raw.get(entity_name, {})
+        known = {"columns", "values", "rescale", "file_names", "missing_values", "defaults", "derive", "attributes",
+                 "only_rows_where", "skip_rows_where"}
+        if extra := set(section) - known:
+            raise ValueError(f"{where}: [{entity_name}] has unknown key(s) {sorted(extra)}; known: {sorted(known)}")
+        derive = {}
+        for col, spec in section.get("derive", {}).items():
+            if col not in entity.column_names:
+                raise ValueError(f"{where}: [{entity_name}.derive] '{col}' is not a column of {entity_name}")
+            if not isinstance(spec, dict) or spec.get("how") not in DERIVATIONS or not spec.get("from"):
+                raise ValueError(f"{where}: [{entity_name}.derive] {col} needs from = \"a column\" and how = one of {', '.join(DERIVATIONS)}")
+            if spec["how"] == "plus" and not isinstance(spec.get("value"), (int, float)):
+                raise ValueError(f"{where}: [{entity_name}.derive] {col}: how = \"plus\" needs a number value")
+            derive[col] = dict(spec)
+        for col in section.get("defaults", {}):
+            if col not in entity.column_names:
+                raise ValueError(f"{where}: [{entity_name}.defaults] '{col}' is not a column of {entity_name}")
+        entities[entity_name] = EntityMapping(
             columns={str(k).strip(): v for k, v in section.get("columns", {}).items()},
             values={col: {str(k): str(v) for k, v in vals.items()} for col, vals in section.get("values", {}).items()},
-            rescale=rescale,
+            rescale={col: (float(spec["min"]), float(spec["max"])) for col, spec in section.get("rescale", {}).items()},
             file_names=tuple(section.get("file_names", ())),
+            missing_values={col: tuple(str(v) for v in vals) for col, vals in section.get("missing_values", {}).items()},
+            defaults={col: str(v) for col, v in section.get("defaults", {}).items()},
+            derive=derive,
+            attributes={str(k).strip(): str(v).strip() for k, v in section.get("attributes", {}).items()},
+            only_rows_where=_row_filter(section.get("only_rows_where"), f"{where}: [{entity_name}] only_rows_where"),
+            skip_rows_where=_row_filter(section.get("skip_rows_where"), f"{where}: [{entity_name}] skip_rows_where"),
         )
-    unknown = set(raw) - set(ENTITIES) - {"name", "description", "date_formats"}
-    if unknown:
-        raise ValueError(f"{path}: unknown section(s) {sorted(unknown)}; entities are {list(ENTITIES)}")
     settings = load_settings()
     formats = tuple(dict.fromkeys(list(raw.get("date_formats", [])) + list(settings.date_formats)))
-    return Mapping(name=raw.get("name", path.stem), date_formats=formats, entities=entities)
+    as_of = raw.get("as_of")
+    if isinstance(as_of, str) and as_of.strip():
+        as_of = date.fromisoformat(as_of.strip())
+    return Mapping(
+        name=str(name or raw.get("name") or "mapping"), date_formats=formats, entities=entities,
+        missing_values=tuple(str(v) for v in raw.get("missing_values", DEFAULT_MISSING_VALUES)),
+        as_of=as_of if isinstance(as_of, date) else None, raw=written,
+    )
+
+
+@lru_cache(maxsize=16)
+def _load_mapping_file(path: Path, mtime_ns: int, config_mtime_ns: int) -> Mapping:
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    return mapping_from_dict(raw, raw.get("name", path.stem), where=str(path))
+
+
+def load_mapping(preset_or_path: str | Mapping = "canonical", db_path: Path | None = None) -> Mapping:
+    """A preset (pipelines/mappings/NAME.toml), a mapping saved beside the database, or a .toml path."""
+    if isinstance(preset_or_path, Mapping):
+        return preset_or_path
+    path = _find_mapping(str(preset_or_path), db_path)
+    if path is None:
+        saved = saved_mappings(db_path)
+        raise ValueError(
+            f"unknown mapping '{preset_or_path}' (presets: {', '.join(available_presets())}"
+            + (f"; saved: {', '.join(saved)}" if saved else "") + "; or give the path of a .toml mapping file)"
+        )
+    path = path.resolve()
+    return _load_mapping_file(path, path.stat().st_mtime_ns, config_path().stat().st_mtime_ns)
+
+
+def save_mapping(raw: dict, name: str, db_path: Path | None = None) -> Path:
+    """Write a mapping built in the app as TOML beside the database (the same format as the presets)."""
+    import tomli_w
+
+    clean = re.sub(r"[^\w\-]+", "-", name.strip(), flags=re.UNICODE).strip("-")
+    if not clean:
+        raise ValueError("give the mapping a name (letters, digits, - or _)")
+    if clean in available_presets():
+        raise ValueError(f"'{clean}' is the name of a shipped preset; choose another name")
+    body = {**raw, "name": clean}
+    mapping_from_dict(body, clean)  # never save a mapping that does not load
+    folder = saved_mappings_dir(db_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{clean}.toml"
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_text("# Saved from the Data page's mapping screen; the same format as pipelines/mappings/*.toml.\n"
+                   + tomli_w.dumps(body), encoding="utf-8")
+    os.replace(tmp, target)
+    return target
+
+
+def resolve_as_of(explicit: date | None = None, mapping: Mapping | None = None, settings: Settings | None = None) -> date:
+    """The date the analysis describes: --as-of, else the mapping's, else config [analysis] as_of, else today."""
+    if explicit:
+        return explicit
+    if mapping is not None and mapping.as_of:
+        return mapping.as_of
+    configured = str((settings or load_settings()).analysis.get("as_of") or "").strip()
+    return date.fromisoformat(configured) if configured else date.today()

@@ -10,6 +10,7 @@ from datetime import date
 
 import polars as pl
 
+from .dates import EARLIEST, parse_date
 from .entities import ENTITIES, Column, Entity
 from .read import ROW
 from .settings import Mapping, Settings
@@ -48,18 +49,7 @@ def _typed(c: Column, mapping: Mapping, settings: Settings, today: date) -> pl.E
             return settings.feedback_min + (num - lo) * span / (hi - lo)
         return num
     if c.kind == "date":
-        # Drop a time of day (Excel/Parquet exports), then try each named format.
-        text = x.str.replace(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "")
-        parsed = []
-        for fmt in mapping.date_formats:
-            d = text.str.strptime(pl.Date, fmt, strict=False)
-            if "%y" in fmt:  # two-digit year: never in the future
-                d = pl.when(d > pl.lit(today)).then(d.dt.offset_by("-100y")).otherwise(d)
-            parsed.append(d)
-        serial = text.str.extract(r"^(\d{5})(?:\.0+)?$").cast(pl.Int64, strict=False)
-        excel = pl.lit(date(1899, 12, 30)) + pl.duration(days=serial)
-        parsed.append(pl.when(serial.is_between(20000, 80000)).then(excel.cast(pl.Date)))
-        return pl.coalesce(parsed)
+        return parse_date(x, mapping.date_formats, today)
     if c.kind == "bool":
         low = x.str.to_lowercase()
         return pl.when(low.is_in(TRUE_WORDS)).then(True).when(low.is_in(FALSE_WORDS)).then(False)
@@ -115,6 +105,32 @@ def _reason(c: Column, settings: Settings, mapping: Mapping) -> pl.Expr:
     return expr.otherwise(None)
 
 
+def _plausibility(entity: Entity, as_of: date) -> list[tuple[str, pl.Expr]]:
+    """Dates that parse but cannot be true: (column, reason or null) per rule."""
+    def shown(col: str) -> pl.Expr:
+        return pl.lit(f"{col} '") + pl.col(col).str.slice(0, 60) + pl.lit("'")
+
+    def years_from(col: str, years: int) -> pl.Expr:
+        return pl.col(f"__{col}").dt.offset_by(f"{years}y")
+
+    rules: list[tuple[str, pl.Expr]] = []
+    for c in entity.columns:
+        if c.kind == "date":
+            rules.append((c.name, pl.when(pl.col(f"__{c.name}") < pl.lit(EARLIEST)).then(shown(c.name) + pl.lit(" is before 1900"))))
+        if c.kind == "period":
+            rules.append((c.name, pl.when(pl.col(f"__{c.name}").str.slice(0, 4).cast(pl.Int32, strict=False) > as_of.year)
+                          .then(shown(c.name) + pl.lit(f" is after the as-of date's year ({as_of.year})"))))
+    if entity.name == "employees":
+        age = ((pl.lit(as_of) - pl.col("__birth_date")).dt.total_days() / 365.25).floor().cast(pl.Int64)
+        rules.append(("birth_date", pl.when((years_from("birth_date", 14) > pl.lit(as_of)) | (years_from("birth_date", 100) < pl.lit(as_of)))
+                      .then(shown("birth_date") + pl.lit(" gives an age of ") + age.cast(pl.String) + pl.lit(f" on {as_of} (plausible: 14–100)"))))
+        rules.append(("hire_date", pl.when(pl.col("__hire_date") > pl.lit(as_of).dt.offset_by("1y"))
+                      .then(shown("hire_date") + pl.lit(f" is more than a year after the as-of date {as_of}"))))
+        rules.append(("hire_date", pl.when(pl.col("__hire_date") < years_from("birth_date", 14))
+                      .then(shown("hire_date") + pl.lit(" is less than 14 years after birth_date"))))
+    return rules
+
+
 def _quarantine(frame: pl.DataFrame, entity: Entity, column: pl.Expr, value: pl.Expr, reason: pl.Expr) -> pl.DataFrame:
     return frame.select(
         pl.lit(entity.name).alias("entity"),
@@ -125,6 +141,20 @@ def _quarantine(frame: pl.DataFrame, entity: Entity, column: pl.Expr, value: pl.
         reason.alias("reason"),
         pl.struct(entity.column_names).struct.json_encode().alias("raw_row"),
     )
+
+
+COPIES = "__copies"
+
+
+def _collapse_copies(frame: pl.DataFrame, columns: list[str]) -> tuple[pl.DataFrame, int]:
+    """Rows equal in every mapped column become one, which remembers how many copies it had."""
+    repeated = pl.struct(columns).is_duplicated()
+    if not frame.select(repeated.any()).item():
+        return frame.with_columns(pl.lit(1, pl.UInt32).alias(COPIES)), 0
+    twins = frame.filter(repeated)
+    kept = twins.group_by(columns, maintain_order=True).agg(pl.col(FILE).first(), pl.col(ROW).first(), pl.len().cast(pl.UInt32).alias(COPIES))
+    collapsed = pl.concat([frame.filter(~repeated).with_columns(pl.lit(1, pl.UInt32).alias(COPIES)), kept.select(frame.columns + [COPIES])])
+    return collapsed.sort(FILE, ROW), twins.height - kept.height
 
 
 def validate(
@@ -139,15 +169,22 @@ def validate(
     entity = ENTITIES[entity_name]
     today = today or date.today()
     cols = entity.columns
+    # Exact duplicates collapse before validation, so a repeated bad row is quarantined once.
+    frame, early_duplicates = _collapse_copies(frame, entity.column_names)
     checked = frame.with_columns(_typed(c, mapping, settings, today).alias(f"__{c.name}") for c in cols)
     reasons = [_reason(c, settings, mapping) for c in cols]
+    names = [c.name for c in cols]
     for earlier, later, text in entity.checks:
-        reasons.append(
-            pl.when(pl.col(f"__{earlier}") > pl.col(f"__{later}")).then(pl.lit(text)).otherwise(None)
-        )
-    names = [c.name for c in cols] + [later for _, later, _ in entity.checks]
+        reasons.append(pl.when(pl.col(f"__{earlier}") > pl.col(f"__{later}")).then(pl.lit(text)).otherwise(None))
+        names.append(later)
+    for column, rule in _plausibility(entity, today):
+        reasons.append(rule.otherwise(None))
+        names.append(column)
+    copies = pl.when(pl.col(COPIES) > 1).then(pl.lit(" (") + pl.col(COPIES).cast(pl.String) + pl.lit(" identical rows)"))
     checked = checked.with_columns(
-        pl.concat_str(reasons, separator="; ", ignore_nulls=True).alias("__reason"),
+        pl.when(pl.concat_str(reasons, separator="; ", ignore_nulls=True) != "")
+        .then(pl.concat_str(reasons, separator="; ", ignore_nulls=True) + copies.fill_null(""))
+        .otherwise(pl.lit("")).alias("__reason"),
         pl.coalesce([pl.when(r.is_not_null()).then(pl.lit(n)) for r, n in zip(reasons, names)]).alias("__column"),
     )
     del frame  # the checked frame carries everything from here on
@@ -163,11 +200,11 @@ def validate(
     # Exact duplicates collapse into the first; the same key with other values is a conflict.
     # Duplicates are rare: find them with a cheap hash pass, then collapse only those rows.
     repeated = pl.struct(entity.column_names).is_duplicated()
-    exact_duplicates = 0
+    exact_duplicates = early_duplicates
     if good.select(repeated.any()).item():
         twins = good.filter(repeated)
         kept = twins.unique(subset=entity.column_names, keep="first", maintain_order=True)
-        exact_duplicates = twins.height - kept.height
+        exact_duplicates += twins.height - kept.height
         good = pl.concat([good.filter(~repeated), kept]).sort(FILE, ROW)
     if entity.references_employee and known_employees is not None:
         unknown = ~pl.col("employee_id").is_in(known_employees.implode())

@@ -77,7 +77,7 @@ def test_cli_error_is_one_line_with_exit_code_2(loaded_db: Path, capsys) -> None
     code = main(["ingest", str(BAD / "missing_required_column"), "--db", str(loaded_db)])
     err = capsys.readouterr().err
     assert code == 2
-    assert err.splitlines()[0] == "error: performance_ratings.csv: required column 'rating' is missing; the file has: employee_id, period, score"
+    assert err.splitlines()[0] == "error: performance_ratings.csv: required column 'rating' is missing; the file has: employee_id, period, score. Map a column to it, or give a default or a derivation in the mapping"
     assert "nothing was changed" in err
     assert table_counts(loaded_db) == before
 

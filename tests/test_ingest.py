@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.cli import main
-from pipelines.ingest import ingest
+from pipelines.ingest import NothingImported, ingest
 from tests.conftest import TODAY, rows, table_counts
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -107,7 +107,7 @@ def test_cli_json_summary_accounts_for_every_row(good_dir: Path, db_path: Path, 
     assert set(summary["entities"]) == {"employees", "performance_ratings", "training_records", "certifications", "feedback_360", "projects", "profiles", "promotions"}
     for e in summary["entities"].values():
         assert e["read"] == e["loaded"] + e["quarantined"] + e["exact_duplicates"]
-    assert summary["totals"] == {"read": 26, "loaded": 26, "quarantined": 0, "exact_duplicates": 0}
+    assert summary["totals"] == {"read": 26, "loaded": 26, "quarantined": 0, "exact_duplicates": 0, "skipped": 0}
 
 
 def test_database_path_comes_from_env_when_no_flag(good_dir: Path, tmp_path: Path) -> None:
@@ -133,7 +133,11 @@ def test_date_formats(tmp_path: Path, header: str, value: str, expected: date | 
     f = tmp_path / "employees.csv"
     f.write_text(f"employee_id,name,department,position,job_level,{header},status\n007,A,Sales,Rep,3,{value},active\n", encoding="utf-8")
     db = tmp_path / "d.duckdb"
+    if expected is None:  # the only row is quarantined: nothing imported, nothing written
+        with pytest.raises(NothingImported, match=f"{header} '{value}' is not a valid date"):
+            ingest([f], db, today=TODAY)
+        assert not db.exists()
+        return
     summary = ingest([f], db, today=TODAY)
-    got = rows(db, "SELECT hire_date FROM employees")
-    assert got == ([(expected,)] if expected else [])
-    assert summary["totals"]["quarantined"] == (0 if expected else 1)
+    assert rows(db, "SELECT hire_date FROM employees") == [(expected,)]
+    assert summary["totals"]["quarantined"] == 0

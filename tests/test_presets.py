@@ -41,7 +41,7 @@ def test_dingtalk_roster_xlsx(tmp_path: Path) -> None:
     write_roster(roster)
     db = tmp_path / "d.duckdb"
     summary = ingest([roster], db, preset="dingtalk", today=TODAY)
-    assert summary["entities"]["employees"] == {"read": 4, "loaded": 4, "replaced": 0, "quarantined": 0, "exact_duplicates": 0}
+    assert summary["entities"]["employees"] == {"read": 4, "loaded": 4, "replaced": 0, "quarantined": 0, "exact_duplicates": 0, "skipped": 0}
     assert rows(db, "SELECT employee_id, name, department, position, job_level, manager_id, hire_date, birth_date, gender, status, location, exit_date, exit_reason FROM employees ORDER BY 1") == [
         ("00012", "王伟", "销售部", "销售总监", 9, None, date(2015, 3, 1), date(1980, 5, 6), "male", "active", "杭州", None, None),
         ("00013", "李娜", "销售部", "销售主管", 6, "00012", date(2018, 7, 15), date(1990, 1, 2), "female", "active", "上海", None, None),
@@ -127,5 +127,5 @@ def test_custom_mapping_renames_maps_values_rescales_and_reads_two_digit_years(t
 
 
 def test_unknown_preset_is_a_clear_error() -> None:
-    with pytest.raises(ValueError, match="unknown mapping preset 'sap'.*canonical, dingtalk"):
+    with pytest.raises(ValueError, match="unknown mapping 'sap'.*canonical, dingtalk"):
         load_mapping("sap")
