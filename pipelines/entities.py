@@ -66,7 +66,6 @@ ENTITIES: dict[str, Entity] = {
             key=("employee_id",),
             references_employee=False,
             checks=(
-                ("birth_date", "hire_date", "birth_date is after hire_date"),
                 ("hire_date", "exit_date", "exit_date is before hire_date"),
             ),
         ),
