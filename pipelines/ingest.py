@@ -255,10 +255,12 @@ def last_as_of(db_path: Path) -> date | None:
 
 
 def rebuild_analysis(db_path: Path, today: date | None = None, *, as_of: date | None = None) -> date:
-    """Rebuild the analysis tables from the loaded rows (after an upgrade or a config change),
-    as of the given date, else config [analysis] as_of, else today. Returns the date used."""
+    """Rebuild the analysis tables from the loaded rows (after an upgrade or a config change), as of
+    the given date, else config [analysis] as_of, else the date of the last build (the data has not
+    changed since), else today. Returns the date used."""
     settings = load_settings()
-    when = resolve_as_of(as_of or today, None, settings)
+    configured = str(settings.analysis.get("as_of") or "").strip()
+    when = resolve_as_of(as_of or today or (None if configured else last_as_of(db_path)), None, settings)
     with db.write_batch(db_path) as con:
         last_run = con.sql("SELECT coalesce(max(run_id), 0) FROM import_runs").fetchall()[0][0]
         build_analysis_tables(con, settings, last_run, when)
@@ -275,7 +277,13 @@ def format_summary(summary: dict) -> str:
         lines.append(f"  {name:<{width}}  {e['read']:>9,}  {e['loaded']:>9,}  {e['quarantined']:>11,}  {e['exact_duplicates']:>10,}")
     t = summary["totals"]
     lines.append(f"  {'total':<{width}}  {t['read']:>9,}  {t['loaded']:>9,}  {t['quarantined']:>11,}  {t['exact_duplicates']:>10,}")
-    ignored = [f"{Path(f['file']).name}: {f['ignored_columns']}" for f in summary["files"] if f["ignored_columns"]]
+    by_file: dict[str, set[str] | None] = {}
+    for f in summary["files"]:  # a column is ignored only when no entity read from the file uses it
+        if f["sha256"]:
+            cols = {c for c in f["ignored_columns"].split(", ") if c}
+            name = Path(f["file"]).name
+            by_file[name] = cols if by_file.get(name) is None else by_file[name] & cols
+    ignored = [f"{name}: {', '.join(sorted(cols))}" for name, cols in by_file.items() if cols]
     if ignored:
         lines.append("  ignored columns (not in the import format): " + "; ".join(ignored))
     derived = [f"{Path(f['file']).name} {col}: {how}" for f in summary["files"] for col, how in f.get("derived", {}).items()]

@@ -225,6 +225,8 @@ def mapping_from_dict(raw: dict, name: str | None = None, where: str = "mapping"
     from .entities import ENTITIES
 
     written = raw
+    if "extends" not in raw and raw.get("name", name) != "canonical":
+        raw = {**raw, "extends": "canonical"}  # every mapping starts from the canonical one unless it says extends = ""
     raw = _resolve_extends(raw, where=where)
     unknown = set(raw) - set(ENTITIES) - {"name", "description", "date_formats", "missing_values", "as_of"}
     if unknown:

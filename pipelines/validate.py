@@ -121,7 +121,9 @@ def _plausibility(entity: Entity, as_of: date) -> list[tuple[str, pl.Expr]]:
             rules.append((c.name, pl.when(pl.col(f"__{c.name}").str.slice(0, 4).cast(pl.Int32, strict=False) > as_of.year)
                           .then(shown(c.name) + pl.lit(f" is after the as-of date's year ({as_of.year})"))))
     if entity.name == "employees":
-        age = ((pl.lit(as_of) - pl.col("__birth_date")).dt.total_days() / 365.25).floor().cast(pl.Int64)
+        born = pl.col("__birth_date")
+        before_birthday = (born.dt.month().cast(pl.Int32) * 100 + born.dt.day().cast(pl.Int32)) > as_of.month * 100 + as_of.day
+        age = pl.lit(as_of.year) - born.dt.year().cast(pl.Int64) - before_birthday.cast(pl.Int64)
         rules.append(("birth_date", pl.when((years_from("birth_date", 14) > pl.lit(as_of)) | (years_from("birth_date", 100) < pl.lit(as_of)))
                       .then(shown("birth_date") + pl.lit(" gives an age of ") + age.cast(pl.String) + pl.lit(f" on {as_of} (plausible: 14–100)"))))
         rules.append(("hire_date", pl.when(pl.col("__hire_date") > pl.lit(as_of).dt.offset_by("1y"))

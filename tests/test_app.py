@@ -11,7 +11,8 @@ from streamlit.testing.v1 import AppTest
 from dashboard import auth, workspace
 from dashboard.demo_reviews import seed_demo_reviews
 from dashboard.i18n import t
-from pipelines.ingest import ingest
+from pipelines.db import write_batch
+from pipelines.ingest import ingest, rebuild_analysis
 from tests.conftest import TODAY, build_demo_db, rows
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -181,8 +182,8 @@ def test_first_start_builds_the_demo_organisation_and_demo_accounts(tmp_path: Pa
 def test_demo_accounts_stop_working_once_real_data_is_imported(env: Path, tmp_path: Path) -> None:
     auth.create_user("demo.x", "hr_admin", "demo", is_demo=True)
     assert signed_in("demo.x", "demo").title[0].value != "Sign in"
-    src = tmp_path / "performance_ratings.csv"
-    src.write_text("employee_id,period,rating\n", encoding="utf-8")
+    src = tmp_path / "employees.csv"
+    src.write_text("employee_id,name,department,position,job_level,hire_date,status\nR1,Real Person,Sales,Rep,3,2020-01-01,active\n", encoding="utf-8")
     ingest([src], env, today=TODAY, run_by="hr")
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     at.text_input[0].input("demo.x")
@@ -194,9 +195,12 @@ def test_demo_accounts_stop_working_once_real_data_is_imported(env: Path, tmp_pa
 def test_overview_says_what_to_do_when_no_employees_were_imported(tmp_path: Path, monkeypatch) -> None:
     # A database with an import but no employees must not be filled with the demo.
     src = tmp_path / "employees.csv"
-    src.write_text("employee_id,name,department,position,job_level,hire_date,status\n", encoding="utf-8")
+    src.write_text("employee_id,name,department,position,job_level,hire_date,status\nR1,Real Person,Sales,Rep,3,2020-01-01,active\n", encoding="utf-8")
     db = tmp_path / "talent.duckdb"
     ingest([src], db, today=TODAY)
+    with write_batch(db) as con:  # an import that left no employees (an import of nothing is refused)
+        con.execute("DELETE FROM employees")
+    rebuild_analysis(db, TODAY)
     monkeypatch.setenv("TALENT_DB", str(db))
     monkeypatch.setenv("TALENT_WORKSPACE", str(tmp_path / "workspace.duckdb"))
     monkeypatch.setenv("TALENT_BCRYPT_ROUNDS", "4")
