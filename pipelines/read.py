@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,8 +73,18 @@ def _decode_to_utf8(path: Path, data: bytes) -> bytes:
     try:
         data.decode("utf-8")
         return data
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
+    # Not UTF-8 as a whole. If other lines are UTF-8 with non-ASCII text, the file mixes encodings
+    # (one line pasted from a GBK export): decoding it all as GBK would turn every name to mojibake.
+    lines = data.split(b"\n")
+    utf8_text = next((i for i, line in enumerate(lines) if not line.isascii() and _is_utf8(line)), None)
+    if utf8_text is not None:
+        bad_line = data.count(b"\n", 0, first_bad) + 1
+        raise ImportFileError(
+            f"{path.name}: line {bad_line} is not UTF-8 while line {utf8_text + 1} is: the file mixes text encodings; "
+            "save the whole file as UTF-8 CSV"
+        )
     try:
         return data.decode("gb18030").encode("utf-8")
     except UnicodeDecodeError as exc:
@@ -80,6 +92,14 @@ def _decode_to_utf8(path: Path, data: bytes) -> bytes:
             f"{path.name}: the text is neither UTF-8 nor GBK (undecodable byte at position {exc.start}); "
             "save the file as UTF-8 CSV"
         ) from None
+
+
+def _is_utf8(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
 
 
 def _separator(first_line: bytes) -> str:
@@ -93,19 +113,67 @@ def _read_csv(path: Path, data: bytes) -> pl.DataFrame:
     if not data.strip():
         raise ImportFileError(f"{path.name}: the file is empty (not even a header row)")
     first_line = data.split(b"\n", 1)[0]
+    separator = _separator(first_line)
     try:
-        return pl.read_csv(
-            io.BytesIO(data),
-            infer_schema=False,
-            separator=_separator(first_line),
-            truncate_ragged_lines=False,
-        )
+        frame = pl.read_csv(io.BytesIO(data), infer_schema=False, separator=separator, truncate_ragged_lines=False)
     except pl.exceptions.PolarsError as exc:
         detail = str(exc).strip().splitlines()[0][:200]
         raise ImportFileError(f"{path.name}: not a readable CSV file ({detail})") from None
+    _check_no_swallowed_rows(path, data, frame, separator)
+    return frame
+
+
+def _shape(e: pl.Expr) -> pl.Expr:
+    return e.str.replace_all(r"\d", "9").str.replace_all(r"[^\W\d_]", "A")
+
+
+def _check_no_swallowed_rows(path: Path, data: bytes, frame: pl.DataFrame, separator: str) -> None:
+    """An unclosed quote makes the parser read the following lines into one cell, and the row
+    counts still add up. Count the physical lines apart from the parser: where they differ, a cell
+    that spans lines and has a line starting like a record (a first field shaped like the file's
+    first column, then a separator) is a swallowed row. Multi-line comments stay allowed."""
+    lines = sum(1 for line in data.splitlines() if line.strip())
+    if lines == frame.height + 1 or frame.height == 0:
+        return
+    first = frame.columns[0]
+    shapes = frame.select(_shape(pl.col(first)).drop_nulls().value_counts(sort=True).head(5).struct.field(first))[first].to_list()
+    for c in frame.columns:
+        record_like = (
+            pl.col(c).str.split("\n").list.slice(1)
+            .list.eval(pl.element().str.contains(re.escape(separator), literal=False)
+                       & _shape(pl.element().str.split(separator).list.first()).is_in(shapes)).list.sum().fill_null(0)
+        )
+        hits = frame.with_row_index("__i").select("__i", record_like.alias("__n")).filter(pl.col("__n") > 0)
+        if hits.height:
+            i, n = hits.row(0)
+            raise ImportFileError(
+                f"{path.name}: row {i + 2}, column '{c}': a quote is not closed, so the next line(s) were read into this "
+                f"cell ({n} line(s) that look like records); close the quote or remove it and export again"
+            )
+
+
+MAX_XLSX_SHEET_BYTES = int(os.environ.get("TALENT_MAX_XLSX_BYTES", str(512 * 1024 * 1024)))
+
+
+def _check_xlsx_size(path: Path) -> None:
+    """Refuse a workbook whose first sheet would inflate past the limit, before inflating it
+    (a 1 MB file can declare gigabytes of XML)."""
+    try:
+        with zipfile.ZipFile(path) as book:
+            sheets = [i for i in book.infolist() if i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml")]
+            shared = [i for i in book.infolist() if i.filename == "xl/sharedStrings.xml"]
+            declared = sum(i.file_size for i in sheets[:1] + shared)
+    except zipfile.BadZipFile:
+        raise ImportFileError(f"{path.name}: the XLSX workbook is damaged or truncated (not a valid ZIP archive)") from None
+    if declared > MAX_XLSX_SHEET_BYTES:
+        raise ImportFileError(
+            f"{path.name}: the first sheet inflates to {declared / 1e6:,.0f} MB, more than the "
+            f"{MAX_XLSX_SHEET_BYTES / 1e6:,.0f} MB this import accepts (TALENT_MAX_XLSX_BYTES); export it as CSV"
+        )
 
 
 def _read_xlsx(path: Path) -> pl.DataFrame:
+    _check_xlsx_size(path)
     try:
         return pl.read_excel(path, sheet_id=1, infer_schema_length=0, raise_if_empty=False)
     except Exception as exc:  # fastexcel raises its own types for damaged workbooks

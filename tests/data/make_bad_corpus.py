@@ -36,6 +36,9 @@ def xlsx_bytes(rows: list[list[str]]) -> bytes:
 
 
 case("wrong_encoding", {"employees.csv": (EMP + "\n0005,Jos\xe9 \x81\xff,Sales,Rep,3,2020-01-01,active\n").encode("latin-1")}, error="neither UTF-8 nor GBK")
+case("mixed_encodings", {"employees.csv": (EMP + "\n0005,张伟,Sales,Rep,3,2020-01-01,active\n").encode("utf-8") + "0006,李娜,Sales,Rep,3,2020-01-01,active\n".encode("gbk")}, error="line 3 is not UTF-8 while line 2 is")
+case("unclosed_quote", {"employees.csv": EMP + '\n0005,"Zhang,Sales,Rep,3,2020-01-01,active\n0006,Li",Sales,Rep,3,2020-01-01,active\n0007,Wu,Sales,Rep,3,2020-01-01,active\n'}, error="row 2, column 'name': a quote is not closed")
+case("multi_line_comment_is_fine", {"employees.csv": EMP + '\n0005,"Zhang\nWei, the second",Sales,Rep,3,2020-01-01,active\n'}, loaded=1, records=1)
 case("gbk_encoding", {"employees.csv": (EMP + "\n0005,赵敏,销售部,销售代表,3,2020-01-01,在职\n").encode("gbk")}, loaded=1)
 case("utf8_bom", {"employees.csv": ("\ufeff" + EMP + "\n0005,Li Lei,Sales,Rep,3,2020-01-01,active\n").encode("utf-8")}, loaded=1)
 case("empty_file", {"employees.csv": b""}, error="the file is empty")
@@ -87,7 +90,7 @@ def main() -> None:
         for fname, content in spec["files"].items():
             (folder / fname).write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
         lines.append(f"[{name}]")
-        for key in ("error", "loaded", "duplicates", "ignored"):
+        for key in ("error", "loaded", "records", "duplicates", "ignored"):
             if key in spec:
                 lines.append(f"{key} = {json.dumps(spec[key], ensure_ascii=False)}")
         if "ids" in spec:
