@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import shlex
 import sys
 from datetime import date
 from pathlib import Path
+
+import duckdb
 
 from .db import DatabaseBusy
 from .read import ImportFileError
@@ -128,5 +131,11 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except (ImportFileError, DatabaseBusy, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        print("nothing was changed in the database", file=sys.stderr)
+        return 2
+    except (duckdb.Error, OSError) as exc:  # a damaged database file, a full disk: one line, not a traceback
+        what = "no space left on the disk" if getattr(exc, "errno", None) == errno.ENOSPC or "No space left" in str(exc) \
+            else str(exc).strip().splitlines()[0][:300]
+        print(f"error: {database_path(getattr(args, 'db', None))}: {what}", file=sys.stderr)
         print("nothing was changed in the database", file=sys.stderr)
         return 2

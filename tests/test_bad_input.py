@@ -107,3 +107,13 @@ def test_a_workbook_that_would_inflate_past_the_limit_is_refused_before_reading(
     with pytest.raises(ImportFileError, match=r"employees.xlsx: the first sheet inflates to \d+ MB, more than the 0 MB"):
         ingest([book], loaded_db, today=TODAY)
     assert table_counts(loaded_db) == before
+
+
+def test_a_damaged_database_file_is_one_line_and_exit_code_2(good_dir: Path, tmp_path: Path, capsys) -> None:
+    damaged = tmp_path / "talent.duckdb"
+    damaged.write_bytes(b"DUCK" + b"\x00\x17" * 5000)  # not a DuckDB file: truncated or overwritten
+    code = main(["ingest", str(good_dir), "--db", str(damaged)])
+    err = capsys.readouterr().err.splitlines()
+    assert code == 2
+    assert err[0].startswith(f"error: {damaged}: ") and len(err) == 2 and err[1] == "nothing was changed in the database"
+    assert damaged.read_bytes()[:4] == b"DUCK"

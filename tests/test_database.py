@@ -92,3 +92,17 @@ def test_killed_ingest_leaves_the_previous_state_and_can_be_rerun(tmp_path: Path
     assert summary["entities"]["employees"]["loaded"] > 5000
     assert rows(loaded_db, "SELECT count(*) FROM analysis_employee")[0][0] == before["employees"] + summary["entities"]["employees"]["loaded"]
     assert [p.name for p in loaded_db.parent.iterdir() if ".tmp" in p.name] == []
+
+
+def test_an_isolated_import_gives_the_same_result_and_a_memory_cap_stops_it_changing_nothing(good_dir: Path, tmp_path: Path) -> None:
+    from pipelines.isolated import ImportStopped, ingest_isolated
+    from tests.conftest import TODAY, table_counts
+
+    db = tmp_path / "iso.duckdb"
+    seen = []
+    summary = ingest_isolated([good_dir], db, progress=lambda f, m: seen.append(m), today=TODAY)
+    assert summary["totals"]["loaded"] == 26 and seen and seen[-1] == "done"
+    before = table_counts(db)
+    with pytest.raises(ImportStopped, match="needed more than 40 MB of memory and was stopped; nothing was changed"):
+        ingest_isolated([good_dir], db, memory_limit_mb=40, today=TODAY)
+    assert table_counts(db) == before
