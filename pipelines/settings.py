@@ -130,7 +130,7 @@ DERIVATIONS = {
     "plus": "a number column plus `value`",
     "copy": "the value of another column",
 }
-DEFAULT_MISSING_VALUES = ("NA", "N/A", "null", "None", "#N/A", "-", "—", "无")
+DEFAULT_MISSING_VALUES = ("NA", "N/A", "null", "None", "#N/A", "-", "—", "无", "空")
 
 
 @dataclass(frozen=True)
