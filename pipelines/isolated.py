@@ -1,20 +1,25 @@
 """Run an import in a child process with a memory cap, so one file cannot take the app down.
 
-The app's uploads go through here: the child runs the same `ingest`; the parent relays progress,
-watches the child's resident memory and stops it past the cap. A stopped child changes nothing:
-the batch writes a copy of the database that is only swapped in when it commits.
+The app's uploads go through here: the child (`python -m pipelines.isolated`, a fresh interpreter
+that knows nothing of Streamlit) runs the same `ingest`; the parent relays its progress, watches
+its resident memory and stops it past the cap. A stopped child changes nothing: the batch writes a
+copy of the database that is only swapped in when it commits.
 """
 from __future__ import annotations
 
-import multiprocessing as mp
+import json
 import os
-import queue
+import subprocess
+import sys
+import threading
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 from .read import ImportFileError
 
 MEMORY_LIMIT_MB = int(os.environ.get("TALENT_IMPORT_MEMORY_MB", "6144"))
+ROOT = Path(__file__).resolve().parents[1]
 
 
 class ImportStopped(ImportFileError):
@@ -32,16 +37,17 @@ def _resident_mb(pid: int) -> float:
     return 0.0
 
 
-def _child(out: mp.Queue, paths: list[str], db_path: str, kwargs: dict) -> None:
-    from .ingest import NothingImported, ingest
+def _request(paths: list[str | Path], db_path: Path, kwargs: dict) -> str:
+    from .settings import Mapping
 
-    try:
-        summary = ingest(paths, Path(db_path), progress=lambda f, m: out.put(("progress", f, m)), **kwargs)
-        out.put(("done", summary, None))
-    except NothingImported as exc:
-        out.put(("nothing", str(exc), exc.summary))
-    except Exception as exc:  # sent to the parent, which raises it there with the same words
-        out.put(("error", f"{type(exc).__name__}", str(exc)))
+    args = dict(kwargs)
+    preset = args.get("preset")
+    if isinstance(preset, Mapping):  # a mapping built on the screen, not saved yet
+        args["preset"] = {"raw": preset.raw, "name": preset.name}
+    for key in ("today", "as_of"):
+        if isinstance(args.get(key), date):
+            args[key] = args[key].isoformat()
+    return json.dumps({"paths": [str(p) for p in paths], "db_path": str(db_path), "kwargs": args}, ensure_ascii=False)
 
 
 def ingest_isolated(paths: list[str | Path], db_path: Path, progress: Callable[[float, str], None] | None = None,
@@ -52,38 +58,81 @@ def ingest_isolated(paths: list[str | Path], db_path: Path, progress: Callable[[
 
     report = progress or (lambda fraction, message: None)
     limit = memory_limit_mb or MEMORY_LIMIT_MB
-    ctx = mp.get_context("spawn")  # a fresh interpreter: no Streamlit state, no inherited threads
-    out: mp.Queue = ctx.Queue()
-    child = ctx.Process(target=_child, args=(out, [str(p) for p in paths], str(db_path), kwargs), daemon=True)
-    child.start()
-    peak = 0.0
+    child = subprocess.Popen([sys.executable, "-m", "pipelines.isolated"], cwd=ROOT, stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, encoding="utf-8")
+    child.stdin.write(_request(paths, db_path, kwargs))
+    child.stdin.close()
+    stopped = threading.Event()
+
+    def watch() -> None:  # the memory cap, checked five times a second
+        while child.poll() is None and not stopped.wait(0.2):
+            if _resident_mb(child.pid) > limit:
+                stopped.set()
+                child.kill()
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    result = None
     try:
-        while True:
-            try:
-                kind, a, b = out.get(timeout=0.2)
-            except queue.Empty:
-                peak = max(peak, _resident_mb(child.pid))
-                if peak > limit:
-                    child.kill()
-                    raise ImportStopped(
-                        f"the import needed more than {limit:,} MB of memory and was stopped; nothing was changed "
-                        "(split the file, or export it as CSV)")
-                if not child.is_alive() and out.empty():
-                    raise ImportStopped(f"the import stopped unexpectedly (exit code {child.exitcode}); nothing was changed")
-                continue
-            if kind == "progress":
-                report(a, b)
-            elif kind == "done":
-                return a
-            elif kind == "nothing":
-                raise NothingImported(a, b)
-            elif a == "DatabaseBusy":
-                raise DatabaseBusy(b)
-            elif a in ("ImportFileError", "ValueError", "ImportStopped"):
-                raise (ValueError if a == "ValueError" else ImportFileError)(b)
+        for line in child.stdout:
+            message = json.loads(line)
+            if message["kind"] == "progress":
+                report(message["fraction"], message["text"])
             else:
-                raise ImportStopped(f"the import failed: {b}")
+                result = message
     finally:
-        child.join(timeout=5)
-        if child.is_alive():
-            child.kill()
+        child.wait()
+        stopped.set()
+        watcher.join()
+    if result is None:
+        if child.returncode == -9 or child.returncode == 137:
+            raise ImportStopped(f"the import needed more than {limit:,} MB of memory and was stopped; nothing was changed "
+                                "(split the file, or export it as CSV)")
+        raise ImportStopped(f"the import stopped unexpectedly (exit code {child.returncode}); nothing was changed")
+    kind, text = result["kind"], result.get("text", "")
+    if kind == "done":
+        return result["summary"]
+    if kind == "nothing":
+        raise NothingImported(text, result["summary"])
+    if kind == "DatabaseBusy":
+        raise DatabaseBusy(text)
+    if kind == "ValueError":
+        raise ValueError(text)
+    raise ImportFileError(text)
+
+
+def _main() -> int:
+    from .db import DatabaseBusy
+    from .ingest import NothingImported, ingest
+    from .settings import mapping_from_dict
+
+    request = json.loads(sys.stdin.read())
+    args = request["kwargs"]
+    if isinstance(args.get("preset"), dict):
+        args["preset"] = mapping_from_dict(args["preset"]["raw"], args["preset"]["name"])
+    for key in ("today", "as_of"):
+        if args.get(key):
+            args[key] = date.fromisoformat(args[key])
+
+    def send(message: dict) -> None:
+        print(json.dumps(message, ensure_ascii=False, default=str), flush=True)
+
+    try:
+        summary = ingest(request["paths"], Path(request["db_path"]),
+                         progress=lambda f, m: send({"kind": "progress", "fraction": f, "text": m}), **args)
+        send({"kind": "done", "summary": summary})
+    except NothingImported as exc:
+        send({"kind": "nothing", "text": str(exc), "summary": exc.summary})
+    except DatabaseBusy as exc:
+        send({"kind": "DatabaseBusy", "text": str(exc)})
+    except ValueError as exc:
+        send({"kind": "ValueError", "text": str(exc)})
+    except ImportFileError as exc:
+        send({"kind": "ImportFileError", "text": str(exc)})
+    except Exception as exc:  # anything else: the same words, one line, for the page
+        send({"kind": "ImportFileError", "text": f"the import failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main())

@@ -41,11 +41,15 @@ def _snake(label: str) -> str:
     return re.sub(r"[\s\-]+", "_", label.strip()).lower()
 
 
+def _token_spellings(tokens: tuple[str, ...]) -> list[str]:
+    # Case-insensitive without lower-casing every cell: the usual spellings of each token.
+    return sorted({v for t in tokens for v in (t.strip(), t.strip().lower(), t.strip().upper(), t.strip().title())} | {""})
+
+
 def _clean(label: str, tokens: tuple[str, ...]) -> pl.Expr:
     # Collapse inner runs of white space, trim; empty cells and missing tokens are missing.
     text = pl.col(label).str.replace_all(r"[\s\u3000]+", " ").str.strip_chars()
-    gone = [t.strip().lower() for t in tokens] + [""]
-    return pl.when(text.str.to_lowercase().is_in(gone)).then(None).otherwise(text).alias(label)
+    return pl.when(text.is_in(_token_spellings(tokens))).then(None).otherwise(text).alias(label)
 
 
 def _number(e: pl.Expr) -> pl.Expr:
@@ -98,7 +102,10 @@ def _row_mask(f: RowFilter | None, frame: pl.DataFrame, file: str, keep_when: bo
 def _renames(source_columns: list[str], entity_columns: list[str], rules: EntityMapping) -> dict[str, str]:
     wanted, renames = set(entity_columns), {}
     for label in source_columns:
-        target = rules.columns.get(label) or rules.columns.get(label.lower()) or _snake(label)
+        chosen = rules.columns.get(label, rules.columns.get(label.lower()))
+        if chosen == "":  # the mapping says: this column is not to be read, whatever its name
+            continue
+        target = chosen or _snake(label)
         if target in wanted and target not in renames.values():
             renames[label] = target
     return renames

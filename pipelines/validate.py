@@ -149,14 +149,17 @@ COPIES = "__copies"
 
 
 def _collapse_copies(frame: pl.DataFrame, columns: list[str]) -> tuple[pl.DataFrame, int]:
-    """Rows equal in every mapped column become one, which remembers how many copies it had."""
-    repeated = pl.struct(columns).is_duplicated()
-    if not frame.select(repeated.any()).item():
+    """Rows equal in every mapped column become the first of them, which remembers how many copies
+    it had. A hash pass finds candidates; grouping the candidates on their values makes it exact."""
+    candidates = frame.select(pl.struct(columns).hash().is_duplicated()).to_series()
+    if not candidates.any():
         return frame.with_columns(pl.lit(1, pl.UInt32).alias(COPIES)), 0
-    twins = frame.filter(repeated)
-    kept = twins.group_by(columns, maintain_order=True).agg(pl.col(FILE).first(), pl.col(ROW).first(), pl.len().cast(pl.UInt32).alias(COPIES))
-    collapsed = pl.concat([frame.filter(~repeated).with_columns(pl.lit(1, pl.UInt32).alias(COPIES)), kept.select(frame.columns + [COPIES])])
-    return collapsed.sort(FILE, ROW), twins.height - kept.height
+    indexed = frame.with_row_index("__idx")
+    groups = indexed.filter(candidates).group_by(columns, maintain_order=True).agg(
+        pl.col("__idx").first(), pl.len().cast(pl.UInt32).alias(COPIES))
+    kept = indexed.filter(~candidates | pl.col("__idx").is_in(groups["__idx"].implode()))
+    kept = kept.join(groups.select("__idx", COPIES), on="__idx", how="left", maintain_order="left")
+    return kept.with_columns(pl.col(COPIES).fill_null(1)).drop("__idx"), frame.height - kept.height
 
 
 def validate(
@@ -184,11 +187,12 @@ def validate(
         names.append(column)
     copies = pl.when(pl.col(COPIES) > 1).then(pl.lit(" (") + pl.col(COPIES).cast(pl.String) + pl.lit(" identical rows)"))
     checked = checked.with_columns(
-        pl.when(pl.concat_str(reasons, separator="; ", ignore_nulls=True) != "")
-        .then(pl.concat_str(reasons, separator="; ", ignore_nulls=True) + copies.fill_null(""))
-        .otherwise(pl.lit("")).alias("__reason"),
+        pl.concat_str(reasons, separator="; ", ignore_nulls=True).alias("__reason"),
         pl.coalesce([pl.when(r.is_not_null()).then(pl.lit(n)) for r, n in zip(reasons, names)]).alias("__column"),
     )
+    if checked.select((pl.col(COPIES) > 1).any()).item():
+        checked = checked.with_columns(
+            pl.when(pl.col("__reason") != "").then(pl.col("__reason") + copies.fill_null("")).otherwise(pl.col("__reason")).alias("__reason"))
     del frame  # the checked frame carries everything from here on
     bad_mask = pl.col("__reason").is_not_null() & (pl.col("__reason") != "")
     bad = checked.filter(bad_mask)
@@ -199,15 +203,15 @@ def validate(
         FILE, ROW, *[pl.col(f"__{c.name}").alias(c.name) for c in cols]
     )
     del checked
-    # Exact duplicates collapse into the first; the same key with other values is a conflict.
-    # Duplicates are rare: find them with a cheap hash pass, then collapse only those rows.
-    repeated = pl.struct(entity.column_names).is_duplicated()
+    # Rows written differently but equal once typed (2025/03/01 and 2025-03-01) are exact duplicates
+    # too; the same key with other values is a conflict. Only rows sharing a key can be either.
     exact_duplicates = early_duplicates
-    if good.select(repeated.any()).item():
-        twins = good.filter(repeated)
+    same_key = pl.struct(list(entity.key)).is_duplicated()
+    if good.select(same_key.any()).item():
+        twins = good.filter(same_key)
         kept = twins.unique(subset=entity.column_names, keep="first", maintain_order=True)
         exact_duplicates += twins.height - kept.height
-        good = pl.concat([good.filter(~repeated), kept]).sort(FILE, ROW)
+        good = pl.concat([good.filter(~same_key), kept]).sort(FILE, ROW)
     if entity.references_employee and known_employees is not None:
         unknown = ~pl.col("employee_id").is_in(known_employees.implode())
         orphans = good.filter(unknown)

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import build_demo_db
+from dashboard.i18n import t
+from tests.conftest import build_demo_db, rows
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -43,12 +44,14 @@ def server(tmp_path_factory):
     setup = ("from dashboard import auth\n"
              f"auth.create_user('head', 'department_head', '{PASSWORD}', ('Sales',))\n"
              f"auth.create_user('leader', 'hr_leadership', '{PASSWORD}')\n"
+             f"auth.create_user('hradmin', 'hr_admin', '{PASSWORD}')\n"
              "from dashboard.demo_reviews import seed_demo_reviews\n"
              f"seed_demo_reviews(__import__('pathlib').Path(r'{db}'))\n")
     subprocess.run([sys.executable, "-c", setup], cwd=ROOT, env=env, check=True)
     port = free_port()
+    log = (work / "server.log").open("wb")  # a file, not a pipe nobody reads: a full pipe would stall the server
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
-                             "--server.address", "127.0.0.1"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                             "--server.address", "127.0.0.1"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -59,7 +62,12 @@ def server(tmp_path_factory):
             time.sleep(0.3)
     yield url, db
     proc.terminate()
-    proc.wait(timeout=20)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:  # never leave a server behind
+        proc.kill()
+        proc.wait(timeout=20)
+    log.close()
 
 
 @pytest.fixture
@@ -74,18 +82,23 @@ def page():
         browser.close()
 
 
-def settle(pg) -> None:
-    pg.wait_for_timeout(800)
+def settle(pg, before: int = 800, after: int = 500) -> None:
+    pg.wait_for_timeout(before)
     pg.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60000)
-    pg.wait_for_timeout(500)
+    pg.wait_for_timeout(after)
 
 
-def sign_in(pg, url: str, user: str) -> None:
-    pg.goto(url)
-    pg.get_by_role("textbox", name="User name").fill(user)
-    pg.get_by_role("textbox", name="Password").fill(PASSWORD)
-    pg.get_by_role("button", name="Sign in").click()
-    pg.get_by_role("button", name="Sign out").wait_for()
+def quick(pg) -> None:
+    """Settle after a widget change on a page already drawn (shorter waits than a page switch needs)."""
+    settle(pg, 250, 150)
+
+
+def sign_in(pg, url: str, user: str, lang: str = "en") -> None:
+    pg.goto(url if lang == "en" else f"{url}/?lang={lang}")
+    pg.get_by_role("textbox", name=t("auth.username", lang=lang)).fill(user)
+    pg.get_by_role("textbox", name=t("auth.password", lang=lang)).fill(PASSWORD)
+    pg.get_by_role("button", name=t("auth.submit", lang=lang)).click()
+    pg.get_by_role("button", name=t("auth.sign_out", lang=lang)).wait_for()
     settle(pg)
 
 
@@ -141,3 +154,91 @@ def test_hr_leadership_opens_every_page_without_an_exception(server, page) -> No
         page.get_by_role("link", name=name).click()
         settle(page)
         no_exception(page, "leader-" + name.split(" (")[0].lower().replace(" ", "-"))
+
+
+def shoot(pg, name: str, top) -> None:
+    """A 1440×900 screenshot with `top` scrolled to the top of the view; no exception on the page."""
+    top.evaluate("e => e.scrollIntoView({block: 'start'})")
+    pg.wait_for_timeout(150)
+    pg.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    assert pg.locator("[data-testid='stException']").count() == 0, name
+
+
+def choose(pg, box, option: str) -> None:
+    """Pick an option of a Streamlit selectbox (a click may only focus it; the arrow key opens the list)."""
+    box.click()
+    if not pg.get_by_role("option").count():
+        box.press("ArrowDown")
+    pg.get_by_role("option", name=option, exact=True).click()
+    quick(pg)
+
+
+def map_and_import(pg, db: Path, export: Path, lang: str) -> None:
+    """On the Data page: upload an export with foreign headers, fix two values, preview, save and import; the counts match."""
+    screen = pg.locator("[data-testid='stExpander']").filter(has_text=t("mapping.title", lang=lang))
+    if not screen.locator("[data-testid='stFileUploaderDropzone']").is_visible():  # the expander is closed
+        screen.get_by_text(t("mapping.title", lang=lang)).click()
+    screen.locator("input[type=file]").set_input_files(str(export))
+    screen.get_by_text(export.name).last.wait_for()  # the file read: "7 rows and 4 columns read from …"
+    quick(pg)
+    # Guessed: performance ratings; Staff No → employee ID, the period from the review date's year, the grade column.
+    assert screen.get_by_role("combobox", name=t("mapping.entity", lang=lang)).input_value() == t("mapping.entity_name.performance_ratings", lang=lang)
+    shoot(pg, f"mapping-columns-{lang}", screen.get_by_text(t("mapping.step_entity", lang=lang)))
+    for value, grade, n in (("Stellar", "A", 2), ("Below Par", "C", 1)):  # two values the app cannot place
+        choose(pg, screen.get_by_role("combobox", name=t("mapping.value_label", lang=lang, value=value, rows=n)), grade)
+    screen.get_by_role("button", name=t("mapping.preview_button", lang=lang)).click()
+    screen.get_by_text(t("mapping.reasons_title", lang=lang)).wait_for()
+    quick(pg)
+    metrics = {m.locator("[data-testid='stMetricLabel']").inner_text().strip(): m.locator("[data-testid='stMetricValue']").inner_text().strip()
+               for m in screen.locator("[data-testid='stMetric']").all()}
+    expected = {"count_read": "7", "count_loaded": "5", "count_quarantined": "1", "count_duplicates": "1"}
+    assert metrics == {t(f"mapping.{k}", lang=lang): v for k, v in expected.items()}
+    shoot(pg, f"mapping-preview-{lang}", screen.get_by_text(t("mapping.step_values", lang=lang)))
+    screen.get_by_role("button", name=t("mapping.import_button", lang=lang)).click()
+    done = t("mapping.imported", lang=lang, run_id="RUN", read="7", loaded="5", quarantined="1", duplicates="1").split("RUN")[-1]
+    screen.get_by_text(done).wait_for(timeout=60000)
+    quick(pg)
+    shoot(pg, f"mapping-imported-{lang}", screen.get_by_text(t("mapping.step_save", lang=lang)))
+    shoot(pg, f"mapping-run-details-{lang}", pg.get_by_text(t("data.pick_run", lang=lang)).last)
+    name = export.stem.rsplit("_", 1)[0].lower()
+    run = rows(db, "SELECT preset, command, rows_read, rows_loaded, rows_quarantined, exact_duplicates FROM import_runs ORDER BY run_id DESC LIMIT 1")
+    assert run == [(name, "app mapping screen", 7, 5, 1, 1)]
+    assert (db.parent / "mappings" / f"{name}.toml").is_file()
+
+
+def test_hr_admin_maps_a_foreign_export_in_english_then_in_chinese(server, tmp_path) -> None:
+    """The mapping screen end to end, once per language (the sidebar switches it): foreign headers, two values the
+    app cannot place, preview, save and import; the counts shown are the counts imported."""
+    url, db = server
+    ids = [r[0] for r in rows(db, "SELECT employee_id FROM employees ORDER BY employee_id LIMIT 10")]
+    exports = {}
+    for lang, people, year in (("en", ids[:5], 2024), ("zh-CN", ids[5:], 2025)):
+        grades = ["Exceeds Expectations", "Stellar", "Below Par", "Meets", "Stellar"]
+        lines = [f"{i},{year}-12-{10 + n},{g},ok" for n, (i, g) in enumerate(zip(people, grades))]
+        lines += [lines[0], f"NOBODY-1,{year}-12-20,Meets,"]  # an identical row and a person who is not an employee
+        exports[lang] = tmp_path / f"appraisal_{lang}_{year}.csv"
+        exports[lang].write_text("Staff No,Review Date,Performance Rating,Reviewer Comments\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                                                                    "--disable-component-update", "--no-first-run"])
+        pg = browser.new_page(viewport={"width": 1440, "height": 900})
+        pg.set_default_timeout(30000)
+        try:
+            sign_in(pg, f"{url}/data", "hradmin")  # a deep link: straight to the Data page after signing in
+            pg.get_by_text(t("data.title", lang="en")).wait_for()
+            pg.get_by_text(t("mapping.as_of_header", lang="en", as_of="2026-11-26")).wait_for()  # every page's header
+            pg.get_by_text(t("mapping.title", lang="en")).click()
+            pg.get_by_text(t("mapping.empty", lang="en")).wait_for()  # what to do before a file is there
+            shoot(pg, "mapping-empty-en", pg.get_by_text(t("data.title", lang="en")))
+            map_and_import(pg, db, exports["en"], "en")
+            choose(pg, pg.get_by_role("combobox", name=t("app.language", lang="en")), "简体中文")
+            pg.get_by_text(t("data.title", lang="zh-CN")).wait_for()
+            pg.get_by_text(t("mapping.as_of_header", lang="zh-CN", as_of="2026-11-26")).wait_for()
+            map_and_import(pg, db, exports["zh-CN"], "zh-CN")
+        except Exception:
+            pg.screenshot(path=str(ARTIFACTS / "mapping-failed.png"))
+            raise
+        finally:
+            browser.close()
+    assert rows(db, "SELECT rating FROM performance_ratings WHERE employee_id = ? AND period = '2024'", [ids[1]]) == [("A",)]
+    assert rows(db, "SELECT rating FROM performance_ratings WHERE employee_id = ? AND period = '2025'", [ids[7]]) == [("C",)]

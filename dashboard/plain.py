@@ -1,0 +1,65 @@
+"""Imported and user-supplied text shown as plain text, never as markup.
+
+Streamlit renders Markdown in titles, captions, messages, button and link labels, and Plotly renders a
+subset of HTML (<a href>, <img> is not, but links are) in chart labels and hover text. A name such as
+`![x](https://elsewhere/p.png)` would make every viewer's browser fetch an outside address; a URL
+parameter like `[click](https://…)` would put a link into a warning box. So every imported or typed
+string passes through md() before it reaches a Markdown element and through html() before it reaches
+a chart. These are the only two ways such text is rendered.
+"""
+from __future__ import annotations
+
+import html as _html
+import re
+import string
+
+import polars as pl
+
+_PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
+
+
+def md(value: object) -> str:
+    """Text for a Markdown element: every ASCII punctuation character backslash-escaped (CommonMark shows an
+    escaped punctuation character literally), so no link, image, autolink, emphasis, directive (:red[…],
+    :material/…:), math ($…$) or HTML can form; line breaks become spaces."""
+    text = "" if value is None else str(value)
+    return _PUNCTUATION.sub(r"\\\1", " ".join(text.splitlines()))
+
+
+def html(value: object) -> str:
+    """Text for a Plotly label, title, legend or hover: HTML special characters as entities."""
+    return _html.escape("" if value is None else str(value), quote=True)
+
+
+def html_column(frame: pl.DataFrame, *columns: str) -> pl.DataFrame:
+    """The given text columns of a frame escaped with html(), for charts."""
+    return frame.with_columns(
+        pl.col(c).map_elements(html, return_dtype=pl.String) for c in columns if c in frame.columns and frame.schema[c] == pl.String
+    )
+
+
+_DATA_ATTRIBUTES = ("x", "y", "text", "hovertext", "labels", "theta", "customdata", "ids", "name", "legendgroup")
+
+
+def _escaped(value):
+    if isinstance(value, str):
+        return html(value)
+    if isinstance(value, (list, tuple)) or getattr(value, "dtype", None) is not None and getattr(value, "dtype").kind == "O":
+        return [_escaped(v) for v in value]
+    return value
+
+
+def safe_chart(fig):
+    """A Plotly figure with every data string (categories, labels, names, hover text) escaped with html(),
+    so an imported name like `<a href=…>` is shown as text, not turned into a link. Templates
+    (hovertemplate, texttemplate) are Plotly's own markup and are left alone. Returns the figure."""
+    for trace in fig.data:
+        for attribute in _DATA_ATTRIBUTES:
+            value = getattr(trace, attribute, None) if attribute in trace else None
+            if value is not None:
+                trace[attribute] = _escaped(value)
+        if trace.type == "sankey":
+            for part in ("node", "link"):
+                if trace[part].label is not None:
+                    trace[part].label = _escaped(trace[part].label)
+    return fig
