@@ -17,7 +17,7 @@ import numpy as np
 import polars as pl
 
 from pipelines import db
-from pipelines.settings import load_settings
+from pipelines.settings import into_management_sql, load_settings
 
 from . import workspace
 from .reviews import INDICATORS, OUTCOMES, _reviewers, compile_members, score_assessments, suggestion
@@ -71,9 +71,10 @@ def seed_demo_reviews(db_path: Path, seed: int = 11, progress: Callable[[float, 
             return None
         start = date(cycles[0][0], 1, 10)
         # candidates by their level when the pool was formed: those promoted into management since are in it
+        into_management = into_management_sql(settings)
         people = cur.sql(f"""
             WITH later AS (
-                SELECT employee_id, sum(to_level - from_level) AS steps, min(effective_date) FILTER (WHERE into_management) AS promoted_on
+                SELECT employee_id, sum(to_level - from_level) AS steps, min(effective_date) FILTER (WHERE {into_management}) AS promoted_on
                 FROM promotions WHERE effective_date > DATE '{start}' GROUP BY employee_id
             )
             SELECT a.employee_id, a.department, a.pool_score, a.exit_date, a.exit_reason, a.hire_date, l.promoted_on

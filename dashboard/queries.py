@@ -52,14 +52,15 @@ def headline(cur: duckdb.DuckDBPyConnection, scope: Scope = None, department: st
 
 
 def pool_funnel(cur: duckdb.DuckDBPyConnection, scope: Scope = None, department: str | None = None) -> pl.DataFrame:
-    """The default pool rules applied one after another."""
+    """The default pool rules applied one after another; `share` is, for the top-performance step,
+    the share of rated active people the rule keeps (pipelines.analysis.top_share_rule: ties kept)."""
     where, params = _scope_clause(scope, department)
     return cur.sql(
         f"""SELECT * FROM (
-              SELECT 1 AS step, 'active' AS rule, sum(active_employees) AS employees FROM analysis_department{where}
-              UNION ALL SELECT 2, 'top_performance', sum(top_performers) FROM analysis_department{where}
-              UNION ALL SELECT 3, 'management_experience', sum(top_with_management_experience) FROM analysis_department{where}
-              UNION ALL SELECT 4, 'career_plan', sum(pool_eligible) FROM analysis_department{where}
+              SELECT 1 AS step, 'active' AS rule, sum(active_employees) AS employees, NULL::DOUBLE AS share FROM analysis_department{where}
+              UNION ALL SELECT 2, 'top_performance', sum(top_performers), sum(top_performers) / nullif(sum(rated_active), 0) FROM analysis_department{where}
+              UNION ALL SELECT 3, 'management_experience', sum(top_with_management_experience), NULL FROM analysis_department{where}
+              UNION ALL SELECT 4, 'career_plan', sum(pool_eligible), NULL FROM analysis_department{where}
             ) ORDER BY step""",
         params=params * 4,
     ).pl().with_columns(pl.col("employees").fill_null(0).cast(pl.Int64))

@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.settings import load_settings
+from pipelines.settings import into_management_sql, load_settings
 
 from . import workspace
 from .queries import scope_condition
@@ -130,6 +130,7 @@ def pool_over_time(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str
         f"count(*) FILTER (WHERE m.readiness = '{r}') AS {r}" for r in READINESS
     )
     exits = ",\n".join(f"count(*) FILTER (WHERE s.exit_reason = '{r}') AS exits_{r}" for r in EXIT_REASONS)
+    into_management = into_management_sql(load_settings(), "pr")
     return cur.sql(
         f"""WITH {pool}, {_periods_cte(months, grain)},
             member_rows AS (
@@ -150,7 +151,7 @@ def pool_over_time(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str
                 SELECT p.period, count(x.employee_id) FILTER (WHERE x.into_management) AS promotions_into_management,
                        count(x.employee_id) FILTER (WHERE NOT x.into_management) AS promotions_other
                 FROM periods p LEFT JOIN (
-                    SELECT pr.employee_id, pr.effective_date, coalesce(pr.into_management, false) AS into_management
+                    SELECT pr.employee_id, pr.effective_date, {into_management} AS into_management
                     FROM promotions pr JOIN stints s ON s.employee_id = pr.employee_id AND s.entered <= pr.effective_date
                          AND (s.ended IS NULL OR s.ended >= pr.effective_date)) x
                   ON x.effective_date BETWEEN p.period AND p.period_end

@@ -10,8 +10,11 @@ from pathlib import Path
 
 import skops.io as sio
 
-# Beyond skops' defaults, the only type our pipeline needs (OneHotEncoder's dtype parameter).
-EXTRA_TRUSTED = {"numpy.dtype"}
+# Beyond skops' defaults, the types our pipelines need: OneHotEncoder's dtype parameter, the boosted
+# trees' fitted predictors, and the input check the trees' own category encoder wraps (a partial of
+# scikit-learn's check_array; skops still refuses a partial of any function not listed here).
+EXTRA_TRUSTED = {"numpy.dtype", "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+                 "functools.partial", "sklearn.utils.validation.check_array"}
 ARTIFACTS = Path(os.environ.get("TALENT_MODELS", Path(__file__).resolve().parent / "artifacts"))
 
 

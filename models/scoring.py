@@ -17,13 +17,14 @@ def explain(model, frame: pl.DataFrame, top: int = 3) -> tuple[np.ndarray, list[
     """Probabilities and, per person, a JSON list of the factors that move the score most (up or
     down): feature, value, its percentile among everyone scored, and its log-odds contribution."""
     contrib, base, names = contributions(model, frame)
+    frame = frame.with_columns(pl.lit(None, pl.String).alias(c) for c in names if c not in frame.columns)
     probability = 1 / (1 + np.exp(-(base + contrib.sum(axis=1))))
     n, keep = frame.height, min(2 * top, len(names))
     values = frame.select(pl.col(c).cast(pl.String) for c in names).to_numpy()
-    percentile = frame.select(
+    percentile = frame.with_columns(
         (pl.col(c).rank("average") / pl.col(c).count()).cast(pl.Float64) if frame.schema[c].is_numeric() else pl.lit(None, pl.Float64).alias(c)
         for c in names
-    ).to_numpy()
+    ).select(names).to_numpy()
     order = np.argsort(-np.abs(contrib), axis=1)[:, :keep]
     row, col = np.repeat(np.arange(n), keep), order.ravel()
     long = pl.DataFrame({

@@ -11,6 +11,8 @@ from dashboard.i18n import t
 from dashboard.session import signed_in_user
 from dashboard.state import clear_caches, current_db
 from models import artifacts
+from models.potential import feature_label
+from pipelines.settings import load_settings
 
 user = signed_in_user()
 st.title(t("model.title"))
@@ -44,20 +46,31 @@ except artifacts.ModelFileError as exc:
     st.error(str(exc))
     st.stop()
 
-st.write(t("model.version", version=card["version"], created=card["created_at"].replace("T", " "), label=card["label_definition"]))
+kind = card.get("label_kind", "into_management")
+cfg = {**load_settings().model, **card.get("label_settings", {})}  # as trained
+definition = t(f"model_card.label_{kind}", level=cfg["management_level"], horizon=cfg["horizon_years"])
+if card.get("label") == "label_strict":
+    definition = t("model_card.label_strict", label=definition, grade=cfg["strict_min_grade"])
+st.write(t("model.version", version=card["version"], created=card["created_at"].replace("T", " "), label=t(f"model_card.kind_{kind}")))
+st.write(t("model_card.label_line", kind=t(f"model_card.kind_{kind}"), definition=definition))
 (st.success if card["beats_rules"] else st.warning)(t("model.beats") if card["beats_rules"] else t("model.does_not_beat"))
 
 st.subheader(t("model.metrics_title"))
-st.caption(t("model.metrics_definition", train=", ".join(card["train_snapshots"]), test=card["test_snapshot"], rows=f"{card['test_rows']:,}",
-             positives=card["test_positives"], k=card["k"]))
+evaluation = card.get("evaluation", "time_split")
+evaluation_text = t(f"model_card.evaluation_{evaluation}", train=", ".join(card["train_snapshots"]), test=card["test_snapshot"],
+                    rows=f"{card['test_rows']:,}", positives=f"{card['test_positives']:,}", folds=card.get("folds", 5))
+(st.info if evaluation == "cross_validation" else st.caption)(t("model.metrics_definition", evaluation=evaluation_text, k=t("model_card.k_line", k=card["k"])))
+chosen = card.get("estimator", "logistic")
+st.caption(t("model_card.estimator_line", estimator=t(f"model_card.estimator_{chosen}")))
 names = ["roc_auc", "average_precision", "brier", "precision_at_k"]
-st.dataframe(
-    pl.DataFrame({t("model.metric"): [t(f"model.{n}") for n in names],
-                  t("model.model_col"): [card["metrics"]["model"][n] for n in names],
-                  t("model.rules_col"): [card["metrics"]["rules"][n] for n in names]}).to_pandas(),
-    hide_index=True, column_config={t("model.model_col"): st.column_config.NumberColumn(format="%.3f"),
-                                    t("model.rules_col"): st.column_config.NumberColumn(format="%.3f")},
-)
+estimators = card.get("estimators") or {chosen: card["metrics"]["model"]}
+table = {t("model.metric"): [t(f"model.{n}") for n in names] + [t("model_card.validation_average_precision")]}
+for name, figures in estimators.items():
+    header = t(f"model_card.estimator_{name}") + (f" ({t('model_card.chosen')})" if name == chosen else "")
+    table[header] = [figures.get(n) for n in names] + [figures.get("validation_average_precision")]
+table[t("model.rules_col")] = [card["metrics"]["rules"][n] for n in names] + [None]
+st.dataframe(pl.DataFrame(table).to_pandas(), hide_index=True,
+             column_config={c: st.column_config.NumberColumn(format="%.3f") for c in table if c != t("model.metric")})
 
 left, right = st.columns(2)
 with left:
@@ -83,7 +96,17 @@ with right:
         "selection_rate": st.column_config.NumberColumn(format="percent"), "impact_ratio": st.column_config.NumberColumn(format="%.2f")})
 
 st.subheader(t("model.features_title"))
-st.write(", ".join(t(f"feature.{f}") for f in card["features"]))
+attribute_names = card.get("attribute_features", {})
+st.write(t("model_card.inputs_line", n=len(card["features"])) + " " + ", ".join(feature_label(f, t, attribute_names) for f in card["features"]))
+if attribute_names:
+    st.caption(t("model_card.attributes_line", names=", ".join(attribute_names.values())))
+if card.get("undated_attributes"):
+    st.caption(t("model_card.undated_line", names=", ".join(feature_label(f, t, attribute_names) for f in card["undated_attributes"])))
+st.caption(t("model_card.protected_line", names=", ".join(card.get("audited_attributes") or card.get("protected_attributes_not_used", []))))
+if card.get("left_out"):
+    with st.expander(t("model_card.left_out_title")):
+        st.dataframe(pl.DataFrame({t("model_card.col_input"): [feature_label(f, t, attribute_names) for f in card["left_out"]],
+                                   t("model_card.col_reason"): list(card["left_out"].values())}).to_pandas(), hide_index=True)
 st.subheader(t("model.history_title"))
 history = []
 for v in versions:
@@ -91,7 +114,8 @@ for v in versions:
         c = artifacts.load_card(v)
     except artifacts.ModelFileError:
         continue
-    history.append({"version": v, "created_at": c.get("created_at"), "test_snapshot": c.get("test_snapshot"),
+    history.append({"version": v, "created_at": c.get("created_at"), "label": c.get("label_kind"), "evaluation": c.get("evaluation"),
+                    "estimator": c.get("estimator"), "test_snapshot": c.get("test_snapshot"),
                     "roc_auc": c.get("metrics", {}).get("model", {}).get("roc_auc"),
                     "average_precision": c.get("metrics", {}).get("model", {}).get("average_precision"),
                     "beats_rules": c.get("beats_rules"), "training_data_sha256": (c.get("training_data_sha256") or "")[:12]})

@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboard import theme
 from dashboard.i18n import t
+from dashboard.plain import safe_chart
 from dashboard.access import ScopedData
 from dashboard.session import signed_in_user
 from dashboard.auth import record
@@ -40,10 +41,13 @@ cols[4].metric(t("overview.promoted_12m"), f"{h['promoted_into_management_12m']:
 left, right = st.columns(2)
 with left:
     st.subheader(t("overview.funnel_title"))
-    st.caption(t("overview.funnel_definition", top=top_pct))
-    funnel = data.pool_funnel(department).with_columns(
-        pl.col("rule").replace({r: t(f"overview.rule_{r}", top=top_pct) for r in ["active", "top_performance", "management_experience", "career_plan"]}).alias("label")
-    )
+    funnel = data.pool_funnel(department)
+    achieved = funnel.filter(pl.col("rule") == "top_performance")["share"].fill_null(0.0)
+    achieved_pct = f"{100 * (achieved[0] if achieved.len() else 0.0):.1f}".rstrip("0").rstrip(".")
+    st.caption(t("overview.funnel_definition", top=top_pct) + " " + t("model_card.funnel_ties", top=top_pct, achieved=achieved_pct))
+    labels = {r: t(f"overview.rule_{r}", top=top_pct) for r in ["active", "management_experience", "career_plan"]}
+    labels["top_performance"] = t("model_card.rule_top_performance", top=top_pct, achieved=achieved_pct)
+    funnel = funnel.with_columns(pl.col("rule").replace(labels).alias("label"))
     funnel = funnel.with_columns((pl.col("employees").shift(1) - pl.col("employees")).fill_null(0).cast(pl.Int64).alias("dropped"))
     fig = px.funnel(funnel.to_pandas(), x="employees", y="label", template=theme.TEMPLATE, color_discrete_sequence=[theme.PRIMARY],
                     custom_data=["dropped"])
@@ -81,7 +85,7 @@ with right:
     )
     fig.update_traces(hovertemplate="%{y}: %{x} / %{customdata[1]} (%{customdata[0]:.1%})<extra></extra>")
     fig.update_layout(yaxis=dict(categoryorder="total ascending", title=None), xaxis=dict(rangemode="tozero"), height=340)
-    st.plotly_chart(fig, width="stretch")
+    st.plotly_chart(safe_chart(fig), width="stretch")
 
 st.subheader(t("overview.ratings_title"))
 st.caption(t("overview.ratings_definition"))
@@ -96,7 +100,7 @@ if ratings.height:
     )
     fig.update_traces(hovertemplate="%{x} %{fullData.name}: %{y:.1%} (%{customdata[0]})<extra></extra>")
     fig.update_layout(yaxis_tickformat=".0%", height=360, barmode="stack")
-    st.plotly_chart(fig, width="stretch")
+    st.plotly_chart(safe_chart(fig), width="stretch")
 else:
     st.info(t("overview.no_ratings"))
 

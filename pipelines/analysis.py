@@ -14,7 +14,7 @@ import duckdb
 
 from .assessment import build_assessment
 from .features import build_snapshots
-from .settings import Settings, age_band_sql
+from .settings import Settings, age_band_sql, into_management_sql
 
 EMPLOYEE_SQL = """
 CREATE OR REPLACE TABLE analysis_employee AS
@@ -96,7 +96,7 @@ reports AS (
 ),
 promoted AS (
     SELECT employee_id, count(*) AS promotions, max(effective_date) AS last_promotion_date,
-           max(effective_date) FILTER (WHERE into_management) AS promoted_into_management_date
+           max(effective_date) FILTER (WHERE {into_management}) AS promoted_into_management_date
     FROM promotions GROUP BY employee_id
 ),
 base AS (
@@ -149,7 +149,8 @@ ranked AS (
                 THEN cume_dist() OVER (PARTITION BY department, status = 'active' AND performance_index IS NOT NULL ORDER BY performance_index DESC) END AS performance_top_share_department,
            projects_led > 0 OR direct_reports > 0 AS has_management_experience
     FROM base
-)
+),
+top_rule AS ({top_rule})
 SELECT *,
        -- A transparent 0-100 score until the potential model (issue #3) scores people:
        -- 35 % 3-year rating, 25 % 360 from others, 15 % leadership training (40 h = full),
@@ -159,12 +160,11 @@ SELECT *,
                   + 0.15 * least(leadership_training_hours / 40.0, 1)
                   + 0.15 * CASE WHEN has_management_experience THEN 1 ELSE 0 END
                   + 0.10 * least(cross_department_projects / 2.0, 1)), 1) AS pool_score,
-       coalesce({performance_share_column} <= {top_share}, false) AS rule_top_performance,
        status = 'active'
-         AND coalesce({performance_share_column} <= {top_share}, false)
+         AND rule_top_performance
          AND ({require_mgmt} = false OR has_management_experience)
          AND ({require_plan} = false OR career_plan_submitted) AS meets_pool_rules
-FROM ranked
+FROM top_rule
 ORDER BY department, employee_id
 """
 
@@ -172,6 +172,7 @@ DEPARTMENT_SQL = """
 CREATE OR REPLACE TABLE analysis_department AS
 SELECT department,
        count(*) FILTER (WHERE status = 'active') AS active_employees,
+       count(*) FILTER (WHERE status = 'active' AND performance_index IS NOT NULL) AS rated_active,
        count(*) FILTER (WHERE status = 'left' AND exit_date >= $today - INTERVAL 12 MONTH) AS leavers_12m,
        count(*) FILTER (WHERE status = 'active' AND rule_top_performance) AS top_performers,
        count(*) FILTER (WHERE status = 'active' AND rule_top_performance AND ({require_mgmt} = false OR has_management_experience)) AS top_with_management_experience,
@@ -204,13 +205,45 @@ GROUP BY ALL ORDER BY employee_id, course_key
 """
 
 # Bump when the analysis tables change shape: the app rebuilds older ones on start.
-ANALYSIS_VERSION = 6
+ANALYSIS_VERSION = 7
 
 META_SQL = """
 CREATE OR REPLACE TABLE analysis_meta AS
 SELECT now()::TIMESTAMP AS built_at, $today AS as_of_date, $run_id::BIGINT AS run_id, $version::INTEGER AS analysis_version,
        (SELECT count(*) FROM employees) AS employees
 """
+
+
+def top_share_rule(source: str, value: str, target: float, partition: str | None = None,
+                   eligible: str = "TRUE", name: str = "rule_top_performance") -> str:
+    """The pool rule "performance in the top X %", on any scale: the one definition that the analysis
+    tables, the overview's funnel and the model's rules baseline all use.
+
+    People are ranked by `value` (higher is better) among the eligible people of their partition; the
+    rule keeps the best values (grades) whose combined share of those people is closest to `target`.
+    Ties are never split: everyone with a kept grade is kept. When no combination is closer to the
+    target than keeping nobody (the best grade alone holds more than twice the target), nobody is
+    kept; when two are equally close, the smaller wins. Returns a SELECT over `source` with every
+    column plus `name` (boolean) and `name`_share (the share the rule keeps in the person's partition).
+    """
+    by = f"{partition}, " if partition else ""
+    rank_in = f"({eligible}) AND {value} IS NOT NULL"
+    t = round(float(target), 9)
+    return f"""
+    SELECT * EXCLUDE (_share, _key, _best_key, _cut, _cut_share),
+           coalesce({rank_in} AND _best_key < {t} AND {value} >= _cut, false) AS {name},
+           CASE WHEN _best_key < {t} THEN _cut_share ELSE 0.0 END AS {name}_share
+    FROM (
+        SELECT *, min(_key) OVER w AS _best_key, arg_min({value}, _key) OVER w AS _cut, arg_min(_share, _key) OVER w AS _cut_share
+        FROM (
+            SELECT *, round(abs(_share - {t}), 9) + _share * 1e-10 AS _key
+            FROM (
+                SELECT *, CASE WHEN {rank_in} THEN cume_dist() OVER (PARTITION BY {by}{rank_in} ORDER BY {value} DESC) END AS _share
+                FROM {source}
+            )
+        )
+        WINDOW w AS (PARTITION BY {by}{rank_in})
+    )"""
 
 
 def build_analysis_tables(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: int, today: date) -> None:
@@ -223,10 +256,13 @@ def build_analysis_tables(con: duckdb.DuckDBPyConnection, settings: Settings, ru
         "grade_values": settings.grade_values_sql(),
         "age_band": age_band_sql("age"),
         "top_points": max(points.values()),
+        "management_level": int(settings.model["management_level"]),
+        "into_management": into_management_sql(settings),
         "fb_min": settings.feedback_min,
         "fb_max": settings.feedback_max,
-        "top_share": float(rules.get("top_performance_share", 0.15)),
-        "performance_share_column": f"performance_top_share_{scope}",
+        "top_rule": top_share_rule("ranked", "performance_index", float(rules.get("top_performance_share", 0.15)),
+                                   partition="department" if scope == "department" else None,
+                                   eligible="status = 'active'", name="rule_top_performance"),
         "require_mgmt": str(bool(rules.get("require_management_experience", True))).lower(),
         "require_plan": str(bool(rules.get("require_career_plan", True))).lower(),
     }

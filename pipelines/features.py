@@ -1,59 +1,106 @@
 """Point-in-time features for the potential model: one row per employee and snapshot date.
 
-Each snapshot sees only what was known on its date (ratings, training, 360s, projects, profiles and
-promotions dated on or before it), so a model trained on old snapshots cannot peek at the future.
-Counts use fixed windows (training: 2 years of leadership hours, 1 year of all hours and courses;
-projects: started in the last 2 years), so a later snapshot does not look better just for having
-more history on record.
-The label: promoted into management within `horizon_years` after the snapshot; the strict label also
-asks for a rating of at least `strict_min_grade` in the year after the promotion.
-Protected attributes (gender, age band) are kept for the fairness audit only, never as features.
+Snapshot dates come from the data: the ends of the rating periods present (annual periods when
+there are any, e.g. 2024 → 2024-12-31; otherwise half-years and quarters, 2025-H1 → 2025-06-30),
+plus the analysis as-of date (the snapshot that is scored). Without any rating, the one snapshot
+with a closed label window is the as-of date minus the horizon.
+
+Each snapshot sees only what was known on its date (ratings, training, 360s, projects, profiles,
+promotions and dated attributes on or before it), so a model trained on old snapshots cannot peek
+at the future. Counts use fixed windows (training: 2 years of leadership hours and scores, 1 year of
+all hours and courses; projects: started in the last 2 years), so a later snapshot does not look
+better just for having more history on record.
+
+Labels (all materialised; `[model] label` picks the one called `label`):
+- label_into_management: a promotion into management within `horizon_years` after the snapshot.
+  A promotion is into management when its `into_management` flag says so; when the flag is
+  missing, when its `to_level` is at least `management_level`. An explicit flag wins over the level
+  (a company may have level-7 specialist tracks); with neither, the promotion is not into management.
+- label_any_promotion: any promotion (the next level up) within the horizon.
+- label_strict_<kind>: that label and, the year after the promotion, a rating of at least
+  `strict_min_grade`. `label` and `label_strict` are the configured kind's.
+Candidates are the people below management at the snapshot: job level below `management_level`
+(an unknown level counts as below) and no earlier promotion into management. A missing hire date
+keeps the person (tenure is then unknown).
+
+Employee attributes (the employee_attributes entity) become one column each, `attr_<name>`:
+numeric when every value reads as a number, otherwise a category. A dated value (its period ended
+on or before the snapshot) wins; an attribute without a period describes the person as the export
+states them and is used at every snapshot (a changing undated value would carry later knowledge
+into earlier snapshots: give such attributes a period). analysis_attributes lists them.
+Protected attributes (gender, age band, and any attribute named in the protected list) are kept for
+the fairness audit only, never as features.
 """
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import duckdb
 
-from .settings import Settings, age_band_sql
+from .settings import Settings, age_band_sql, into_management_sql
+
+# Never model inputs; always audited when present. `[model] protected = [...]` adds names.
+DEFAULT_PROTECTED = ("gender", "age", "age_band", "ethnicity")
+MAX_ATTRIBUTES = 200  # the most widely held attributes become columns; the rest are listed as left out
+
+PERIOD_END_SQL = """CASE WHEN length({p}) = 4 THEN make_date(CAST(left({p}, 4) AS INTEGER), 12, 31)
+                WHEN {p} LIKE '%-H1' THEN make_date(CAST(left({p}, 4) AS INTEGER), 6, 30)
+                WHEN {p} LIKE '%-H2' THEN make_date(CAST(left({p}, 4) AS INTEGER), 12, 31)
+                ELSE last_day(make_date(CAST(left({p}, 4) AS INTEGER), 3 * CAST(right({p}, 1) AS INTEGER), 1))
+           END"""
 
 SNAPSHOT_SQL = """
 CREATE OR REPLACE TABLE analysis_snapshots AS
 WITH grade_points(rating, points) AS (VALUES {grade_values}),
-bounds AS (SELECT min(CAST(left(period, 4) AS INTEGER)) AS first_year FROM performance_ratings WHERE length(period) = 4),
+rated AS (
+    SELECT r.employee_id, r.period, g.points, r.score, {period_end} AS period_end
+    FROM performance_ratings r JOIN grade_points g USING (rating)
+    WHERE length(r.period) = 4 OR NOT coalesce((SELECT bool_or(length(period) = 4) FROM performance_ratings), false)
+),
+dates AS (SELECT DISTINCT period_end AS as_of FROM rated WHERE period_end < $today),
 snapshots AS (
-    SELECT make_date(y, 12, 31) AS as_of, make_date(y, 12, 31) + INTERVAL {horizon} YEAR <= $today AS label_complete
-    FROM bounds, range(coalesce(first_year, year($today)), year($today)) t(y)
+    SELECT as_of, as_of + INTERVAL {horizon} YEAR <= $today AS label_complete FROM dates
+    UNION ALL SELECT CAST($today - INTERVAL {horizon} YEAR AS DATE), true WHERE NOT EXISTS (SELECT 1 FROM dates)
     UNION ALL SELECT $today, false
 ),
+promo AS (
+    SELECT employee_id, effective_date, coalesce(to_level - from_level, 1) AS steps,
+           {into_management} AS into_management
+    FROM promotions
+),
 people AS (
-    SELECT s.as_of, s.label_complete, e.employee_id, e.department, e.gender,
-           e.job_level - coalesce((SELECT sum(p.to_level - p.from_level) FROM promotions p
+    SELECT s.as_of, s.label_complete, e.employee_id, e.department, e.location, e.gender, e.hire_date,
+           e.job_level - coalesce((SELECT sum(p.steps) FROM promo p
                                    WHERE p.employee_id = e.employee_id AND p.effective_date > s.as_of), 0) AS level_at,
            date_diff('day', e.hire_date, s.as_of) / 365.25 AS tenure_years,
            date_diff('year', e.birth_date, s.as_of) AS age
-    FROM snapshots s JOIN employees e ON e.hire_date <= s.as_of AND (e.exit_date IS NULL OR e.exit_date > s.as_of)
+    FROM snapshots s JOIN employees e ON (e.hire_date IS NULL OR e.hire_date <= s.as_of) AND (e.exit_date IS NULL OR e.exit_date > s.as_of)
 ),
-annual AS (
-    SELECT p.as_of, r.employee_id, CAST(r.period AS INTEGER) AS year, g.points
-    FROM people p JOIN performance_ratings r ON r.employee_id = p.employee_id AND length(r.period) = 4
-         AND CAST(r.period AS INTEGER) <= year(p.as_of)
-    JOIN grade_points g USING (rating)
+history AS (
+    SELECT p.as_of, m.employee_id, count(*) AS promotions_before, max(m.effective_date) AS last_promotion,
+           bool_or(m.into_management) AS was_promoted_into_management
+    FROM people p JOIN promo m ON m.employee_id = p.employee_id AND m.effective_date <= p.as_of
+    GROUP BY ALL
 ),
 ratings AS (
-    SELECT as_of, employee_id,
-           arg_max(points, year) AS rating_last,
-           avg(points) FILTER (WHERE year >= year(as_of) - 2) AS rating_avg_3y,
-           CASE WHEN count(*) FILTER (WHERE year >= year(as_of) - 2) >= 2
-                THEN regr_slope(points, year) FILTER (WHERE year >= year(as_of) - 2) END AS rating_trend_3y,
+    SELECT p.as_of, r.employee_id,
+           arg_max(r.points, r.period_end) AS rating_last,
+           arg_max(r.score, r.period_end) AS rating_score_last,
+           avg(r.points) FILTER (WHERE r.period_end > p.as_of - INTERVAL 3 YEAR) AS rating_avg_3y,
+           CASE WHEN count(*) FILTER (WHERE r.period_end > p.as_of - INTERVAL 3 YEAR) >= 2
+                THEN regr_slope(r.points, date_diff('day', DATE '2000-01-01', r.period_end) / 365.25)
+                     FILTER (WHERE r.period_end > p.as_of - INTERVAL 3 YEAR) END AS rating_trend_3y,
            count(*) AS ratings_count
-    FROM annual GROUP BY ALL
+    FROM people p JOIN rated r ON r.employee_id = p.employee_id AND r.period_end <= p.as_of
+    GROUP BY ALL
 ),
 training AS (
     SELECT p.as_of, t.employee_id,
            coalesce(sum(t.hours) FILTER (WHERE t.category IN ('leadership', 'management')), 0) AS leadership_hours,
            coalesce(sum(t.hours) FILTER (WHERE coalesce(t.completion_date, t.start_date) > p.as_of - INTERVAL 1 YEAR), 0) AS training_hours,
-           count(*) FILTER (WHERE coalesce(t.completion_date, t.start_date) > p.as_of - INTERVAL 1 YEAR) AS courses_completed
+           count(*) FILTER (WHERE coalesce(t.completion_date, t.start_date) > p.as_of - INTERVAL 1 YEAR) AS courses_completed,
+           avg(t.score) AS training_score_avg
     FROM people p JOIN training_records t ON t.employee_id = p.employee_id AND t.status = 'completed'
          AND coalesce(t.completion_date, t.start_date) <= p.as_of
          AND coalesce(t.completion_date, t.start_date) > p.as_of - INTERVAL 2 YEAR
@@ -67,7 +114,7 @@ certs AS (
 ),
 fb_cycle AS (
     SELECT p.as_of, f.employee_id, max(f.cycle) AS cycle
-    FROM people p JOIN feedback_360 f ON f.employee_id = p.employee_id AND CAST(left(f.cycle, 4) AS INTEGER) <= year(p.as_of)
+    FROM people p JOIN feedback_360 f ON f.employee_id = p.employee_id AND {cycle_end} <= p.as_of
     GROUP BY ALL
 ),
 feedback AS (
@@ -76,7 +123,7 @@ feedback AS (
            avg(f.score) FILTER (WHERE f.rater_relation = 'manager') AS feedback_manager,
            avg(f.score) FILTER (WHERE f.rater_relation = 'peer') AS feedback_peer,
            avg(f.score) FILTER (WHERE f.rater_relation = 'direct_report') AS feedback_direct_report,
-           avg(f.score) FILTER (WHERE f.rater_relation <> 'self' AND lower(f.competency) LIKE '%leader%') AS feedback_leadership,
+           avg(f.score) FILTER (WHERE f.rater_relation <> 'self' AND lower(coalesce(f.competency, '')) LIKE '%leader%') AS feedback_leadership,
            avg(f.score) FILTER (WHERE f.rater_relation = 'self') - avg(f.score) FILTER (WHERE f.rater_relation <> 'self') AS feedback_self_gap
     FROM fb_cycle c JOIN feedback_360 f ON f.employee_id = c.employee_id AND f.cycle = c.cycle
     GROUP BY ALL
@@ -85,7 +132,8 @@ project_roles AS (
     SELECT p.as_of, j.employee_id,
            count(*) FILTER (WHERE j.role = 'lead') AS projects_led,
            count(*) FILTER (WHERE j.cross_department) AS cross_department_projects,
-           count(*) AS projects
+           count(*) AS projects,
+           max(j.team_size) FILTER (WHERE j.role = 'lead') AS largest_team_led
     FROM people p JOIN projects j ON j.employee_id = p.employee_id AND j.start_date <= p.as_of
          AND j.start_date > p.as_of - INTERVAL 2 YEAR
     GROUP BY ALL
@@ -95,30 +143,41 @@ aspiration AS (
     FROM people p JOIN profiles pr ON pr.employee_id = p.employee_id AND pr.updated_at <= p.as_of
 ),
 outcome AS (
-    SELECT p.as_of, m.employee_id, min(m.effective_date) AS promoted_on
-    FROM people p JOIN promotions m ON m.employee_id = p.employee_id AND m.into_management
+    SELECT p.as_of, m.employee_id,
+           min(m.effective_date) FILTER (WHERE m.into_management) AS into_management_on,
+           min(m.effective_date) AS promoted_on
+    FROM people p JOIN promo m ON m.employee_id = p.employee_id
          AND m.effective_date > p.as_of AND m.effective_date <= p.as_of + INTERVAL {horizon} YEAR
     GROUP BY ALL
 ),
 rated_after AS (
-    SELECT o.as_of, o.employee_id, max(g.points) AS points_after
+    SELECT o.as_of, o.employee_id,
+           max(g.points) FILTER (WHERE CAST(r.period AS INTEGER) = year(o.into_management_on) + 1) AS points_after_into_management,
+           max(g.points) FILTER (WHERE CAST(r.period AS INTEGER) = year(o.promoted_on) + 1) AS points_after_any_promotion
     FROM outcome o JOIN performance_ratings r ON r.employee_id = o.employee_id AND length(r.period) = 4
-         AND CAST(r.period AS INTEGER) = year(o.promoted_on) + 1
     JOIN grade_points g USING (rating) GROUP BY ALL
 )
-SELECT p.as_of, p.label_complete, p.employee_id, p.department, p.gender,
-       {age_band} AS age_band,
+SELECT p.as_of, p.label_complete, p.employee_id, p.department, p.location, p.gender,
+       p.age, {age_band} AS age_band,
        p.level_at, round(p.tenure_years, 2) AS tenure_years,
-       r.rating_last, r.rating_avg_3y, r.rating_trend_3y, coalesce(r.ratings_count, 0) AS ratings_count,
+       round(date_diff('day', coalesce(h.last_promotion, p.hire_date), p.as_of) / 365.25, 2) AS years_since_promotion,
+       coalesce(h.promotions_before, 0) AS promotions_before,
+       r.rating_last, r.rating_score_last, r.rating_avg_3y, r.rating_trend_3y, coalesce(r.ratings_count, 0) AS ratings_count,
        coalesce(t.leadership_hours, 0) AS leadership_hours, coalesce(t.training_hours, 0) AS training_hours,
-       coalesce(t.courses_completed, 0) AS courses_completed, coalesce(c.certifications, 0) AS certifications,
+       coalesce(t.courses_completed, 0) AS courses_completed, t.training_score_avg,
+       coalesce(c.certifications, 0) AS certifications,
        f.feedback_others, f.feedback_manager, f.feedback_peer, f.feedback_direct_report, f.feedback_leadership, f.feedback_self_gap,
        coalesce(j.projects_led, 0) AS projects_led, coalesce(j.cross_department_projects, 0) AS cross_department_projects,
-       coalesce(j.projects, 0) AS projects,
+       coalesce(j.projects, 0) AS projects, j.largest_team_led,
        coalesce(a.career_aspiration, 'unknown') AS career_aspiration, coalesce(a.career_plan_submitted, false) AS career_plan_submitted,
-       o.promoted_on IS NOT NULL AS label,
-       o.promoted_on IS NOT NULL AND coalesce(ra.points_after, 0) >= {strict_points} AS label_strict
+       o.into_management_on IS NOT NULL AS label_into_management,
+       o.promoted_on IS NOT NULL AS label_any_promotion,
+       o.into_management_on IS NOT NULL AND coalesce(ra.points_after_into_management, 0) >= {strict_points} AS label_strict_into_management,
+       o.promoted_on IS NOT NULL AND coalesce(ra.points_after_any_promotion, 0) >= {strict_points} AS label_strict_any_promotion,
+       label_{label_kind} AS label,
+       label_strict_{label_kind} AS label_strict
 FROM people p
+LEFT JOIN history h USING (as_of, employee_id)
 LEFT JOIN ratings r USING (as_of, employee_id)
 LEFT JOIN training t USING (as_of, employee_id)
 LEFT JOIN certs c USING (as_of, employee_id)
@@ -127,9 +186,28 @@ LEFT JOIN project_roles j USING (as_of, employee_id)
 LEFT JOIN aspiration a USING (as_of, employee_id)
 LEFT JOIN outcome o USING (as_of, employee_id)
 LEFT JOIN rated_after ra USING (as_of, employee_id)
-WHERE p.level_at < {management_level}
+WHERE coalesce(p.level_at < {management_level}, true) AND NOT coalesce(h.was_promoted_into_management, false)
 ORDER BY p.as_of, p.employee_id
 """
+
+LABELS = ("into_management", "any_promotion")
+
+
+def protected_names(settings: Settings) -> list[str]:
+    """The protected attributes: never inputs, always audited (defaults plus `[model] protected`)."""
+    extra = [slug(str(p)) for p in settings.model.get("protected", [])]
+    return list(dict.fromkeys([*DEFAULT_PROTECTED, *extra]))
+
+
+def label_kind(settings: Settings) -> str:
+    kind = str(settings.model.get("label", "into_management"))
+    if kind not in LABELS:
+        raise ValueError(f"config: model.label must be one of {', '.join(LABELS)}, not '{kind}'")
+    return kind
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "_", name.strip().lower()).strip("_") or "attribute"
 
 
 def build_snapshots(con: duckdb.DuckDBPyConnection, settings: Settings, today: date) -> None:
@@ -138,10 +216,70 @@ def build_snapshots(con: duckdb.DuckDBPyConnection, settings: Settings, today: d
     con.execute(
         SNAPSHOT_SQL.format(
             grade_values=settings.grade_values_sql(),
+            period_end=PERIOD_END_SQL.format(p="r.period"),
+            cycle_end=PERIOD_END_SQL.format(p="f.cycle"),
             age_band=age_band_sql("p.age"),
             horizon=int(model["horizon_years"]),
-            strict_points=points[model["strict_min_grade"]],
+            strict_points=points.get(model["strict_min_grade"], max(points.values())),
             management_level=int(model["management_level"]),
+            label_kind=label_kind(settings),
+            into_management=into_management_sql(settings),
         ),
         {"today": today},
+    )
+    add_attributes(con, settings)
+
+
+def add_attributes(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """One column per employee attribute, as known at each snapshot; analysis_attributes lists them."""
+    found = con.sql(
+        """SELECT attribute, count(DISTINCT employee_id) AS people,
+                  bool_and(try_cast(trim(value) AS DOUBLE) IS NOT NULL) AS all_numeric,
+                  bool_or(period IS NULL) AS undated
+           FROM employee_attributes WHERE value IS NOT NULL AND trim(value) <> ''
+           GROUP BY attribute ORDER BY people DESC, attribute"""
+    ).fetchall()
+    protected = set(protected_names(settings))
+    taken = {c[0] for c in con.sql("DESCRIBE analysis_snapshots").fetchall()}
+    rows, used = [], set()
+    for i, (attribute, people, numeric, undated) in enumerate(found):
+        column = f"attr_{slug(attribute)}"
+        n = 2
+        while column in used or column in taken:
+            column, n = f"attr_{slug(attribute)}_{n}", n + 1
+        used.add(column)
+        rows.append((attribute, column, "numeric" if numeric else "category", int(people), bool(undated),
+                     slug(attribute) in protected, i < MAX_ATTRIBUTES))
+    con.execute("""CREATE OR REPLACE TABLE analysis_attributes (attribute VARCHAR, column_name VARCHAR, kind VARCHAR,
+                   people BIGINT, undated BOOLEAN, protected BOOLEAN, in_snapshots BOOLEAN)""")
+    if rows:
+        con.executemany("INSERT INTO analysis_attributes VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    kept = [r for r in rows if r[6]]
+    if not kept:
+        return
+    columns = ",\n".join(
+        (f"max(TRY_CAST(trim(value) AS DOUBLE)) FILTER (WHERE attribute = ${i}) AS \"{column}\"" if kind == "numeric"
+         else f"max(trim(value)) FILTER (WHERE attribute = ${i}) AS \"{column}\"")
+        for i, (_, column, kind, *_rest) in enumerate(kept, start=1)
+    )
+    params = [r[0] for r in kept]
+    con.execute(
+        f"""CREATE OR REPLACE TABLE analysis_snapshots AS
+        WITH attrs AS (
+            SELECT employee_id, attribute, value,
+                   CASE WHEN period IS NULL THEN NULL ELSE {PERIOD_END_SQL.format(p='period')} END AS period_end
+            FROM employee_attributes WHERE value IS NOT NULL AND trim(value) <> ''
+        ),
+        known AS (
+            SELECT s.as_of, a.employee_id, a.attribute,
+                   arg_max(a.value, coalesce(a.period_end, DATE '1900-01-01')) AS value
+            FROM (SELECT DISTINCT as_of FROM analysis_snapshots) s
+            JOIN attrs a ON a.period_end IS NULL OR a.period_end <= s.as_of
+            GROUP BY ALL
+        ),
+        wide AS (SELECT as_of, employee_id, {columns} FROM known GROUP BY ALL)
+        SELECT s.*, w.* EXCLUDE (as_of, employee_id)
+        FROM analysis_snapshots s LEFT JOIN wide w USING (as_of, employee_id)
+        ORDER BY s.as_of, s.employee_id""",
+        params,
     )

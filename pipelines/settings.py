@@ -54,6 +54,13 @@ class Settings:
         return ", ".join(f"('{g.replace(chr(39), chr(39) * 2)}', {p})" for g, p in self.grade_points().items())
 
 
+def into_management_sql(settings: Settings, promotion: str = "") -> str:
+    """One definition of a promotion into management, for every table and chart: the export's
+    `into_management` flag where it has one, else a to_level at or above [model] management_level."""
+    p = f"{promotion}." if promotion else ""
+    return f"coalesce({p}into_management, {p}to_level >= {int(settings.model['management_level'])}, false)"
+
+
 def age_band_sql(age: str) -> str:
     """One definition of the age bands, for every table that reports them."""
     return (f"CASE WHEN {age} IS NULL THEN NULL WHEN {age} < 30 THEN '<30' WHEN {age} < 40 THEN '30-39' "

@@ -74,7 +74,9 @@ def test_snapshot_features_see_only_the_past(tmp_path: Path) -> None:
 def test_model_beats_the_rules_on_the_demo_hold_out(demo_db: Path, model_dir: Path, capsys) -> None:
     assert models_main(["train", "--db", str(demo_db), "--json"]) == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert set(summary) == {"model", "rules", "k", "version"}
+    assert set(summary) == {"model", "rules", "k", "version", "estimator", "evaluation", "estimators"}
+    assert summary["evaluation"] == "time_split" and summary["model"] == {n: v for n, v in summary["estimators"][summary["estimator"]].items()
+                                                                            if n != "validation_average_precision"}
     for side in ("model", "rules"):
         assert set(summary[side]) == {"roc_auc", "average_precision", "brier", "precision_at_k"}
     assert summary["model"]["roc_auc"] > 0.75 > summary["rules"]["roc_auc"]
@@ -82,22 +84,30 @@ def test_model_beats_the_rules_on_the_demo_hold_out(demo_db: Path, model_dir: Pa
     assert summary["model"]["precision_at_k"] >= summary["rules"]["precision_at_k"]
     card = artifacts.load_card(summary["version"])
     assert card["beats_rules"] is True
-    assert "gender" not in card["features"] and "age_band" not in card["features"]
+    assert "gender" not in card["features"] and "age_band" not in card["features"] and "department" in card["features"]
+    assert set(card["estimators"]) == {"logistic", "boosting"} and card["label_kind"] == "into_management"
     # Scores were written for the latest snapshot, 0-100 with the model's version.
     scored = rows(demo_db, "SELECT count(*), min(score) >= 0, max(score) <= 100, any_value(model_version) FROM model_scores")[0]
     latest = rows(demo_db, "SELECT count(*) FROM analysis_snapshots WHERE as_of = (SELECT max(as_of) FROM analysis_snapshots)")[0][0]
     assert scored == (latest, True, True, summary["version"])
 
 
-def test_explanations_sum_to_the_score(demo_db: Path) -> None:
+@pytest.fixture(scope="module")
+def fitted(demo_db: Path) -> dict:
     split = time_split(snapshots(demo_db))
-    model = fit_model(split.train)
+    return {kind: fit_model(split.train, kind=kind) for kind in ("logistic", "boosting")}
+
+
+@pytest.mark.parametrize("kind", ["logistic", "boosting"])
+def test_explanations_sum_to_the_score(demo_db: Path, fitted: dict, kind: str) -> None:
+    split = time_split(snapshots(demo_db))
+    model = fitted[kind]
     sample = split.test.head(200)
     contrib, base, names = contributions(model, sample)
     p = predict_probability(model, sample)
     assert np.allclose(base + contrib.sum(axis=1), np.log(p / (1 - p)), atol=1e-8)
     a, _ = model.platt_
-    raw = model.predict_proba(as_inputs(sample))[:, 1]  # the uncalibrated regression, for the record
+    raw = model.predict_proba(as_inputs(model, sample))[:, 1]  # the uncalibrated model, for the record
     assert a != 1.0 and not np.allclose(raw, p)
     probability, factors, _ = explain(model, sample)
     assert np.allclose(probability, p)
@@ -123,13 +133,14 @@ def test_fairness_on_a_hand_made_example() -> None:
     }  # "other" and "40-49" have fewer than 5 people and are left out
 
 
-def test_artifacts_load_back_and_score_identically(demo_db: Path, model_dir: Path) -> None:
+@pytest.mark.parametrize("kind", ["logistic", "boosting"])
+def test_artifacts_load_back_and_score_identically(demo_db: Path, model_dir: Path, fitted: dict, kind: str) -> None:
     split = time_split(snapshots(demo_db))
-    model = fit_model(split.train)
-    artifacts.save(model, {"version": "v-test", "metrics": {}})
-    loaded, card = artifacts.load("v-test")
-    x = as_inputs(split.test)
-    assert card["version"] == "v-test"
+    model = fitted[kind]
+    artifacts.save(model, {"version": f"v-{kind}", "metrics": {}})
+    loaded, card = artifacts.load(f"v-{kind}")
+    x = as_inputs(model, split.test)
+    assert card["version"] == f"v-{kind}" and loaded.kind_ == kind
     assert np.array_equal(model.predict_proba(x), loaded.predict_proba(x))
     assert loaded.platt_ == model.platt_ and np.array_equal(predict_probability(model, split.test), predict_probability(loaded, split.test))
     assert np.array_equal(contributions(model, split.test)[0], contributions(loaded, split.test)[0])
@@ -188,9 +199,13 @@ def test_pages_show_the_model_its_scores_and_explanations(demo_db: Path, model_d
     at.button[0].click().run()
     at.switch_page("pages/model.py").run()
     assert not at.exception, [e.message for e in at.exception]
-    assert at.success[0].value == "On the hold-out the model beats the pool rules."
+    assert at.success[0].value == "In the evaluation the model beats the pool rules."
     metrics = at.dataframe[0].value
-    assert list(metrics["Model"]) == [pytest.approx(card["metrics"]["model"][n]) for n in ("roc_auc", "average_precision", "brier", "precision_at_k")]
+    chosen = {"logistic": "logistic regression", "boosting": "gradient-boosted trees"}[card["estimator"]] + " (chosen)"
+    assert list(metrics[chosen])[:4] == [pytest.approx(card["metrics"]["model"][n]) for n in ("roc_auc", "average_precision", "brier", "precision_at_k")]
+    assert len(metrics.columns) == 4  # the measure, both estimators, the rules
+    assert any("Evaluation: time split" in c.value for c in at.caption)
+    assert any("Label (into management)" in m.value for m in at.markdown)
     at.switch_page("pages/candidates.py").run()
     table = at.dataframe[0].value
     top = rows(db, "SELECT employee_id FROM model_scores m JOIN analysis_employee a USING (employee_id) WHERE a.status = 'active' ORDER BY score DESC, employee_id LIMIT 1")[0][0]
