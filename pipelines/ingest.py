@@ -184,7 +184,7 @@ def ingest(
                 n_loaded, n_quarantined = loaded.get(name, 0), quarantined.get(name, 0)
                 file_rows.append({
                     "run_id": run_id, "entity": entity, "file": str(source.path) if source else name,
-                    "sha256": source.sha256 if source else "", "rows_read": n_read + n_skipped, "rows_loaded": n_loaded,
+                    "sha256": source.sha256 if source else "", "rows_read": n_read, "rows_loaded": n_loaded,
                     "rows_quarantined": n_quarantined, "exact_duplicates": n_read - n_loaded - n_quarantined,
                     "ignored_columns": ", ".join(m.ignored_columns) if m else "",
                     "derived": dict(m.derived) if m else {}, "skipped": n_skipped,
@@ -332,7 +332,7 @@ def preview(path: str | Path, db_path: Path, mapping: str | Mapping = "canonical
         entity=entity,
         loaded=result.good.drop(FILE).rename({ROW: "row"}).head(limit),
         quarantine=reasons.sort(["rows", "first_row"], descending=[True, False]),
-        counts={"read": frame.height + mapped.skipped, "loaded": result.good.height, "quarantined": result.quarantine.height,
+        counts={"read": frame.height, "loaded": result.good.height, "quarantined": result.quarantine.height,
                 "exact_duplicates": result.exact_duplicates, "skipped": mapped.skipped},
         derived=dict(mapped.derived), ignored_columns=mapped.ignored_columns,
     )

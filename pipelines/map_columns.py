@@ -69,8 +69,12 @@ def _derived(spec: dict, source: pl.Expr, mapping: Mapping, as_of: date) -> pl.E
         }[how]
     if how == "years_before":
         reference = date.fromisoformat(str(spec["reference"])) if spec.get("reference") else as_of
-        days = (_number(source) * 365.25).round().cast(pl.Int64)
-        return (pl.lit(reference) - pl.duration(days=days)).dt.to_string("%Y-%m-%d")
+        # Whole years are calendar years (age 33 on 2025-12-31 → 1992-12-31); a fraction of a year is days.
+        n = _number(source)
+        whole = n.floor().cast(pl.Int64)
+        days = ((n - n.floor()) * 365.25).round().cast(pl.Int64)
+        shifted = pl.lit(reference).dt.offset_by(pl.format("-{}y", whole)) - pl.duration(days=days)
+        return pl.when(n.is_not_null()).then(shifted.dt.to_string("%Y-%m-%d"))
     if how == "plus":
         total = _number(source) + float(spec["value"])
         return pl.when(total == total.round()).then(total.cast(pl.Int64).cast(pl.String)).otherwise(total.cast(pl.String))
