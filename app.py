@@ -2,19 +2,23 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import streamlit as st
 
-from dashboard import auth
+from dashboard import auth, session
 from dashboard.demo_reviews import seed_demo_reviews
 from dashboard.workspace import workspace_path
 from dashboard.i18n import LANGUAGES, t
-from dashboard.state import analysis_current, database_ready, query, workspace_query
+from dashboard.page_header import as_of_badge
+from dashboard.plain import md
+from dashboard.state import analysis_current, database_ready, query
 from pipelines.bootstrap import DEMO_EMPLOYEES, build_demo_database
 from pipelines.ingest import rebuild_analysis
 from pipelines.settings import database_path
 
-st.set_page_config(page_title="Talent Pipeline", page_icon=":material/groups:", layout="wide")
+# A local icon: a :material/…: icon would make every browser fetch the favicon from fonts.gstatic.com.
+st.set_page_config(page_title="Talent Pipeline", page_icon=str(Path(__file__).parent / "dashboard" / "assets" / "favicon.png"), layout="wide")
 
 if "lang" not in st.session_state:
     st.session_state.lang = st.query_params.get("lang") if st.query_params.get("lang") in LANGUAGES else "en"
@@ -24,6 +28,9 @@ with st.sidebar:
 if not database_ready():
     # First start: build the demo organisation so the dashboard is never empty.
     st.title(t("app.first_start_title"))
+    if not auth.demo_allowed_here():  # the demo never sits beside a workspace that has held real data
+        st.error(t("security.demo_refused", path=str(workspace_path())))
+        st.stop()
     employees = int(os.environ.get("TALENT_DEMO_EMPLOYEES", DEMO_EMPLOYEES))
     path = database_path()
     st.write(t("app.first_start_body", employees=employees, path=str(path)))
@@ -65,26 +72,32 @@ def sign_in() -> None:
         username = st.text_input(t("auth.username"))
         password = st.text_input(t("auth.password"), type="password")
         submitted = st.form_submit_button(t("auth.submit"), type="primary")
+    if why := st.session_state.get("signed_out_because"):
+        st.info(t(f"security.signed_out_{why}", hours=f"{auth.idle_timeout_seconds() / 3600:g}"))
     if submitted:
         try:
-            user = auth.authenticate(username, password)
+            user = auth.authenticate(username, password, client=st.context.ip_address)
         except auth.SignInError as exc:
             st.error(str(exc))
         else:
-            st.session_state.username = user.username
+            session.start(user)
             st.rerun()
     if auth.demo_accounts_allowed():
         st.info(t("auth.demo_hint"))
 
 
-user = workspace_query("auth.load_user", st.session_state.username) if st.session_state.get("username") else None
+user = session.current_user()  # checked again on every rerun: active, role, departments, demo status, idle, signed out
 if user is None and _oidc_configured() and getattr(st.user, "is_logged_in", False):
+    if st.session_state.get("signed_out_because"):
+        st.logout()  # a company-account session that timed out or was signed out everywhere ends there too
     user = auth.load_user(str(st.user.get("email", "")))  # SSO: the e-mail names the account and its role
     if user is None:
         st.error(t("auth.sso_unknown"))
+    else:
+        session.start(user)
 if user is None:
     # Every address shows the sign-in form, so a shared link (page and filters) opens after signing in.
-    paths = ["candidates", "profile", "talent_grid", "plans", "reviews", "model", "trends", "data", "users"]
+    paths = ["candidates", "profile", "talent_grid", "plans", "reviews", "model", "trends", "data", "users", "account"]
     st.navigation(
         [st.Page(sign_in, title=t("auth.title"), icon=":material/login:", default=True)]
         + [st.Page(sign_in, title=t("auth.title"), url_path=path) for path in paths],
@@ -93,23 +106,26 @@ if user is None:
     st.stop()
 
 st.session_state.user = user
+if user.must_change_password:  # the first admin's generated password, or a reset one: changed before anything else
+    st.navigation([st.Page("pages/account.py", title=t("security.account_nav"), default=True)], position="hidden").run()
+    st.stop()
 
 
 def sign_out() -> None:
-    auth.record(user, "sign_out")
-    st.session_state.pop("username", None)
-    st.session_state.pop("user", None)
+    auth.sign_out_everywhere(user)  # every tab and browser of this account
+    session.end()
     if _oidc_configured() and getattr(st.user, "is_logged_in", False):
         st.logout()
 
 
 with st.sidebar:
     role = t(f"auth.role_{user.role}")
-    scope = f" · {', '.join(user.departments)}" if user.scope else ""
-    st.caption(t("auth.signed_in_as", name=user.display_name, role=role) + scope + (f" · {t('auth.demo_account')}" if user.is_demo else ""))
+    scope = f" · {md(', '.join(user.departments))}" if user.scope else ""
+    st.caption(t("auth.signed_in_as", name=md(user.display_name), role=role) + scope + (f" · {t('auth.demo_account')}" if user.is_demo else ""))
     st.button(t("auth.sign_out"), on_click=sign_out, icon=":material/logout:")
 
 registered = {"pages/overview.py": st.Page("pages/overview.py", title=t("nav.overview"), icon=":material/groups:", default=True)}
+registered["pages/account.py"] = st.Page("pages/account.py", title=t("security.account_nav"), icon=":material/key:", url_path="account")
 if user.can("view_people"):
     registered["pages/candidates.py"] = st.Page("pages/candidates.py", title=t("nav.candidates"), icon=":material/person_search:", url_path="candidates")
     registered["pages/profile.py"] = st.Page("pages/profile.py", title=t("nav.profile"), icon=":material/badge:", url_path="profile")
@@ -126,4 +142,5 @@ navigation = st.navigation(list(registered.values()))
 target = st.session_state.pop("return_to", None)
 if target in registered:  # a deep link that had to sign in first
     st.switch_page(registered[target], query_params=st.query_params.to_dict())
+as_of_badge()  # every page's header: the date the analysis describes
 navigation.run()

@@ -1,14 +1,26 @@
-"""Users, roles and sign-in. Passwords are bcrypt hashes; nothing is stored in plain text."""
+"""Users, roles, sign-in and sessions. Passwords are bcrypt hashes; nothing is stored in plain text.
+
+The rules of an account live here, once: who may sign in (lockout per account and per client,
+demo accounts only beside demo data), whether a session still stands (re-checked on every rerun:
+still active, current role and departments, demo status, idle timeout, sign-out everywhere), and
+who may disable, unlock or reset whom. Pages only show forms and messages.
+"""
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 import sys
+import threading
+import time
+import tomllib
 from dataclasses import dataclass
+from datetime import datetime
 
 import bcrypt
 
 from . import workspace
+from .i18n import t
 
 ROLES = ("hr_admin", "hr_leadership", "department_head", "viewer")
 PERMISSIONS = {
@@ -17,7 +29,14 @@ PERMISSIONS = {
     "manage_data": {"hr_admin"},
     "manage_users": {"hr_admin"},
 }
-MAX_FAILURES, LOCKOUT_MINUTES = 5, 15
+# Lockout: five failures from one client (whatever the accounts) lock that client; ten failures on one
+# account (from any clients) lock the account, so one client alone can never lock anybody else out.
+# Failures count within LOCKOUT_MINUTES; a successful sign-in clears that client's failures on the
+# account, and an HR admin's unlock clears all of the account's.
+MAX_FAILURES, MAX_ACCOUNT_FAILURES, LOCKOUT_MINUTES = 5, 10, 15
+MAX_PASSWORD_BYTES = 72  # bcrypt's limit: longer passwords are refused, never silently cut
+MIN_PASSWORD = 10
+DEFAULT_IDLE_HOURS = 8.0
 DEMO_PASSWORD = "demo"  # only for accounts marked is_demo, and only while the database holds demo data only
 
 
@@ -32,6 +51,7 @@ class User:
     role: str
     departments: tuple[str, ...]
     is_demo: bool = False
+    must_change_password: bool = False
 
     @property
     def scope(self) -> tuple[str, ...] | None:
@@ -46,46 +66,61 @@ def _rounds() -> int:
     return int(os.environ.get("TALENT_BCRYPT_ROUNDS", "12"))
 
 
+def _check_password_rules(password: str, minimum: int = MIN_PASSWORD) -> None:
+    if len(password.encode("utf-8")) > MAX_PASSWORD_BYTES:
+        raise ValueError(t("security.password_too_long", max=MAX_PASSWORD_BYTES))
+    if len(password) < minimum:
+        raise ValueError(t("security.password_too_short", min=minimum))
+
+
 def hash_password(password: str) -> str:
     return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(_rounds())).decode("ascii")
 
 
+@functools.lru_cache(maxsize=4)
+def dummy_hash(rounds: int) -> bytes:
+    """What an unknown user name is checked against: the same cost as real hashes, so timing tells nothing."""
+    return bcrypt.hashpw(secrets.token_bytes(16), bcrypt.gensalt(rounds))
+
+
+def _user(row: tuple) -> User:
+    return User(row[0], row[1], row[2], tuple(row[3]), bool(row[4]), bool(row[5]))
+
+
+_COLUMNS = "username, display_name, role, departments, is_demo, coalesce(must_change_password, false)"
+
+
 def create_user(username: str, role: str, password: str, departments: tuple[str, ...] = (), display_name: str | None = None,
-                is_demo: bool = False, created_by: str | None = None) -> User:
+                is_demo: bool = False, created_by: str | None = None, must_change_password: bool = False) -> User:
     username = username.strip().lower()
     if not username:
         raise ValueError("a username is needed")
+    if len(username) > workspace.MAX_NAME:
+        raise ValueError(t("security.username_too_long", max=workspace.MAX_NAME))
     if role not in ROLES:
         raise ValueError(f"unknown role '{role}' (roles: {', '.join(ROLES)})")
     if role == "department_head" and not departments:
         raise ValueError("a department head needs at least one department")
-    if len(password) < (4 if is_demo else 10):
-        raise ValueError("a password needs at least 10 characters")
-    with workspace.connect() as con:
+    _check_password_rules(password, 4 if is_demo else MIN_PASSWORD)
+    with workspace.write(created_by, "user_created", username, f"role={role}; departments={','.join(departments)}") as con:
         if con.sql("SELECT count(*) FROM users WHERE username = ?", params=[username]).fetchall()[0][0]:
             raise ValueError(f"user '{username}' exists already")
         con.execute(
-            "INSERT INTO users (username, display_name, role, departments, password_hash, is_demo, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [username, display_name or username, role, list(departments), hash_password(password), is_demo, created_by],
+            """INSERT INTO users (username, display_name, role, departments, password_hash, is_demo, created_by, must_change_password)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+            [username, display_name or username, role, list(departments), hash_password(password), is_demo, created_by, must_change_password],
         )
-        workspace.audit(con, created_by, "user_created", username, f"role={role}; departments={','.join(departments)}")
-    return User(username, display_name or username, role, tuple(departments), is_demo)
+    return User(username, display_name or username, role, tuple(departments), is_demo, must_change_password)
 
 
 def load_user(username: str) -> User | None:
     with workspace.connect() as con:
-        found = con.sql(
-            "SELECT username, display_name, role, departments, is_demo FROM users WHERE username = ? AND NOT disabled",
-            params=[username.strip().lower()],
-        ).fetchall()
-    if not found:
-        return None
-    u = found[0]
-    return User(u[0], u[1], u[2], tuple(u[3]), u[4])
+        found = con.sql(f"SELECT {_COLUMNS} FROM users WHERE username = ? AND NOT disabled", params=[username.strip().lower()]).fetchall()
+    return _user(found[0]) if found else None
 
 
-def demo_accounts_allowed() -> bool:
-    """Demo accounts work only while every import in the database came from the demo generator."""
+# --- demo accounts only beside demo data --------------------------------------------------------
+def _database_is_demo_only() -> bool:
     from pipelines import db
     from pipelines.settings import database_path
 
@@ -99,30 +134,120 @@ def demo_accounts_allowed() -> bool:
         con.close()
 
 
-def authenticate(username: str, password: str) -> User:
-    """The user, or SignInError with a message fit to show. Every attempt is audited."""
-    name = username.strip().lower()
+def demo_accounts_allowed() -> bool:
+    """Demo accounts work only while every import came from the demo generator and the workspace has never
+    held real data. Seeing real data marks the workspace real for good (demo accounts disabled), so that
+    deleting the database later cannot bring them back beside real users, audit log and reviews."""
     with workspace.connect() as con:
-        failures = con.sql(
-            f"""SELECT count(*) FROM audit_log WHERE username = ? AND action = 'sign_in_failed'
-                AND logged_at > now()::TIMESTAMP - INTERVAL {LOCKOUT_MINUTES} MINUTE
-                AND logged_at > coalesce((SELECT max(logged_at) FROM audit_log WHERE username = ? AND action = 'sign_in'), TIMESTAMP '1970-01-01')""",
-            params=[name, name],
-        ).fetchall()[0][0]
-        if failures >= MAX_FAILURES:
-            workspace.audit(con, name, "sign_in_refused", detail="locked out")
-            raise SignInError(f"Too many failed attempts; try again in {LOCKOUT_MINUTES} minutes.")
-        found = con.sql("SELECT password_hash, is_demo, disabled FROM users WHERE username = ?", params=[name]).fetchall()
-        # Compare against a dummy hash for unknown users, so timing does not reveal who exists.
-        stored = found[0][0].encode("ascii") if found else bcrypt.hashpw(b"x", bcrypt.gensalt(4))
-        ok = bcrypt.checkpw(password.encode("utf-8"), stored) and bool(found) and not found[0][2]
-        if ok and found[0][1] and not demo_accounts_allowed():
-            workspace.audit(con, name, "sign_in_refused", detail="demo account with real data")
-            raise SignInError("Demo accounts are switched off because real data has been imported.")
-        workspace.audit(con, name, "sign_in" if ok else "sign_in_failed")
+        if workspace.purpose(con) == "real":
+            return False
+        if not _database_is_demo_only():
+            workspace.mark_real(con, "a non-demo import was found in the database")
+            return False
+    return True
+
+
+def demo_allowed_here() -> bool:
+    """Whether the demo organisation may be built beside this workspace (first start with an empty database)."""
+    if not workspace.workspace_path().exists():
+        return True
+    with workspace.connect() as con:
+        return not workspace.holds_real_records(con)
+
+
+def ensure_demo_accounts(departments: list[str]) -> None:
+    """Demo accounts for each role, marked is_demo, created with the demo organisation (never in a real workspace)."""
+    if not departments:
+        return
+    with workspace.connect() as con:
+        if workspace.holds_real_records(con):
+            raise SignInError(t("security.demo_refused", path=str(workspace.workspace_path())))
+        if workspace.purpose(con) is None:
+            con.execute("INSERT OR REPLACE INTO workspace_info VALUES ('purpose', 'demo')")
+        existing = {r[0] for r in con.sql("SELECT username FROM users").fetchall()}
+    wanted = [
+        ("demo.hr", "hr_admin", (), "Demo HR admin"),
+        ("demo.leadership", "hr_leadership", (), "Demo HR leadership"),
+        ("demo.head", "department_head", (departments[0],), f"Demo head of {departments[0]}"),
+        ("demo.viewer", "viewer", (), "Demo viewer"),
+    ]
+    for username, role, depts, name in wanted:
+        if username not in existing:
+            create_user(username, role, DEMO_PASSWORD, depts, display_name=name, is_demo=True, created_by="demo")
+
+
+# --- signing in ---------------------------------------------------------------------------------
+# Checking and reserving an attempt is one step: under this lock, the failures on record plus the attempts
+# still being checked (in flight) decide, and the attempt counts as in flight until its outcome is written.
+# So twenty parallel wrong passwords get five checks, not twenty. Sign-ins happen in the app's server
+# process; the lock makes the step atomic there (another process would at most add its own in-flight ones).
+_attempts = threading.Lock()
+_in_flight: dict[tuple[str, str], int] = {}
+
+
+def _failures(con, name: str, client: str) -> tuple[int, int]:
+    window = f"attempted_at > now()::TIMESTAMP - INTERVAL {LOCKOUT_MINUTES} MINUTE AND outcome = 'failed' AND NOT cleared"
+    account, by_client = con.sql(f"""SELECT count(*) FILTER (WHERE username = $name), count(*) FILTER (WHERE client = $client)
+                                     FROM sign_in_attempts WHERE {window}""", params={"name": name, "client": client}).fetchall()[0]
+    account += sum(n for (u, _), n in _in_flight.items() if u == name)
+    by_client += sum(n for (_, c), n in _in_flight.items() if c == client)
+    return account, by_client
+
+
+def authenticate(username: str, password: str, client: str | None = None) -> User:
+    """The user, or SignInError with a message fit to show. Every attempt is audited.
+
+    client: where the attempt comes from (the browser's address); failures lock that client, and
+    enough failures from several clients lock the account until the window passes or an HR admin unlocks it.
+    """
+    name, client = username.strip().lower(), (client if isinstance(client, str) and client else "unknown")[:100]
+    key = (name, client)
+    with _attempts:
+        with workspace.connect() as con:
+            account_failures, client_failures = _failures(con, name, client)
+            locked = client_failures >= MAX_FAILURES or account_failures >= MAX_ACCOUNT_FAILURES
+            if locked:
+                workspace.audit(con, name, "sign_in_refused",
+                                detail=f"locked out ({'client' if client_failures >= MAX_FAILURES else 'account'}); client={client}")
+            else:
+                found = con.sql(f"SELECT password_hash, disabled, {_COLUMNS} FROM users WHERE username = ?", params=[name]).fetchall()
+                _in_flight[key] = _in_flight.get(key, 0) + 1
+        if locked:
+            raise SignInError(t("security.locked", minutes=LOCKOUT_MINUTES))
+    ok, refused, too_long = False, None, False
+    try:
+        too_long = len(password.encode("utf-8")) > MAX_PASSWORD_BYTES
+        # Unknown users are checked against a dummy hash of the same cost, so timing does not reveal who exists.
+        stored = found[0][0].encode("ascii") if found and found[0][0] else dummy_hash(_rounds())
+        matches = not too_long and bcrypt.checkpw(password.encode("utf-8"), stored) and bool(found)
+        user = _user(found[0][2:]) if found else None
+        ok, refused = matches and not found[0][1], None
+        if matches and user.is_demo and not demo_accounts_allowed():  # a demo account (disabled once real data came)
+            ok, refused = False, "demo account with real data"
+    finally:
+        with _attempts:  # the outcome replaces the in-flight count in one step, so nothing is counted twice
+            try:
+                with workspace.connect() as con:
+                    con.execute("BEGIN TRANSACTION")
+                    con.execute("INSERT INTO sign_in_attempts (username, client, outcome) VALUES (?, ?, ?)",
+                                [name, client, "succeeded" if ok else "failed"])
+                    if ok:
+                        con.execute("UPDATE sign_in_attempts SET cleared = true WHERE username = ? AND client = ? AND outcome = 'failed'",
+                                    [name, client])
+                    workspace.audit(con, name, "sign_in" if ok else ("sign_in_refused" if refused else "sign_in_failed"),
+                                    detail=refused or ("password over 72 bytes" if too_long else None))
+                    con.execute("COMMIT")
+            finally:
+                _in_flight[key] -= 1
+                if not _in_flight[key]:
+                    del _in_flight[key]
+    if refused:
+        raise SignInError(t("security.demo_off"))
+    if too_long:
+        raise SignInError(t("security.password_too_long", max=MAX_PASSWORD_BYTES))
     if not ok:
-        raise SignInError("Unknown user name or wrong password.")
-    return load_user(name)
+        raise SignInError(t("security.wrong_password"))
+    return user
 
 
 def record(user: User | None, action: str, target: str | None = None, detail: str | None = None) -> None:
@@ -130,32 +255,132 @@ def record(user: User | None, action: str, target: str | None = None, detail: st
         workspace.audit(con, user.username if user else None, action, target, detail)
 
 
+# --- sessions -----------------------------------------------------------------------------------
+def idle_timeout_seconds() -> float:
+    """[security] idle_timeout_hours in config/talent.toml (TALENT_CONFIG), default 8 hours."""
+    from pipelines.settings import config_path
+
+    try:
+        raw = tomllib.loads(config_path().read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        raw = {}
+    return 3600.0 * float(raw.get("security", {}).get("idle_timeout_hours", DEFAULT_IDLE_HOURS))
+
+
+def account_state(username: str) -> tuple[User | None, float | None, str | None]:
+    """The account as the workspace (and, for demo accounts, the database) has it now: (user, when its sessions
+    were last ended as epoch seconds, None) or (None, None, why). A pure read: cacheable on both files' versions."""
+    with workspace.connect() as con:
+        found = con.sql(f"SELECT {_COLUMNS}, sessions_revoked_at, disabled FROM users WHERE username = ?", params=[username]).fetchall()
+    if not found:
+        return None, None, "gone"
+    user, revoked, disabled = _user(found[0]), found[0][6], found[0][7]
+    if user.is_demo and not demo_accounts_allowed():
+        return None, None, "demo_off"
+    if disabled:
+        return None, None, "gone"
+    return user, (revoked.timestamp() if revoked is not None else None), None
+
+
+def session_user(username: str, signed_in_at: float, last_active: float, now: float | None = None,
+                 account: tuple | None = None) -> tuple[User | None, str | None]:
+    """The account as it stands now, for a session signed in at `signed_in_at` and last active at `last_active`
+    (epoch seconds), or (None, why): 'idle', 'gone' (removed or disabled), 'demo_off', 'signed_out' (sign-out
+    everywhere, a password change or reset since this session signed in). Called on every rerun; `account` is
+    account_state(username) when the caller has it (cached)."""
+    now = time.time() if now is None else now
+    if now - last_active > idle_timeout_seconds():
+        return None, "idle"
+    user, revoked, why = account if account is not None else account_state(username)
+    if user is None:
+        return None, why
+    if revoked is not None and revoked >= signed_in_at:
+        return None, "signed_out"
+    return user, None
+
+
+def _now_naive() -> datetime:
+    return datetime.fromtimestamp(time.time())
+
+
+def sign_out_everywhere(user: User, action: str = "sign_out") -> None:
+    """Ends every session of the account, in every tab and browser."""
+    with workspace.write(user.username, action, user.username) as con:
+        con.execute("UPDATE users SET sessions_revoked_at = ? WHERE username = ?", [_now_naive(), user.username])
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Every user changes their own password (and must, after a generated or reset one). Ends their other sessions."""
+    with workspace.connect() as con:
+        found = con.sql("SELECT password_hash FROM users WHERE username = ? AND NOT disabled", params=[user.username]).fetchall()
+    if not found or len(current.encode("utf-8")) > MAX_PASSWORD_BYTES or not bcrypt.checkpw(current.encode("utf-8"), found[0][0].encode("ascii")):
+        raise ValueError(t("security.current_password_wrong"))
+    if new == current:
+        raise ValueError(t("security.password_same"))
+    _check_password_rules(new)
+    with workspace.write(user.username, "password_changed", user.username) as con:
+        con.execute("UPDATE users SET password_hash = ?, must_change_password = false, sessions_revoked_at = ? WHERE username = ?",
+                    [hash_password(new), _now_naive(), user.username])
+
+
+# --- HR admins manage accounts -----------------------------------------------------------------
+def _require_admin(actor: User, username: str) -> str:
+    from .permissions import require_role
+
+    require_role(actor, "hr_admin")
+    name = username.strip().lower()
+    with workspace.connect() as con:
+        if not con.sql("SELECT 1 FROM users WHERE username = ?", params=[name]).fetchall():
+            raise ValueError(t("security.no_such_user", username=name))
+    return name
+
+
+def reset_password(actor: User, username: str, temporary: str) -> None:
+    """An HR admin sets a temporary password; the user must change it at the next sign-in. Ends their sessions."""
+    name = _require_admin(actor, username)
+    _check_password_rules(temporary)
+    with workspace.write(actor.username, "password_reset", name) as con:
+        con.execute("UPDATE users SET password_hash = ?, must_change_password = true, sessions_revoked_at = ? WHERE username = ?",
+                    [hash_password(temporary), _now_naive(), name])
+
+
+def set_disabled(actor: User, username: str, disabled: bool) -> None:
+    """An HR admin disables (ending every session at once) or enables an account; never their own."""
+    name = _require_admin(actor, username)
+    if name == actor.username:
+        raise ValueError(t("security.not_yourself"))
+    with workspace.write(actor.username, "user_disabled" if disabled else "user_enabled", name) as con:
+        con.execute("UPDATE users SET disabled = ?, sessions_revoked_at = CASE WHEN ? THEN ? ELSE sessions_revoked_at END WHERE username = ?",
+                    [disabled, disabled, _now_naive(), name])
+
+
+def unlock(actor: User, username: str) -> int:
+    """An HR admin clears an account's failed sign-ins (from every client). Returns how many were cleared."""
+    name = _require_admin(actor, username)
+    with workspace.write(actor.username, "sign_in_unlocked", name) as con:
+        return len(con.execute("UPDATE sign_in_attempts SET cleared = true WHERE username = ? AND outcome = 'failed' AND NOT cleared RETURNING 1",
+                               [name]).fetchall())
+
+
+def locked_accounts() -> list[tuple[str, int]]:
+    """Accounts with failed sign-ins in the lockout window, most first (for the users page)."""
+    with workspace.connect() as con:
+        return con.sql(f"""SELECT username, count(*) FROM sign_in_attempts
+                           WHERE attempted_at > now()::TIMESTAMP - INTERVAL {LOCKOUT_MINUTES} MINUTE AND outcome = 'failed' AND NOT cleared
+                             AND username IN (SELECT username FROM users) GROUP BY username ORDER BY 2 DESC, 1""").fetchall()
+
+
 def ensure_admin() -> None:
-    """First run: create `admin` from TALENT_ADMIN_PASSWORD, or print a one-time password once."""
+    """First run: create `admin` from TALENT_ADMIN_PASSWORD, or print a one-time password once, which must be
+    changed at the first sign-in."""
     with workspace.connect() as con:
         if con.sql("SELECT count(*) FROM users WHERE role = 'hr_admin' AND NOT is_demo").fetchall()[0][0]:
             return
     password = os.environ.get("TALENT_ADMIN_PASSWORD")
     generated = password is None
     password = password or secrets.token_urlsafe(12)
-    create_user("admin", "hr_admin", password, display_name="Administrator", created_by="first start")
+    create_user("admin", "hr_admin", password, display_name="Administrator", created_by="first start", must_change_password=generated)
     if generated:
         print(f"\n  Talent Pipeline: first start. Sign in as 'admin' with the one-time password: {password}\n"
-              "  (shown once; set TALENT_ADMIN_PASSWORD to choose it instead)\n", file=sys.stderr, flush=True)
-
-
-def ensure_demo_accounts(departments: list[str]) -> None:
-    """Demo accounts for each role, marked is_demo, created with the demo organisation."""
-    if not departments:
-        return
-    wanted = [
-        ("demo.hr", "hr_admin", (), "Demo HR admin"),
-        ("demo.leadership", "hr_leadership", (), "Demo HR leadership"),
-        ("demo.head", "department_head", (departments[0],), f"Demo head of {departments[0]}"),
-        ("demo.viewer", "viewer", (), "Demo viewer"),
-    ]
-    with workspace.connect() as con:
-        existing = {r[0] for r in con.sql("SELECT username FROM users").fetchall()}
-    for username, role, depts, name in wanted:
-        if username not in existing:
-            create_user(username, role, DEMO_PASSWORD, depts, display_name=name, is_demo=True, created_by="demo")
+              "  (shown once; it must be changed at the first sign-in; set TALENT_ADMIN_PASSWORD to choose it instead)\n",
+              file=sys.stderr, flush=True)

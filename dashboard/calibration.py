@@ -5,6 +5,7 @@ import polars as pl
 
 from . import workspace
 from .people import BANDS
+from .permissions import scoped_to_current
 
 DDL = """CREATE SEQUENCE IF NOT EXISTS calibration_seq;
 CREATE TABLE IF NOT EXISTS grid_calibrations (
@@ -23,14 +24,16 @@ def current(scope: tuple[str, ...] | None) -> pl.DataFrame:
                       arg_max(to_potential, calibration_id) AS calibrated_potential,
                       arg_max(decided_by, calibration_id) AS calibrated_by, max(decided_at) AS calibrated_at
                FROM grid_calibrations GROUP BY employee_id""").pl()
-    return frame if scope is None else frame.filter(pl.col("department").is_in(list(scope)))
+    return scoped_to_current(frame, scope)
 
 
 def per_rater(scope: tuple[str, ...] | None) -> pl.DataFrame:
     with workspace.connect() as con:
         con.execute(DDL)
-        frame = con.sql("SELECT decided_by, department, count(*) AS moves, count(DISTINCT employee_id) AS people FROM grid_calibrations GROUP BY ALL ORDER BY moves DESC").pl()
-    return frame if scope is None else frame.filter(pl.col("department").is_in(list(scope)))
+        frame = con.sql("SELECT decided_by, department, employee_id FROM grid_calibrations").pl()
+    return (scoped_to_current(frame, scope).group_by("decided_by", "department")
+            .agg(pl.len().cast(pl.Int64).alias("moves"), pl.col("employee_id").n_unique().cast(pl.Int64).alias("people"))
+            .sort(["moves", "decided_by"], descending=[True, False]))
 
 
 def record(employee_id: str, department: str, original: tuple[str, str], target: tuple[str, str], reason: str, decided_by: str) -> None:

@@ -1,15 +1,33 @@
-"""Files users download: safe against spreadsheet formula injection."""
+"""Files users download: made only when the user clicks, audited as they are made, safe in a spreadsheet.
+
+Every download button in the app is download_button() below. Its file does not exist before the click:
+the button carries no file address, Streamlit calls make() when the user clicks, and make() writes the
+audit row for exactly the bytes it returns. The generated file stays in Streamlit's in-memory media
+store only until it is fetched: Streamlit drops files no session refers to, and forget_soon() makes
+it do so within DOWNLOAD_SECONDS even if nobody else uses the app (see docs/security.md for the
+remaining exposure of the /media endpoint and the reverse-proxy rule that closes it).
+Streamlit's own table toolbar download is switched off ([client] disableDataExport in .streamlit/config.toml).
+"""
 from __future__ import annotations
+
+import threading
+from collections.abc import Callable
 
 import polars as pl
 
+# A cell a spreadsheet would run as a formula: starting with = + - @ (or tab/CR), also after a field
+# separator inside the cell (a spreadsheet that splits on ';' or ',' or tab starts a new cell there).
 FORMULA_START = r"^[=+\-@\t\r]"
+SEPARATED_FORMULA = r"([;,\t]\s*)([=+\-@])"
+DOWNLOAD_SECONDS = 60
 
 
 def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
-    """Prefix text cells that a spreadsheet would run as a formula with an apostrophe."""
+    """Prefix text cells that a spreadsheet would run as a formula with an apostrophe, and every part of
+    a cell that would become its own formula cell where a spreadsheet splits on ';' (or ',' or tab)."""
     return frame.with_columns(
-        pl.when(pl.col(c).str.contains(FORMULA_START)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
+        pl.when(pl.col(c).str.contains(FORMULA_START)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c))
+        .str.replace_all(SEPARATED_FORMULA, "${1}'${2}").alias(c)
         for c, dtype in frame.schema.items()
         if dtype == pl.String
     )
@@ -18,3 +36,62 @@ def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
 def to_csv_bytes(frame: pl.DataFrame) -> bytes:
     # UTF-8 with BOM so Excel on Chinese Windows opens it correctly.
     return b"\xef\xbb\xbf" + neutralise_formulas(frame).write_csv().encode("utf-8")
+
+
+def forget_soon(seconds: float = DOWNLOAD_SECONDS) -> None:
+    """Have Streamlit drop generated files that no session refers to (a clicked download is one) after `seconds`.
+    Streamlit's own cleanup runs after script runs; this covers an app nobody touches afterwards."""
+    def sweep() -> None:
+        try:
+            from streamlit import runtime
+
+            if runtime.exists():
+                manager = runtime.get_instance().media_file_mgr
+                manager.remove_orphaned_files()  # marks unreferenced downloads ...
+                manager.remove_orphaned_files()  # ... and deletes them
+        except Exception:  # a server shutting down
+            pass
+
+    timer = threading.Timer(seconds, sweep)
+    timer.daemon = True
+    timer.start()
+
+
+def audited_file(make: Callable[[], bytes], audit: Callable[[int], None], size: Callable[[], int] | None = None) -> Callable[[], bytes]:
+    """The callable a download button gets: makes the file, writes the audit row, schedules the file's removal."""
+    def on_click() -> bytes:
+        content = make()
+        audit(len(content))
+        forget_soon()
+        return content
+
+    return on_click
+
+
+def csv_download(where, label: str, frame: pl.DataFrame, file_name: str, audit: Callable[[str, int], None], what: str | None = None,
+                 **kwargs) -> None:
+    """A CSV download button for `frame`: built on click, neutralised, audited as `what` (default: the file name)
+    with its row count via audit(what, rows). `where` is st or a column/container."""
+    def make() -> bytes:
+        return to_csv_bytes(frame)
+
+    where.download_button(label, audited_file(make, lambda _size: audit(what or file_name, frame.height)), file_name=file_name,
+                          mime="text/csv", on_click="ignore", icon=kwargs.pop("icon", ":material/download:"), **kwargs)
+
+
+def file_download(where, label: str, make: Callable[[], bytes], file_name: str, mime: str, **kwargs) -> None:
+    """A download button for a file whose maker audits it itself (e.g. pipelines.export.app_export)."""
+    def on_click() -> bytes:
+        content = make()
+        forget_soon()
+        return content
+
+    where.download_button(label, on_click, file_name=file_name, mime=mime, on_click="ignore",
+                          icon=kwargs.pop("icon", ":material/download:"), **kwargs)
+
+
+def quarantine_csv(where, label: str, frame: pl.DataFrame, file_name: str, user, **kwargs) -> None:
+    """The Data page's quarantine download, audited like every other (issue #13, item 14)."""
+    from .auth import record
+
+    csv_download(where, label, frame, file_name, lambda what, rows: record(user, "export", what, f"{rows} rows"), **kwargs)

@@ -5,6 +5,7 @@ import polars as pl
 
 from . import workspace
 from .people import READINESS
+from .permissions import scoped_to_current
 
 ACTIONS = ("nominate", "remove")
 # Why someone leaves the pool, as categories HR counts (the source document tracks "capability mismatch").
@@ -19,9 +20,7 @@ def current(scope: tuple[str, ...] | None) -> dict[str, str | None]:
                       arg_max(department, nomination_id) AS department
                FROM nominations GROUP BY employee_id""",
         ).pl()
-    frame = frame.filter(pl.col("action") == "nominate")
-    if scope is not None:
-        frame = frame.filter(pl.col("department").is_in(list(scope)))
+    frame = scoped_to_current(frame.filter(pl.col("action") == "nominate"), scope)  # by the person's current department
     return dict(zip(frame["employee_id"].to_list(), frame["readiness"].to_list()))
 
 

@@ -1,6 +1,8 @@
 """Who may write what: HR admins everywhere, a department head only for their own department(s)."""
 from __future__ import annotations
 
+import polars as pl
+
 from .auth import User
 
 
@@ -36,3 +38,50 @@ def can_write(user: User, department: str | None) -> bool:
     except NotAllowed:
         return False
     return True
+
+
+# --- a person's records follow the person: scope by the department of the latest import ---------------------
+def current_departments(employee_ids: list[str], cur=None) -> pl.DataFrame:
+    """employee_id -> current_department, from the analysis tables of the latest import (cur: a cursor on them;
+    None opens the live database read-only). People the import does not know are left out."""
+    empty = pl.DataFrame(schema={"employee_id": pl.String, "current_department": pl.String})
+    if not employee_ids:
+        return empty
+    sql = "SELECT employee_id, department AS current_department FROM analysis_employee WHERE employee_id IN (SELECT unnest($ids))"
+    if cur is not None:
+        return cur.sql(sql, params={"ids": list(employee_ids)}).pl()
+    from pipelines import db
+    from pipelines.settings import database_path
+
+    path = database_path()
+    if not path.exists():
+        return empty
+    con = db.connect_read_only(path)
+    try:
+        tables = {r[0] for r in con.sql("SELECT table_name FROM duckdb_tables() WHERE database_name = 'talent'").fetchall()}
+        return con.sql(sql, params={"ids": list(employee_ids)}).pl() if "analysis_employee" in tables else empty
+    finally:
+        con.close()
+
+
+def scoped_to_current(frame: pl.DataFrame, scope: tuple[str, ...] | None, cur=None) -> pl.DataFrame:
+    """Workspace records (with employee_id and the department stored when they were made) within scope, judged
+    by each person's current department; the stored one only for people the latest import no longer has.
+    So a head who loses a person to another department stops seeing their plan, reviews and nomination,
+    and the new head sees them."""
+    if scope is None or frame.height == 0:
+        return frame
+    now = current_departments(frame["employee_id"].unique().to_list(), cur)
+    return (frame.join(now, on="employee_id", how="left")
+            .filter(pl.coalesce("current_department", "department").is_in(list(scope)))
+            .drop("current_department"))
+
+
+def current_department(employee_id: str, stored: str | None) -> str | None:
+    found = current_departments([employee_id])
+    return found["current_department"][0] if found.height else stored
+
+
+def require_writer_for(user: User, employee_id: str, stored_department: str | None) -> None:
+    """require_writer for a record about one person, judged by the person's current department."""
+    require_writer(user, current_department(employee_id, stored_department))

@@ -15,7 +15,7 @@ import polars as pl
 
 from . import workspace
 from .auth import User
-from .permissions import NotAllowed, require_writer
+from .permissions import NotAllowed, current_department, require_writer, scoped_to_current
 
 KINDS = ("course", "rotation", "project", "mentoring", "other")
 STATUSES = ("planned", "in_progress", "done", "dropped")
@@ -105,6 +105,7 @@ def add_item(user: User, plan_id: int, kind: str, title: str, due_date: date, re
         if not found:
             raise ValueError(f"no plan {plan_id}")
         employee_id, department = found[0]
+        department = current_department(employee_id, department)  # the person's department now, not when the plan was made
         require_writer(user, department)
         stamp = at or datetime.now()
         cycle_id = _open_cycle(con, employee_id)
@@ -137,6 +138,7 @@ def change_item(user: User, item_id: int, reason: str, *, status: str | None = N
         if not found:
             raise ValueError(f"no plan item {item_id}")
         plan_id, employee_id, department, *before = found[0]
+        department = current_department(employee_id, department)  # the person's department now, not when the item was made
         require_writer(user, department)
         after = [status, due_date, title.strip() if title else None, kind]
         fields = [(name, old, new) for name, old, new in zip(("status", "due_date", "title", "kind"), before, after)
@@ -175,29 +177,25 @@ def record_adjustment(con: duckdb.DuckDBPyConnection, employee_id: str, departme
 
 
 # --- reading -----------------------------------------------------------------------------------
-def items(scope: tuple[str, ...] | None, employee_ids: list[str] | None = None, workspace_file=None) -> pl.DataFrame:
+def items(scope: tuple[str, ...] | None, employee_ids: list[str] | None = None, workspace_file=None, cur=None) -> pl.DataFrame:
     """Plan items (with the plan's start) within scope; None scope: the whole company."""
     with workspace.connect(workspace_file) as con:
         frame = con.sql(
             """SELECT i.item_id, i.plan_id, i.employee_id, i.department, i.kind, i.title, i.source, i.due_date, i.status,
                       i.completed_on, p.starts_on, i.updated_by, i.updated_at
                FROM plan_items i JOIN development_plans p USING (plan_id) ORDER BY i.employee_id, i.due_date, i.item_id""").pl()
-    if scope is not None:
-        frame = frame.filter(pl.col("department").is_in(list(scope)))
     if employee_ids is not None:
         frame = frame.filter(pl.col("employee_id").is_in(employee_ids))
-    return frame
+    return scoped_to_current(frame, scope, cur)  # by each person's current department
 
 
 def changes(scope: tuple[str, ...] | None, employee_id: str | None = None, workspace_file=None) -> pl.DataFrame:
     with workspace.connect(workspace_file) as con:
         frame = con.sql("""SELECT change_id, plan_id, item_id, employee_id, department, change, before, after, reason, cycle_id,
                                   changed_by, changed_at FROM plan_changes ORDER BY change_id""").pl()
-    if scope is not None:
-        frame = frame.filter(pl.col("department").is_in(list(scope)))
     if employee_id is not None:
         frame = frame.filter(pl.col("employee_id") == employee_id)
-    return frame
+    return scoped_to_current(frame, scope)
 
 
 def course_completions(cur: duckdb.DuckDBPyConnection, employee_ids: list[str]) -> pl.DataFrame:
@@ -253,7 +251,7 @@ def completion_trend(effective_items: pl.DataFrame, year: int) -> pl.DataFrame:
 def progress_items(cur: duckdb.DuckDBPyConnection, scope: tuple[str, ...] | None, as_of: date,
                    employee_ids: tuple[str, ...] | None = None, workspace_file=None) -> pl.DataFrame:
     """Plan items within scope (of the listed people, or everyone) with the status that counts on `as_of` and the person's name."""
-    frame = items(scope, None if employee_ids is None else list(employee_ids), workspace_file)
+    frame = items(scope, None if employee_ids is None else list(employee_ids), workspace_file, cur)
     ids = frame["employee_id"].unique().sort().to_list()
     names = cur.sql("SELECT employee_id, name FROM analysis_employee WHERE employee_id IN (SELECT unnest($ids))", params={"ids": ids}).pl() \
         if ids else pl.DataFrame(schema={"employee_id": pl.String, "name": pl.String})

@@ -19,7 +19,7 @@ from pipelines.settings import Settings, load_settings
 
 from . import plans, workspace
 from .auth import User
-from .permissions import NotAllowed, require_role, require_writer
+from .permissions import NotAllowed, current_departments, require_role, require_writer_for, scoped_to_current
 
 KINDS = ("mid_year", "year_end")
 OUTCOMES = {"mid_year": ("on_track", "adjust_plan", "accelerate"), "year_end": ("promote", "keep_developing", "leave_pool")}
@@ -176,7 +176,11 @@ def open_cycle(user: User, cur: duckdb.DuckDBPyConnection, year: int, kind: str,
     with workspace.connect() as con:
         if con.sql("SELECT 1 FROM review_cycles WHERE cycle_id = ?", params=[cycle_id]).fetchall():
             raise ValueError(f"the review cycle {cycle_id} exists already")
-        pool = _pool(con).join(_reviewers(con), on="department", how="left")
+        pool = _pool(con)
+        # members are reviewed in (and by the head of) their department of the latest import
+        pool = pool.join(current_departments(pool["employee_id"].to_list(), cur), on="employee_id", how="left").with_columns(
+            pl.coalesce("current_department", "department").alias("department")).drop("current_department")
+        pool = pool.join(_reviewers(con), on="department", how="left")
     if pool.height == 0:
         raise ValueError("the talent pool is empty: nominate candidates before opening a review cycle")
     members = compile_members(cur, pool, int(year), kind, stamp.date(), settings)
@@ -307,7 +311,7 @@ def record_assessment(user: User, cycle_id: str, employee_id: str, indicators: d
         cycle = _cycle(con, cycle_id)
         _require_open(cycle)
         member = _member(con, cycle_id, employee_id)
-        require_writer(user, member["department"])
+        require_writer_for(user, employee_id, member["department"])
         if outcome not in OUTCOMES[cycle["kind"]]:
             raise ValueError(f"a {cycle['kind'].replace('_', '-')} outcome is one of {', '.join(OUTCOMES[cycle['kind']])}")
         scores = composite(indicators, member["department"], settings)
@@ -370,7 +374,7 @@ def raise_dispute(user: User, cycle_id: str, employee_id: str, dispute: str, at:
     with workspace.connect() as con:
         _cycle(con, cycle_id)
         member = _member(con, cycle_id, employee_id)
-        require_writer(user, member["department"])
+        require_writer_for(user, employee_id, member["department"])
         if not con.sql("SELECT 1 FROM review_assessments WHERE cycle_id = ? AND employee_id = ?", params=[cycle_id, employee_id]).fetchall():
             raise ValueError("there is no result to dispute yet")
         con.execute("BEGIN TRANSACTION")
@@ -390,7 +394,7 @@ def answer_dispute(user: User, dispute_id: int, answer: str, at: datetime | None
         if not found:
             raise ValueError(f"no dispute {dispute_id}")
         department, answered_by, employee_id = found[0]
-        require_writer(user, department)
+        require_writer_for(user, employee_id, department)
         if answered_by:
             raise ValueError(f"dispute {dispute_id} was answered already by {answered_by}")
         con.execute("BEGIN TRANSACTION")
@@ -408,8 +412,9 @@ def list_cycles(workspace_file=None) -> pl.DataFrame:
                           FROM review_cycles c ORDER BY c.opened_at DESC""").pl()
 
 
-def _scoped(frame: pl.DataFrame, scope: tuple[str, ...] | None) -> pl.DataFrame:
-    return frame if scope is None else frame.filter(pl.col("department").is_in(list(scope)))
+def _scoped(frame: pl.DataFrame, scope: tuple[str, ...] | None, cur=None) -> pl.DataFrame:
+    """Within scope by each person's current department (permissions.scoped_to_current)."""
+    return scoped_to_current(frame, scope, cur)
 
 
 def cycle_people(cur: duckdb.DuckDBPyConnection, scope: tuple[str, ...] | None, cycle_id: str, workspace_file=None) -> pl.DataFrame:
@@ -437,7 +442,7 @@ def cycle_people(cur: duckdb.DuckDBPyConnection, scope: tuple[str, ...] | None, 
             LEFT JOIN latest l USING (employee_id) LEFT JOIN review_confirmations c ON c.cycle_id = $c AND c.employee_id = m.employee_id
             LEFT JOIN adjusted a ON a.employee_id = m.employee_id LEFT JOIN disputes d ON d.employee_id = m.employee_id
             WHERE m.cycle_id = $c ORDER BY m.department, m.employee_id""", params={"c": cycle_id}).pl()
-    return _scoped(frame, scope)
+    return _scoped(frame, scope, cur)
 
 
 def person_results(scope: tuple[str, ...] | None, employee_id: str, workspace_file=None) -> pl.DataFrame:
@@ -446,7 +451,7 @@ def person_results(scope: tuple[str, ...] | None, employee_id: str, workspace_fi
         frame = con.sql("""
             WITH latest AS (SELECT * FROM review_assessments WHERE employee_id = $e
                             QUALIFY row_number() OVER (PARTITION BY cycle_id ORDER BY assessment_id DESC) = 1)
-            SELECT m.cycle_id, c.year, c.kind, c.status, m.department, m.plan_completion, l.composite_score, l.outcome,
+            SELECT m.cycle_id, c.year, c.kind, c.status, m.employee_id, m.department, m.plan_completion, l.composite_score, l.outcome,
                    r.outcome AS confirmed_outcome, l.strengths, l.gaps, l.comment, l.rationale, l.recorded_by,
                    (SELECT count(*) FROM review_disputes d WHERE d.cycle_id = m.cycle_id AND d.employee_id = $e) AS disputes
             FROM review_members m JOIN review_cycles c USING (cycle_id)

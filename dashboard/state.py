@@ -44,14 +44,15 @@ def query(name: str, *args, **kwargs):
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
-def _run_workspace(name: str, workspace_version: str | None, args: tuple):
+def _run_workspace(name: str, workspace_version: str | None, args: tuple, data_version: str | None = None):
+    # data_version only keys the cache: workspace records are scoped by people's current departments (latest import).
     module, _, function = name.rpartition(".")
     return getattr(importlib.import_module(f"dashboard.{module}"), function)(*args)
 
 
 def workspace_query(name: str, *args):
-    """Run dashboard.<module>.<function>(*args), a read of workspace.duckdb only, cached until the workspace changes."""
-    return _run_workspace(name, workspace.version(), args)
+    """Run dashboard.<module>.<function>(*args), a read of workspace.duckdb, cached until the workspace or the data changes."""
+    return _run_workspace(name, workspace.version(), args, current_db()[1])
 
 
 def query_with_workspace(name: str, *args, **kwargs):

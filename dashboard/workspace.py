@@ -3,11 +3,14 @@
 An import swaps the analysis database wholesale, so nothing the app writes may live there.
 Connections here are opened per operation and closed at once, so the app and a command-line
 `python -m dashboard users …` can take turns on the file; a busy file is retried briefly.
+Within one process, threads (concurrent sessions) share the file: the schema is created once under
+a lock, and version() tolerates the write-ahead log appearing and vanishing while it looks.
 """
 from __future__ import annotations
 
 import contextlib
 import os
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -100,7 +103,20 @@ CREATE TABLE IF NOT EXISTS review_disputes (
     dispute_id BIGINT PRIMARY KEY DEFAULT nextval('review_dispute_seq'), cycle_id VARCHAR NOT NULL,
     employee_id VARCHAR NOT NULL, department VARCHAR NOT NULL, dispute VARCHAR NOT NULL, raised_by VARCHAR NOT NULL,
     raised_at TIMESTAMP NOT NULL DEFAULT now()::TIMESTAMP, answer VARCHAR, answered_by VARCHAR, answered_at TIMESTAMP);
+
+-- Accounts and sessions (issue #13): a password to change at the next sign-in (the first admin's generated
+-- one, a reset), and the moment every session of the account ended (sign-out everywhere, a reset, disabling).
+ALTER TABLE users ADD COLUMN IF NOT EXISTS must_change_password BOOLEAN DEFAULT false;
+ALTER TABLE users ADD COLUMN IF NOT EXISTS sessions_revoked_at TIMESTAMP;
+-- The lockout ledger: one row per sign-in attempt, reserved before the password is checked.
+CREATE SEQUENCE IF NOT EXISTS attempt_seq;
+CREATE TABLE IF NOT EXISTS sign_in_attempts (
+    attempt_id BIGINT PRIMARY KEY DEFAULT nextval('attempt_seq'), username VARCHAR NOT NULL, client VARCHAR NOT NULL,
+    attempted_at TIMESTAMP NOT NULL DEFAULT now()::TIMESTAMP, outcome VARCHAR NOT NULL, cleared BOOLEAN NOT NULL DEFAULT false);
+-- What this workspace is for: 'demo' (made with the demo organisation) or 'real' (has seen real data). Sticky.
+CREATE TABLE IF NOT EXISTS workspace_info (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
 """
+MAX_NAME = 64  # user names and targets longer than this are cut in the audit log (a sign-in form takes any text)
 
 
 def workspace_path(db_path: str | os.PathLike | None = None) -> Path:
@@ -119,9 +135,15 @@ def version(path: Path | None = None) -> str | None:
         st = path.stat()
     except FileNotFoundError:
         return None
-    wal = path.with_name(path.name + ".wal")
-    extra = f"-{wal.stat().st_mtime_ns}" if wal.exists() else ""
+    try:  # the WAL comes and goes with every write: stat it once, never exists() then stat()
+        wal = path.with_name(path.name + ".wal").stat()
+        extra = f"-{wal.st_mtime_ns}-{wal.st_size}"
+    except FileNotFoundError:
+        extra = ""
     return f"{st.st_ino}-{st.st_mtime_ns}-{st.st_size}{extra}"
+
+
+_schema_lock = threading.Lock()
 
 
 @contextlib.contextmanager
@@ -138,14 +160,65 @@ def connect(path: Path | None = None, wait: float = 10.0) -> Iterator[duckdb.Duc
                 raise
             time.sleep(0.1)
     try:
-        stat = path.stat()
-        if (str(path), stat.st_ino) not in _schema_ready:  # the schema once per file and process, not per connection
-            con.execute(DDL)
-            _schema_ready.add((str(path), stat.st_ino))
+        key = (str(path), path.stat().st_ino)
+        if key not in _schema_ready:  # the schema once per file and process, not per connection
+            with _schema_lock:  # concurrent first connections would conflict creating the same tables
+                if key not in _schema_ready:
+                    con.execute(DDL)
+                    _schema_ready.add(key)
         yield con
     finally:
         con.close()
 
 
+def _cap(value: str | None) -> str | None:
+    if value is None or len(value) <= MAX_NAME:
+        return value
+    return f"{value[:MAX_NAME]}… (+{len(value) - MAX_NAME} characters)"
+
+
 def audit(con: duckdb.DuckDBPyConnection, username: str | None, action: str, target: str | None = None, detail: str | None = None) -> None:
-    con.execute("INSERT INTO audit_log (username, action, target, detail) VALUES (?, ?, ?, ?)", [username, action, target, detail])
+    """The one place audit rows are written. User names and targets are capped (a sign-in form takes any text)."""
+    con.execute("INSERT INTO audit_log (username, action, target, detail) VALUES (?, ?, ?, ?)",
+                [_cap(username), action, _cap(target), detail if detail is None else detail[:4000]])
+
+
+@contextlib.contextmanager
+def write(username: str | None, action: str, target: str | None = None, detail: str | None = None,
+          path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The app's write path: one transaction that makes the change (the body) and writes its audit row."""
+    with connect(path) as con:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            yield con
+            audit(con, username, action, target, detail)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+
+# --- what this workspace is for -----------------------------------------------------------------
+def purpose(con: duckdb.DuckDBPyConnection) -> str | None:
+    """'demo', 'real', or None for a workspace made before this was recorded."""
+    found = con.sql("SELECT value FROM workspace_info WHERE key = 'purpose'").fetchall()
+    return found[0][0] if found else None
+
+
+def mark_real(con: duckdb.DuckDBPyConnection, why: str) -> None:
+    """From now on this workspace belongs to real data: demo accounts are disabled and never come back."""
+    if purpose(con) == "real":
+        return
+    con.execute("BEGIN TRANSACTION")
+    con.execute("INSERT OR REPLACE INTO workspace_info VALUES ('purpose', 'real')")
+    con.execute("UPDATE users SET disabled = true, sessions_revoked_at = now()::TIMESTAMP WHERE is_demo")
+    audit(con, None, "workspace_real", None, why)
+    con.execute("COMMIT")
+
+
+def holds_real_records(con: duckdb.DuckDBPyConnection) -> bool:
+    """Marked real, or (a workspace from before the mark) accounts other than the demo's and the first admin."""
+    mark = purpose(con)
+    if mark is not None:
+        return mark == "real"
+    return con.sql("SELECT count(*) FROM users WHERE NOT is_demo AND coalesce(created_by, '') <> 'first start'").fetchall()[0][0] > 0

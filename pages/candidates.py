@@ -10,8 +10,9 @@ import streamlit as st
 from dashboard import theme
 from dashboard.access import NotAllowed, ScopedData
 from dashboard.session import signed_in_user
-from dashboard.downloads import to_csv_bytes
+from dashboard.downloads import csv_download
 from dashboard.i18n import t
+from dashboard.plain import md, safe_chart
 from dashboard.people import ASPIRATIONS, MIN_GROUP, POOL_STATUSES, READINESS, SHOWN_ROWS, TRENDS, CandidateFilters
 from dashboard.url_filters import from_params, to_params
 
@@ -21,7 +22,7 @@ st.caption(t("candidates.intro"))
 
 url_filters, problems = from_params(st.query_params.to_dict())
 for problem in problems:
-    st.warning(t("candidates.bad_url", problem=problem))
+    st.warning(t("candidates.bad_url", problem=md(problem)))
 # Widgets start from the URL the first time this session sees the page.
 SELECTS = ("department", "certification", "skill", "readiness")  # "" means any: a None value would show no selection
 for name, value in asdict(url_filters).items():
@@ -36,7 +37,7 @@ with st.container(border=True):
     c = st.columns(4)
     departments = choices["department"]
     if st.session_state.f_department not in ("", *departments):
-        st.error(t("candidates.department_not_allowed", department=st.session_state.f_department, allowed=", ".join(departments)))
+        st.error(t("candidates.department_not_allowed", department=md(st.session_state.f_department), allowed=md(", ".join(departments))))
         st.session_state.f_department = ""
     c[0].selectbox(t("candidates.department"), ["", *departments], key="f_department", format_func=lambda v: v or any_label)
     c[1].text_input(t("candidates.position"), key="f_position", placeholder=t("candidates.position_hint"))
@@ -70,7 +71,7 @@ try:
     table, total = data.candidates(filters, nominated)
     makeup = data.makeup(filters, nominated)
 except NotAllowed as exc:
-    st.error(str(exc))
+    st.error(md(exc))  # messages carry typed and imported values: plain text
     st.stop()
 
 table = table.with_columns(
@@ -112,11 +113,10 @@ selected = [table["employee_id"][i] for i in event.selection.rows] if event and 
 
 export = table.select("employee_id", "name", "department", "position", "job_level", "tenure_years", "potential_score", "composite_score", "pool_score", "latest_rating",
                       "feedback_others", "leadership_training_hours", "projects_led", "career_aspiration", "meets_pool_rules", "nominated", "readiness")
-st.download_button(t("candidates.download"), to_csv_bytes(export), file_name="candidates.csv", mime="text/csv",
-                   icon=":material/download:", on_click=data.audit_export, args=("candidates.csv", export.height))
+csv_download(st, t("candidates.download"), export, "candidates.csv", data.audit_export)
 
 if len(selected) == 1:
-    st.page_link("pages/profile.py", label=t("candidates.open_profile", name=table.filter(pl.col("employee_id") == selected[0])["name"][0]),
+    st.page_link("pages/profile.py", label=t("candidates.open_profile", name=md(table.filter(pl.col("employee_id") == selected[0])["name"][0])),
                  icon=":material/badge:", query_params={"employee": selected[0]})
 elif 2 <= len(selected) <= 4:
     st.subheader(t("candidates.compare_title"))
@@ -134,7 +134,7 @@ elif 2 <= len(selected) <= 4:
                             template=theme.TEMPLATE, range_r=[1, 5], color_discrete_sequence=theme.SEQUENCE)
         fig.update_layout(height=380, legend_title_text=None)
         st.caption(t("compare.radar_definition"))
-        st.plotly_chart(fig, width="stretch")
+        st.plotly_chart(safe_chart(fig), width="stretch")
 elif len(selected) > 4:
     st.warning(t("candidates.too_many"))
 else:
@@ -149,6 +149,6 @@ if shown.height:
                  color_discrete_sequence=theme.SEQUENCE,
                  labels={"age_band": t("candidates.axis_age_band"), "employees": t("candidates.axis_people"), "gender": t("candidates.axis_gender")})
     fig.update_layout(height=300)
-    st.plotly_chart(fig, width="stretch")
+    st.plotly_chart(safe_chart(fig), width="stretch")
 if hidden:
     st.caption(t("candidates.makeup_hidden", groups=hidden, min=MIN_GROUP))

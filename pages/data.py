@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from dashboard.downloads import to_csv_bytes
+from dashboard.downloads import quarantine_csv
 from dashboard.i18n import t
 from dashboard.plain import md
 from dashboard.session import signed_in_user
@@ -473,4 +473,4 @@ st.dataframe(
     column_config={"entity": t("data.col_entity"), "file": t("data.col_file"), "row_number": t("data.col_row"),
                    "column_name": t("data.col_column"), "value": t("data.col_value"), "reason": t("data.col_reason"), "raw_row": t("data.col_raw")},
 )
-st.download_button(t("data.download_quarantine"), to_csv_bytes(rows), file_name=f"quarantine_run{run_id}.csv", mime="text/csv", icon=":material/download:")
+quarantine_csv(st, t("data.download_quarantine"), rows, f"quarantine_run{run_id}.csv", user)

@@ -8,8 +8,9 @@ import polars as pl
 import streamlit as st
 
 from dashboard import plans, positions, theme
+from dashboard.plain import md, safe_chart
 from dashboard.access import NotAllowed, ScopedData
-from dashboard.downloads import to_csv_bytes
+from dashboard.downloads import csv_download
 from dashboard.i18n import t, widget_key
 from dashboard.session import signed_in_user
 from dashboard.state import workspace_query
@@ -57,7 +58,7 @@ with progress_tab:
                          labels={"completion": t("plans.axis_completion"), "department": ""})
             fig.update_traces(hovertemplate="%{y}: %{x:.0%} (%{customdata[0]} / %{customdata[1]}), " + t("plans.overdue") + " %{customdata[2]}<extra></extra>")
             fig.update_layout(xaxis_tickformat=".0%", xaxis_range=[0, 1], height=80 + 30 * max(by_department.height, 1))
-            st.plotly_chart(fig, width="stretch")
+            st.plotly_chart(safe_chart(fig), width="stretch")
         with right:
             st.markdown(f"**{t('plans.by_kind_title')}**")
             by_kind = plans.completion_by(items, ["kind"]).with_columns(
@@ -66,7 +67,7 @@ with progress_tab:
                          color_discrete_sequence=[theme.PRIMARY, theme.ACCENT], labels={"kind_label": "", "value": t("plans.axis_items"), "variable": ""})
             fig.for_each_trace(lambda tr: tr.update(name=t(f"plans.series_{tr.name}")))
             fig.update_layout(height=320, legend_title_text="")
-            st.plotly_chart(fig, width="stretch")
+            st.plotly_chart(safe_chart(fig), width="stretch")
 
         st.markdown(f"**{t('plans.trend_title', year=year)}**")
         st.caption(t("plans.trend_definition"))
@@ -77,7 +78,7 @@ with progress_tab:
             fig = px.line(long.to_pandas(), x="month_end", y="share", color="series", markers=True, template=theme.TEMPLATE,
                           color_discrete_sequence=[theme.PRIMARY, theme.MUTED], labels={"month_end": t("plans.axis_month"), "share": t("plans.axis_share"), "series": ""})
             fig.update_layout(yaxis_tickformat=".0%", yaxis_range=[0, 1], height=300, legend_title_text="")
-            st.plotly_chart(fig, width="stretch")
+            st.plotly_chart(safe_chart(fig), width="stretch")
         else:
             st.caption(t("plans.no_trend"))
 
@@ -99,10 +100,8 @@ with progress_tab:
             "employee_id": t("reviews.col_employee"), "name": t("reviews.col_name"), "department": t("reviews.col_department"),
             "kind": t("plans.kind"), "title": t("plans.item_title"), "due_date": st.column_config.DateColumn(t("plans.due"), format="YYYY-MM-DD")})
         cols = st.columns(2)
-        cols[0].download_button(t("plans.download"), to_csv_bytes(per_person), file_name=f"plan-progress-{today}.csv", mime="text/csv",
-                                icon=":material/download:", on_click=lambda: data.audit_export("plan progress", per_person.height))
-        cols[1].download_button(t("plans.download_overdue"), to_csv_bytes(overdue), file_name=f"plan-overdue-{today}.csv", mime="text/csv",
-                                icon=":material/download:", on_click=lambda: data.audit_export("overdue plan items", overdue.height))
+        csv_download(cols[0], t("plans.download"), per_person, f"plan-progress-{today}.csv", data.audit_export, "plan progress")
+        csv_download(cols[1], t("plans.download_overdue"), overdue, f"plan-overdue-{today}.csv", data.audit_export, "overdue plan items")
         st.caption(t("plans.edit_hint"))
 
 with template_tab:
@@ -128,7 +127,7 @@ with template_tab:
                 try:
                     plans.add_template_item(user, department, kind, title, int(months))
                 except (NotAllowed, ValueError) as exc:
-                    st.error(str(exc))
+                    st.error(md(exc))  # messages carry typed and imported values: plain text
                 else:
                     st.rerun()
 
@@ -142,8 +141,8 @@ with positions_tab:
                           (profiles["title"] + " · " + profiles["department"].fill_null(t("positions.hr_template"))).to_list()))
         chosen = st.selectbox(t("positions.profile"), list(labels), format_func=labels.get, key=widget_key("position_profile"))
         profile = profiles.filter(pl.col("profile_id") == chosen).row(0, named=True)
-        st.caption(t("positions.updated", by=profile["updated_by"], at=f"{profile['updated_at']:%Y-%m-%d}",
-                     base=profile["based_on_title"] or "–"))
+        st.caption(t("positions.updated", by=md(profile["updated_by"]), at=f"{profile['updated_at']:%Y-%m-%d}",
+                     base=md(profile["based_on_title"] or "–")))
         writer = user.role == "hr_admin" or (user.role == "department_head" and profile["department"] in (user.scope or ()))
         with st.form(f"profile_{chosen}"):
             title = st.text_input(t("positions.title_field"), value=profile["title"], disabled=not writer)
@@ -153,7 +152,7 @@ with positions_tab:
                     positions.save(user, title, profile["department"], texts["responsibilities"], texts["core_competencies"],
                                    texts["promotion_path"], profile_id=chosen)
                 except (NotAllowed, ValueError) as exc:
-                    st.error(str(exc))
+                    st.error(md(exc))  # messages carry typed and imported values: plain text
                 else:
                     st.rerun()
             elif not writer:
@@ -169,7 +168,7 @@ with positions_tab:
         thread = workspace_query("positions.comments", user, chosen)
         for row in thread.iter_rows(named=True):  # a conversation: a handful of comments, shown one by one
             with st.container(border=True):
-                st.caption(f"{row['author']} · {row['written_at']:%Y-%m-%d %H:%M}")
+                st.caption(f"{md(row['author'])} · {row['written_at']:%Y-%m-%d %H:%M}")
                 st.text(row["body"])
         if thread.height == 0:
             st.caption(t("positions.no_comments"))
@@ -180,7 +179,7 @@ with positions_tab:
                     try:
                         positions.comment(user, chosen, body)
                     except (NotAllowed, ValueError) as exc:
-                        st.error(str(exc))
+                        st.error(md(exc))  # messages carry typed and imported values: plain text
                     else:
                         st.rerun()
     if user.role == "hr_admin":
@@ -192,6 +191,6 @@ with positions_tab:
                     try:
                         positions.save(user, title, None, texts["responsibilities"], texts["core_competencies"], texts["promotion_path"])
                     except (NotAllowed, ValueError) as exc:
-                        st.error(str(exc))
+                        st.error(md(exc))  # messages carry typed and imported values: plain text
                     else:
                         st.rerun()

@@ -8,7 +8,10 @@ import plotly.express as px
 import polars as pl
 import streamlit as st
 
+from models.potential import feature_label
+
 from dashboard import theme
+from dashboard.plain import md, safe_chart
 from dashboard.access import NotAllowed, ScopedData
 from dashboard.session import signed_in_user
 from dashboard.i18n import t, widget_key
@@ -30,13 +33,13 @@ if not employee_id:
     st.stop()
 person = data.profile(employee_id)
 if person is None:
-    st.error(t("profile.not_found", employee=employee_id))
+    st.error(t("profile.not_found", employee=md(employee_id)))
     st.page_link("pages/candidates.py", label=t("profile.go_to_candidates"), icon=":material/person_search:")
     st.stop()
 
-st.header(f"{person['name']} · {person['position']}")
-st.caption(t("profile.summary", department=person["department"], level=person["job_level"], tenure=person["tenure_years"],
-             employee=person["employee_id"], status=person["status"]))
+st.header(f"{md(person['name'])} · {md(person['position'])}")
+st.caption(t("profile.summary", department=md(person["department"]), level=person["job_level"], tenure=person["tenure_years"],
+             employee=md(person["employee_id"]), status=md(person["status"])))
 m = st.columns(5)
 m[0].metric(t("candidates.col_score"), f"{person['pool_score']:.0f}", help=t("candidates.score_definition"))
 m[1].metric(t("candidates.col_rating"), person["latest_rating"] or "–", help=t("profile.rating_help"))
@@ -58,7 +61,7 @@ if person.get("potential_score") is not None:
             pass
         pct = f["percentile"]
         where = "" if pct is None else t("profile.top_pct", pct=max(1, round(100 * (1 - pct)))) if pct >= 0.5 else t("profile.bottom_pct", pct=max(1, round(100 * pct)))
-        return t("profile.factor_line", feature=t(f"feature.{f['feature']}"), value=value, where=where).replace(" ()", "").replace("（）", "")
+        return t("profile.factor_line", feature=feature_label(f["feature"], t), value=value, where=where).replace(" ()", "").replace("（）", "")
 
     up, down = st.columns(2)
     up.markdown(f"**{t('profile.factor_up')}**\n\n" + "\n".join(f"- {line(f)}" for f in factors.filter(pl.col("contribution") > 0).head(3).to_dicts()))
@@ -94,7 +97,7 @@ with left:
                       category_orders={"period": chart["period"].to_list()},
                       labels={"period": t("profile.axis_period"), "points": t("profile.axis_grade")}, hover_data=["rating", "score"])
         fig.update_layout(height=300, yaxis=dict(tickvals=list(points.values()), ticktext=list(points.keys()), range=[0.5, len(grades) + 0.5]))
-        st.plotly_chart(fig, width="stretch")
+        st.plotly_chart(safe_chart(fig), width="stretch")
     else:
         st.info(t("profile.no_ratings"))
 with right:
@@ -105,7 +108,7 @@ with right:
         fig = px.line_polar(labelled.to_pandas(), r="score", theta="competency", color="rater_relation", line_close=True,
                             template=theme.TEMPLATE, range_r=[1, 5], color_discrete_sequence=theme.SEQUENCE)
         fig.update_layout(height=300, legend_title_text=None)
-        st.plotly_chart(fig, width="stretch")
+        st.plotly_chart(safe_chart(fig), width="stretch")
     else:
         st.info(t("profile.no_feedback"))
 
@@ -124,7 +127,7 @@ if timeline.height:
                       x_start="start", x_end="end", y="item", color="kind", template=theme.TEMPLATE, color_discrete_sequence=theme.SEQUENCE,
                       hover_data=["status"], labels={"kind": t("profile.axis_kind"), "item": ""})
     fig.update_layout(height=min(120 + 22 * timeline.height, 520), xaxis_title=t("profile.axis_date"))
-    st.plotly_chart(fig, width="stretch")
+    st.plotly_chart(safe_chart(fig), width="stretch")
 else:
     st.caption(t("profile.no_records"))
 
@@ -161,9 +164,9 @@ if user.can("nominate"):
             try:
                 data.nominate(employee_id, action, reason, readiness, target, exit_reason)
             except (NotAllowed, ValueError) as exc:
-                st.error(str(exc))
+                st.error(md(exc))  # messages carry typed and imported values: plain text
             else:
-                st.success(t(f"profile.{action}_done", name=person["name"]))
+                st.success(t(f"profile.{action}_done", name=md(person["name"])))
                 st.rerun()
 history = data.nomination_history(employee_id)
 if history.height:
@@ -186,7 +189,7 @@ if plan_items.height == 0:
                 try:
                     data.create_plan(employee_id, starts_on)
                 except (NotAllowed, ValueError) as exc:
-                    st.error(str(exc))
+                    st.error(md(exc))  # messages carry typed and imported values: plain text
                 else:
                     st.rerun()
 else:
@@ -217,7 +220,7 @@ else:
                 try:
                     changed = plan_change_item(user, item, reason, status=status or None, due_date=due if move else None)
                 except (NotAllowed, ValueError) as exc:
-                    st.error(str(exc))
+                    st.error(md(exc))  # messages carry typed and imported values: plain text
                 else:
                     st.toast(t("profile_plan.changed", n=changed))
                     st.rerun()
@@ -231,7 +234,7 @@ else:
                 try:
                     plan_add_item(user, int(plan_items["plan_id"][0]), kind, title, due, reason)
                 except (NotAllowed, ValueError) as exc:
-                    st.error(str(exc))
+                    st.error(md(exc))  # messages carry typed and imported values: plain text
                 else:
                     st.rerun()
     if plan_changes.height:

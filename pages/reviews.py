@@ -9,8 +9,9 @@ import polars as pl
 import streamlit as st
 
 from dashboard import reviews, theme
+from dashboard.plain import md, safe_chart
 from dashboard.access import NotAllowed, ScopedData
-from dashboard.downloads import to_csv_bytes
+from dashboard.downloads import csv_download
 from dashboard.i18n import t, widget_key
 from dashboard.session import signed_in_user
 from pipelines.settings import load_settings
@@ -44,9 +45,9 @@ if user.role == "hr_admin":
                 try:
                     opened = data.open_cycle(int(year), "year_end" if year_end else "mid_year")
                 except (NotAllowed, ValueError) as exc:
-                    st.error(str(exc))
+                    st.error(md(exc))  # messages carry typed and imported values: plain text
                 else:
-                    st.success(t("reviews.opened", cycle=opened))
+                    st.success(t("reviews.opened", cycle=md(opened)))
                     st.rerun()
 
 if cycles.height == 0:
@@ -109,7 +110,7 @@ with left:
     fig = px.bar(long.to_pandas(), y="department", x="people", color="outcome", orientation="h", template=theme.TEMPLATE,
                  color_discrete_sequence=theme.SEQUENCE, labels={"people": t("reviews.axis_people"), "department": "", "outcome": ""})
     fig.update_layout(height=80 + 36 * max(by_department.height, 1), legend_title_text="")
-    st.plotly_chart(fig, width="stretch")
+    st.plotly_chart(safe_chart(fig), width="stretch")
 with right:
     st.markdown(f"**{t('reviews.by_department_title')}**")
     shares = ("quantified_share", "plan_adjustment_rate", "promotion_rate", "prev_promotion_rate")
@@ -144,8 +145,7 @@ st.dataframe(shown.to_pandas(), hide_index=True, height=320, column_config={
     "composite_score": st.column_config.NumberColumn(t("reviews.col_composite"), format="%.1f"),
     "suggested_outcome": t("reviews.col_suggested"), "outcome": t("reviews.col_outcome"),
     "confirmed_outcome": t("reviews.col_confirmed"), "dispute_status": t("reviews.col_dispute")})
-st.download_button(t("reviews.download_members"), to_csv_bytes(shown), file_name=f"review-{cycle_id}-members.csv", mime="text/csv",
-                   icon=":material/download:", on_click=lambda: data.audit_export(f"review members {cycle_id}", shown.height))
+csv_download(st, t("reviews.download_members"), shown, f"review-{cycle_id}-members.csv", data.audit_export, f"review members {cycle_id}")
 
 # --- recording -----------------------------------------------------------------------------------
 recordable = people.filter(pl.col("department").is_in(list(user.scope))) if user.scope is not None else people
@@ -200,9 +200,9 @@ if can_record and is_open:
                 result = reviews.record_assessment(user, cycle_id, choice, values, outcome, strengths=strengths, gaps=gaps, comment=comment,
                                                    self_assessment=self_assessment, rationale=rationale, plan_adjustment=adjustment)
             except (NotAllowed, ValueError) as exc:
-                st.error(str(exc))
+                st.error(md(exc))  # messages carry typed and imported values: plain text
             else:
-                st.success(t("reviews.saved", name=person["name"], composite="–" if result["composite_score"] is None else f"{result['composite_score']:.1f}",
+                st.success(t("reviews.saved", name=md(person["name"]), composite="–" if result["composite_score"] is None else f"{result['composite_score']:.1f}",
                              suggested=outcome_label(result["suggested_outcome"])))
 elif can_record:
     st.info(t("reviews.closed_note"))
@@ -224,7 +224,7 @@ if kind == "year_end" and user.role == "hr_admin" and is_open:
                 try:
                     reviews.confirm(user, cycle_id, who, decision, note)
                 except (NotAllowed, ValueError) as exc:
-                    st.error(str(exc))
+                    st.error(md(exc))  # messages carry typed and imported values: plain text
                 else:
                     st.success(t("reviews.confirmed"))
 
@@ -254,7 +254,7 @@ if can_record:
             try:
                 reviews.raise_dispute(user, cycle_id, who, text)
             except (NotAllowed, ValueError) as exc:
-                st.error(str(exc))
+                st.error(md(exc))  # messages carry typed and imported values: plain text
             else:
                 st.rerun()
     open_disputes = disputes.filter(pl.col("answer").is_null())
@@ -268,7 +268,7 @@ if can_record:
                 try:
                     reviews.answer_dispute(user, which, answer)
                 except (NotAllowed, ValueError) as exc:
-                    st.error(str(exc))
+                    st.error(md(exc))  # messages carry typed and imported values: plain text
                 else:
                     st.rerun()
 
@@ -297,4 +297,4 @@ else:
         link=dict(source=[index[s] for s in links["source"]], target=[index[x] for x in links["target"]], value=links["len"].to_list(),
                   color="rgba(154,169,184,0.35)")))
     fig.update_layout(template=theme.TEMPLATE, height=420)
-    st.plotly_chart(fig, width="stretch")
+    st.plotly_chart(safe_chart(fig), width="stretch")

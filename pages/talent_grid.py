@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard import theme
 from dashboard.access import NotAllowed, ScopedData
 from dashboard.i18n import t
+from dashboard.plain import md, safe_chart
 from dashboard.people import BANDS
 from dashboard.session import signed_in_user
 
@@ -20,7 +21,7 @@ department = None if choice == all_label else choice
 try:
     grid = data.nine_box(department)
 except NotAllowed as exc:
-    st.error(str(exc))
+    st.error(md(exc))  # messages carry typed and imported values: plain text
     st.stop()
 if grid.height == 0:
     st.info(t("grid.empty"))
@@ -34,7 +35,7 @@ labels = [t(f"grid.band_{b}") for b in BANDS]
 fig = go.Figure(go.Heatmap(z=matrix, x=labels, y=labels, colorscale=[[0, "#F2F5F8"], [1, theme.PRIMARY]], showscale=False,
                            text=matrix, texttemplate="%{text:,}", hovertemplate=t("grid.hover") + "<extra></extra>"))
 fig.update_layout(template=theme.TEMPLATE, height=420, xaxis_title=t("grid.axis_potential"), yaxis_title=t("grid.axis_performance"))
-st.plotly_chart(fig, width="stretch")
+st.plotly_chart(safe_chart(fig), width="stretch")
 moved = int(grid["calibrated"].sum())
 st.caption(t("grid.calibrated_count", moved=moved, total=f"{grid.height:,}"))
 
@@ -65,9 +66,9 @@ if user.can("nominate"):
                 try:
                     data.calibrate(who, perf, pot, reason)
                 except (NotAllowed, ValueError) as exc:
-                    st.error(str(exc))
+                    st.error(md(exc))  # messages carry typed and imported values: plain text
                 else:
-                    st.success(t("grid.calibrated", name=dict(options)[who]))
+                    st.success(t("grid.calibrated", name=md(dict(options)[who])))
                     st.rerun()
 
 st.subheader(t("grid.raters_title"))

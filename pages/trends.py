@@ -7,8 +7,9 @@ import polars as pl
 import streamlit as st
 
 from dashboard import theme, workspace
+from dashboard.plain import md, safe_chart
 from dashboard.access import ScopedData
-from dashboard.downloads import to_csv_bytes
+from dashboard.downloads import csv_download, file_download
 from dashboard.i18n import current_language, t
 from dashboard.nominations import EXIT_REASONS
 from dashboard.people import MIN_GROUP, READINESS
@@ -34,7 +35,7 @@ st.caption(t("trends.intro", today=f"{reference['today']:%Y-%m-%d}"))
 all_label = t("trends.all_departments")
 departments = data.departments()
 if st.session_state.get("trends_department") not in (None, "", *departments):  # a crafted widget value: never another department
-    st.error(t("trends.department_not_allowed", department=st.session_state.trends_department, allowed=", ".join(departments)))
+    st.error(t("trends.department_not_allowed", department=md(st.session_state.trends_department), allowed=md(", ".join(departments))))
     st.session_state.trends_department = ""
 c = st.columns([2, 1, 1])
 department = c[0].selectbox(t("trends.department"), ["", *departments], key="trends_department", format_func=lambda v: v or all_label) or None
@@ -54,8 +55,7 @@ def trend(name: str, *args) -> pl.DataFrame:
 
 
 def download(frame: pl.DataFrame, name: str) -> None:
-    st.download_button(t("trends.download"), to_csv_bytes(frame), file_name=f"{name}.csv", mime="text/csv", key=f"download_{name}",
-                       icon=":material/download:", on_click=data.audit_export, args=(f"trends/{name}.csv", frame.height))
+    csv_download(st, t("trends.download"), frame, f"{name}.csv", data.audit_export, f"trends/{name}.csv", key=f"download_{name}")
 
 
 def label_periods(frame: pl.DataFrame) -> pl.DataFrame:
@@ -118,7 +118,7 @@ else:
                              category_orders={"readiness": list(READINESS_LABELS.values())},
                              labels={"period_label": t(f"trends.axis_{grain}"), "members": t("trends.axis_members"), "readiness": t("trends.axis_readiness")}),
                   layout=dict(height=340, barmode="stack", legend_title_text=None))
-        st.plotly_chart(fig, width="stretch", key="chart_size")
+        st.plotly_chart(safe_chart(fig), width="stretch", key="chart_size")
     with right:
         st.subheader(t("trends.flow_title"))
         st.caption(t("trends.flow_definition", level=level))
@@ -134,7 +134,7 @@ else:
                            name=t("trends.promotions_other"), line=dict(color="#6FA3D6", dash="dot")))
         fig = figure(traces, dict(barmode="relative", height=340, xaxis_title=t(f"trends.axis_{grain}"), yaxis_title=t("trends.axis_flow"),
                                   legend_title_text=None))
-        st.plotly_chart(fig, width="stretch", key="chart_flow")
+        st.plotly_chart(safe_chart(fig), width="stretch", key="chart_flow")
     download(history.drop("period_label"), "pool_over_time")
 
 # --- coverage and bench strength ----------------------------------------------------------------
@@ -161,7 +161,7 @@ else:
                                    labels={"ratio": t("trends.axis_coverage"), "department": t("trends.department"), "measure": ""}),
               traces=dict(hovertemplate="%{y}: %{x:.2f} (" + t("trends.coverage_hover") + ")<extra></extra>"),
               layout=dict(height=max(260, 40 * coverage.height), legend_title_text=None, yaxis=dict(categoryorder="category descending")))
-    st.plotly_chart(fig, width="stretch", key="chart_coverage")
+    st.plotly_chart(safe_chart(fig), width="stretch", key="chart_coverage")
 download(coverage, "coverage")
 
 st.subheader(t("trends.bench_title"))
@@ -182,7 +182,7 @@ else:
                   traces=dict(hovertemplate="%{y}: %{x} (" + t("trends.seats_hover") + ")<extra></extra>"),
                   layout=dict(height=max(280, 26 * positions.height), barmode="stack", legend_title_text=None,
                               yaxis=dict(categoryorder="array", categoryarray=positions["position"].reverse().to_list())))
-        st.plotly_chart(fig, width="stretch", key="chart_bench")
+        st.plotly_chart(safe_chart(fig), width="stretch", key="chart_bench")
     with right:
         empty_bench = positions.filter(pl.col("ready_now") == 0).select("position", "departments", "seats")
         st.metric(t("trends.no_ready_now"), f"{empty_bench.height:,} / {positions.height:,}")
@@ -208,7 +208,7 @@ with left:
                               custom_data=["promoted", "people"], labels={"label": "", "rate": t("trends.axis_promotion_rate")}),
                   traces=dict(hovertemplate="%{x}: %{y:.1%} (" + t("trends.promoted_hover") + ")<extra></extra>", texttemplate="%{y:.1%}"),
                   layout=dict(height=320, showlegend=False, yaxis_tickformat=".0%"))
-        st.plotly_chart(fig, width="stretch", key="chart_promotion")
+        st.plotly_chart(safe_chart(fig), width="stretch", key="chart_promotion")
     download(rate, "promotion_rate")
 with right:
     st.subheader(t("trends.tenure_title"))
@@ -227,7 +227,7 @@ with right:
         m = st.columns(2)
         m[0].metric(t("trends.members_now"), f"{tenure['members'].sum():,}")
         m[1].metric(t("trends.stalled_members"), f"{tenure['stalled'].sum():,}", help=t("trends.stalled_help", months=STALLED_MONTHS))
-        st.plotly_chart(fig, width="stretch", key="chart_tenure")
+        st.plotly_chart(safe_chart(fig), width="stretch", key="chart_tenure")
     download(tenure, "time_in_pool")
 
 st.subheader(t("trends.aspiration_title"))
@@ -246,7 +246,7 @@ else:
                                    labels={"x": t("trends.axis_potential"), "y": t("trends.axis_aspiration"), "color": t("trends.axis_people")},
                                    aspect="auto"),
                       dict(height=300, coloraxis_showscale=False))
-        st.plotly_chart(fig, width="stretch", key="chart_aspiration")
+        st.plotly_chart(safe_chart(fig), width="stretch", key="chart_aspiration")
     with right:
         high_no = grid.filter((pl.col("potential") == "high") & (pl.col("aspiration") != "management"))
         low_yes = grid.filter((pl.col("potential") == "low") & (pl.col("aspiration") == "management"))
@@ -282,7 +282,7 @@ else:
              line=dict(color=theme.PRIMARY)),
     ], dict(barmode="stack", height=320, xaxis_title=t(f"trends.axis_{grain}"), yaxis_title=t("trends.axis_people"), legend_title_text=None,
             yaxis2=dict(title=t("trends.axis_leaving_rate"), overlaying="y", side="right", tickformat=".0%", rangemode="tozero", showgrid=False)))
-    st.plotly_chart(fig, width="stretch", key="chart_attrition")
+    st.plotly_chart(safe_chart(fig), width="stretch", key="chart_attrition")
 download(pl.concat([leaving.drop("period_label").with_columns(pl.lit("period").alias("row")),
                     summary.with_columns(pl.lit("summary").alias("row"))], how="diagonal_relaxed"), "attrition")
 
@@ -302,7 +302,7 @@ for column, measure, axis in ((left, "rating", "trends.axis_grade"), (right, "fe
                              category_orders={"group": [GROUPS["pool"], GROUPS["everyone"]]}, custom_data=["people"], labels={"value": t(axis), "share": t("trends.axis_share"), "group": ""}),
                   traces=dict(hovertemplate="%{x}: %{y:.1%} (%{customdata[0]})<extra></extra>"),
                   layout=dict(height=300, yaxis_tickformat=".0%", legend_title_text=None))
-        st.plotly_chart(fig, width="stretch", key=f"chart_{measure}")
+        st.plotly_chart(safe_chart(fig), width="stretch", key=f"chart_{measure}")
 download(spread, "rating_and_360")
 
 makeup = trend("makeup")
@@ -320,7 +320,7 @@ for column, dimension in ((left, "gender"), (right, "age_band")):
                                   custom_data=["people"], labels={"value": t(f"trends.axis_{dimension}"), "share": t("trends.axis_share"), "group": ""}),
                       traces=dict(hovertemplate="%{x}: %{y:.1%} (%{customdata[0]})<extra></extra>"),
                       layout=dict(height=280, yaxis_tickformat=".0%", legend_title_text=None))
-            st.plotly_chart(fig, width="stretch", key=f"chart_{dimension}")
+            st.plotly_chart(safe_chart(fig), width="stretch", key=f"chart_{dimension}")
         hidden = part.height - part.filter(pl.col("share").is_not_null()).height
         if hidden:
             st.caption(t("trends.makeup_hidden", groups=hidden, min=MIN_GROUP))
@@ -340,10 +340,9 @@ else:
     names = export.file_names(chosen, data.scope)  # the names app_export gives the files
     user, lang = data.user, current_language()  # the download runs in another thread: capture what it needs
     c = st.columns(2)
-    c[0].download_button(t("export.download_xlsx"), lambda: export.app_export(user, chosen, "xlsx", lang), file_name=names["xlsx"],
-                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/table_view:",
-                         key="export_xlsx", on_click="ignore")
-    c[1].download_button(t("export.download_html"), lambda: export.app_export(user, chosen, "html", lang), file_name=names["html"],
-                         mime="text/html", icon=":material/print:", key="export_html", on_click="ignore")
+    file_download(c[0], t("export.download_xlsx"), lambda: export.app_export(user, chosen, "xlsx", lang), names["xlsx"],
+                  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/table_view:", key="export_xlsx")
+    file_download(c[1], t("export.download_html"), lambda: export.app_export(user, chosen, "html", lang), names["html"],
+                  "text/html", icon=":material/print:", key="export_html")
     if data.scope is not None:
-        st.caption(t("export.scoped", departments=", ".join(data.scope)))
+        st.caption(t("export.scoped", departments=md(", ".join(data.scope))))

@@ -5,6 +5,8 @@ import streamlit as st
 
 from dashboard import auth, workspace
 from dashboard.access import ScopedData
+from dashboard.permissions import NotAllowed
+from dashboard.plain import md
 from dashboard.session import signed_in_user
 from dashboard.i18n import t
 
@@ -35,10 +37,34 @@ with st.expander(t("users.add_title"), icon=":material/person_add:"):
             try:
                 auth.create_user(username, role, password, tuple(departments), display or None, created_by=user.username)
             except ValueError as exc:
-                st.error(str(exc))
+                st.error(md(exc))  # messages carry typed and imported values: plain text
             else:
-                st.success(t("users.added", username=username))
+                st.success(t("users.added", username=md(username)))
                 st.rerun()
+
+with st.expander(t("security.manage_title"), icon=":material/manage_accounts:"):
+    # Disable or enable, reset a password (the user changes it at the next sign-in), unlock after failed sign-ins.
+    names = users["username"].to_list()
+    locked = dict(auth.locked_accounts())
+    if locked:
+        st.caption(t("security.locked_list", minutes=auth.LOCKOUT_MINUTES, accounts=md(", ".join(f"{n} ({c})" for n, c in locked.items()))))
+    with st.form("manage_user", clear_on_submit=True):
+        who = st.selectbox(t("auth.username"), names)
+        action = st.radio(t("security.manage_action"), ("disable", "enable", "reset", "unlock"), format_func=lambda a: t(f"security.action_{a}"),
+                          horizontal=True)
+        temporary = st.text_input(t("security.temporary_password"), type="password", help=t("security.temporary_help"))
+        if st.form_submit_button(t("security.apply"), type="primary"):
+            try:
+                if action in ("disable", "enable"):
+                    auth.set_disabled(user, who, action == "disable")
+                elif action == "reset":
+                    auth.reset_password(user, who, temporary)
+                else:
+                    auth.unlock(user, who)
+            except (ValueError, NotAllowed) as exc:
+                st.error(md(exc))  # messages carry typed and imported values: plain text
+            else:
+                st.success(t(f"security.done_{action}", username=md(who)))
 
 st.subheader(t("users.audit_title"))
 st.caption(t("users.audit_definition"))

@@ -11,7 +11,7 @@ from dashboard import workspace
 from dashboard.url_filters import from_params, to_params
 from dashboard.people import CandidateFilters
 from tests.conftest import rows
-from tests.test_app import demo_db, env, fresh_caches, signed_in  # noqa: F401  (fixtures shared with test_app)
+from tests.test_app import demo_db, env, fresh_caches, shown, signed_in  # noqa: F401  (fixtures shared with test_app)
 
 
 def other_department_employee(db: Path) -> str:
@@ -42,7 +42,7 @@ def test_head_sees_only_sales_in_the_explorer_and_its_export(env: Path) -> None:
 def test_url_naming_another_department_is_refused_with_a_message(env: Path) -> None:
     at = open_page(signed_in("head"), "pages/candidates.py", department="R&D")
     assert not at.exception
-    assert at.error[0].value == "'R&D' is not one of your departments (Sales); showing all of yours instead."
+    assert shown(at.error[0].value) == "'R&D' is not one of your departments (Sales); showing all of yours instead."
     assert set(at.dataframe[0].value["department"]) == {"Sales"}
 
 
@@ -58,7 +58,7 @@ def test_crafted_widget_value_for_another_department_is_refused(env: Path) -> No
 def test_profile_of_another_department_is_not_found_for_a_head_but_open_for_leadership(env: Path) -> None:
     other = other_department_employee(env)
     at = open_page(signed_in("head"), "pages/profile.py", employee=other)
-    assert at.error[0].value == f"No employee '{other}' in your department(s)."
+    assert shown(at.error[0].value) == f"No employee '{other}' in your department(s)."
     assert not at.dataframe and not at.metric
     at = open_page(signed_in("leader"), "pages/profile.py", employee=other)
     assert not at.error and at.metric
@@ -69,7 +69,7 @@ def test_profile_of_another_department_is_not_found_for_a_head_but_open_for_lead
 def test_bad_filter_values_in_the_url_give_messages_not_tracebacks(env: Path) -> None:
     at = open_page(signed_in("leader"), "pages/candidates.py", level_min="five", trend="sideways", score_min="500", skill="Underwater basket weaving")
     assert not at.exception
-    assert [w.value for w in at.warning] == [
+    assert [shown(w.value) for w in at.warning] == [
         "A filter in the address could not be used and was left out: level_min='five' is not a number.",
         "A filter in the address could not be used and was left out: trend='sideways' is not one of any, rising, top_twice, not_falling.",
         "A filter in the address could not be used and was left out: score_min='500' is out of range.",
