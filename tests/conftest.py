@@ -34,9 +34,17 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "talent.duckdb"
 
 
+@pytest.fixture(scope="session")
+def _loaded_template(tmp_path_factory) -> Path:
+    # One real import of the good files per test process; each test gets its own copy of the file.
+    target = tmp_path_factory.mktemp("loaded") / "talent.duckdb"
+    ingest([GOOD], target, today=TODAY)
+    return target
+
+
 @pytest.fixture
-def loaded_db(good_dir: Path, db_path: Path) -> Path:
-    ingest([good_dir], db_path, today=TODAY)
+def loaded_db(_loaded_template: Path, good_dir: Path, db_path: Path) -> Path:
+    shutil.copyfile(_loaded_template, db_path)
     return db_path
 
 

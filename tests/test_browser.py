@@ -19,6 +19,9 @@ import pytest
 from dashboard.i18n import t
 from tests.conftest import build_demo_db, rows
 
+# Its module fixtures are built once: keep the module on one test worker (pytest-xdist --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("browser")
+
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"

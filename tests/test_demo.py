@@ -10,6 +10,9 @@ import pytest
 
 from pipelines.demo import generate_demo
 
+# Its module fixtures are built once: keep the module on one test worker (pytest-xdist --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("demo")
+
 TODAY = date(2026, 11, 26)
 HEADERS = {
     "employees.csv": ["employee_id", "name", "department", "position", "job_level", "manager_id", "hire_date",

@@ -9,6 +9,8 @@ module's public functions; a year-end cycle is open but not closed. The hand cal
 """
 from __future__ import annotations
 
+import shutil
+
 import re
 import zipfile
 from datetime import date, datetime
@@ -51,8 +53,27 @@ def at(day: str) -> datetime:
     return datetime.fromisoformat(day + "T10:00:00")
 
 
+@pytest.fixture(scope="module")
+def _reviewed_template(tmp_path_factory) -> Path:
+    # Built once per module (a real import and a real review year); each test works on its own copy.
+    folder = tmp_path_factory.mktemp("reviewed")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _build_reviewed(folder, monkeypatch)
+    return folder
+
+
 @pytest.fixture
-def reviewed(tmp_path: Path, monkeypatch) -> Path:
+def reviewed(_reviewed_template: Path, tmp_path: Path, monkeypatch) -> Path:
+    for name in ("talent.duckdb", "workspace.duckdb", "workspace.duckdb.wal"):
+        if (_reviewed_template / name).exists():
+            shutil.copyfile(_reviewed_template / name, tmp_path / name)
+    monkeypatch.setenv("TALENT_DB", str(tmp_path / "talent.duckdb"))
+    monkeypatch.setenv("TALENT_WORKSPACE", str(tmp_path / "workspace.duckdb"))
+    monkeypatch.setenv("TALENT_BCRYPT_ROUNDS", "4")
+    return tmp_path / "talent.duckdb"
+
+
+def _build_reviewed(tmp_path: Path, monkeypatch) -> Path:
     db = small_org(tmp_path, monkeypatch, FILES, (HEAD_SALES, HEAD_RD))
     for employee_id, department in (("S1", "Sales"), ("S2", "Sales"), ("R1", "R&D"), ("O1", "Ops/East [B]")):
         nominations.record(employee_id, department, "nominate", "meets the rules", "hr", "ready_1_2_years")

@@ -16,6 +16,9 @@ from models.scoring import explain
 from pipelines.ingest import ingest
 from tests.conftest import TODAY, build_demo_db, rows
 
+# Its module fixtures are built once: keep the module on one test worker (pytest-xdist --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("model")
+
 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory) -> Path:

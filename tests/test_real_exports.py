@@ -27,6 +27,9 @@ from pipelines.ingest import ingest
 from pipelines.read import ImportFileError
 from tests.conftest import rows
 
+# Its module fixtures are built once: keep the module on one test worker (pytest-xdist --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("exports")
+
 ROOT = Path(__file__).resolve().parents[1]
 EXPORTS = Path(__file__).parent / "data" / "exports"
 

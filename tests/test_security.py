@@ -26,6 +26,9 @@ from pipelines.ingest import ingest
 from tests.conftest import TODAY, rows
 from tests.test_app import ACCOUNTS, PASSWORD, ROOT, demo_db, env, fresh_caches, shown, signed_in  # noqa: F401  (shared fixtures)
 
+# Its module fixtures are built once: keep the module on one test worker (pytest-xdist --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("security")
+
 HR = auth.User("hr", "hr", "hr_admin", ())
 HEAD = auth.User("head", "head", "department_head", ("Sales",))
 HEAD_RD = auth.User("head.rd", "head.rd", "department_head", ("R&D",))
