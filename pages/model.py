@@ -68,9 +68,10 @@ table = {t("model.metric"): [t(f"model.{n}") for n in names] + [t("model_card.va
 for name, figures in estimators.items():
     header = t(f"model_card.estimator_{name}") + (f" ({t('model_card.chosen')})" if name == chosen else "")
     table[header] = [figures.get(n) for n in names] + [figures.get("validation_average_precision")]
-table[t("model.rules_col")] = [card["metrics"]["rules"][n] for n in names] + [None]
+table[t("model.rules_col")] = [card["metrics"]["rules"][n] for n in names] + [None]  # the rules are not fitted: no validation
 st.dataframe(pl.DataFrame(table).to_pandas(), hide_index=True,
              column_config={c: st.column_config.NumberColumn(format="%.3f") for c in table if c != t("model.metric")})
+st.caption(t("model_card.rules_no_validation"))
 
 left, right = st.columns(2)
 with left:
@@ -92,8 +93,20 @@ with right:
     flagged = int(fair["flagged"].sum()) if fair.height else 0
     if flagged:
         st.warning(t("model.flagged", n=flagged))
+    if fair.height:
+        fair = fair.with_columns(
+            pl.col("attribute").map_elements(lambda a: t(f"model_card.attribute_{a}") if t(f"model_card.attribute_{a}") != f"model_card.attribute_{a}"
+                                             else a.replace("_", " "), return_dtype=pl.String),
+            pl.col("group").replace({"unknown": t("model_card.group_unknown")}),
+            pl.col("flagged").replace_strict({True: t("model_card.flag_yes"), False: ""}, return_dtype=pl.String),
+        )
     st.dataframe(fair.to_pandas(), hide_index=True, column_config={
-        "selection_rate": st.column_config.NumberColumn(format="percent"), "impact_ratio": st.column_config.NumberColumn(format="%.2f")})
+        "attribute": t("model_card.col_attribute"), "group": t("model_card.col_group"),
+        "people": st.column_config.NumberColumn(t("model_card.col_people"), format="localized"),
+        "selected": st.column_config.NumberColumn(t("model_card.col_selected"), format="localized"),
+        "selection_rate": st.column_config.NumberColumn(t("model_card.col_selection_rate"), format="percent"),
+        "impact_ratio": st.column_config.NumberColumn(t("model_card.col_impact_ratio"), format="%.2f"),
+        "flagged": t("model_card.col_flagged")})
 
 st.subheader(t("model.features_title"))
 attribute_names = card.get("attribute_features", {})
@@ -114,9 +127,15 @@ for v in versions:
         c = artifacts.load_card(v)
     except artifacts.ModelFileError:
         continue
-    history.append({"version": v, "created_at": c.get("created_at"), "label": c.get("label_kind"), "evaluation": c.get("evaluation"),
-                    "estimator": c.get("estimator"), "test_snapshot": c.get("test_snapshot"),
-                    "roc_auc": c.get("metrics", {}).get("model", {}).get("roc_auc"),
-                    "average_precision": c.get("metrics", {}).get("model", {}).get("average_precision"),
-                    "beats_rules": c.get("beats_rules"), "training_data_sha256": (c.get("training_data_sha256") or "")[:12]})
-st.dataframe(pl.DataFrame(history).to_pandas(), hide_index=True)
+    history.append({
+        t("model_card.col_version"): v, t("model_card.col_trained"): (c.get("created_at") or "").replace("T", " "),
+        t("model_card.col_label"): t(f"model_card.label_short_{c.get('label_kind') or 'into_management'}"),
+        t("model_card.col_evaluation"): t(f"model_card.evaluation_kind_{c.get('evaluation') or 'time_split'}"),
+        t("model_card.col_estimator"): t(f"model_card.estimator_{c.get('estimator') or 'logistic'}"),
+        t("model_card.col_test_snapshot"): c.get("test_snapshot"),
+        t("model.roc_auc"): c.get("metrics", {}).get("model", {}).get("roc_auc"),
+        t("model.average_precision"): c.get("metrics", {}).get("model", {}).get("average_precision"),
+        t("model_card.col_beats_rules"): t("model_card.flag_yes") if c.get("beats_rules") else t("model_card.flag_no")})
+st.dataframe(pl.DataFrame(history).to_pandas(), hide_index=True,
+             column_config={t("model.roc_auc"): st.column_config.NumberColumn(format="%.3f"),
+                            t("model.average_precision"): st.column_config.NumberColumn(format="%.3f")})
