@@ -12,7 +12,7 @@ from dashboard.workspace import workspace_path
 from dashboard.i18n import LANGUAGES, t
 from dashboard.page_header import as_of_badge
 from dashboard.plain import md
-from dashboard.state import analysis_current, database_ready, query
+from dashboard.state import DatabaseDamaged, analysis_current, database_damage, database_ready, query
 from pipelines.bootstrap import DEMO_EMPLOYEES, build_demo_database
 from pipelines.ingest import rebuild_analysis
 from pipelines.settings import database_path
@@ -24,6 +24,16 @@ if "lang" not in st.session_state:
     st.session_state.lang = st.query_params.get("lang") if st.query_params.get("lang") in LANGUAGES else "en"
 with st.sidebar:
     st.selectbox(t("app.language"), list(LANGUAGES), format_func=LANGUAGES.get, key="lang")
+
+def show_damaged(damage: DatabaseDamaged) -> None:
+    # Never a traceback or empty pages over a damaged file: what happened and what to do, in the HR admin's words.
+    st.title(t("privacy.database_damaged_title"))
+    st.error(t("privacy.database_damaged", path=md(damage.path), detail=md(damage.detail)))
+    st.stop()
+
+
+if damage := database_damage():
+    show_damaged(damage)
 
 if not database_ready():
     # First start: build the demo organisation so the dashboard is never empty.
@@ -142,5 +152,8 @@ navigation = st.navigation(list(registered.values()))
 target = st.session_state.pop("return_to", None)
 if target in registered:  # a deep link that had to sign in first
     st.switch_page(registered[target], query_params=st.query_params.to_dict())
-as_of_badge()  # every page's header: the date the analysis describes
-navigation.run()
+try:
+    as_of_badge()  # every page's header: the date the analysis describes
+    navigation.run()
+except DatabaseDamaged as damage:  # damage inside the file that only a query reaches
+    show_damaged(damage)

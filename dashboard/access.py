@@ -14,6 +14,7 @@ from . import calibration, nominations, plans, reviews
 from .auth import User, record
 from .people import CandidateFilters
 from .permissions import NotAllowed
+from .privacy import MIN_GROUP, small_groups
 from .state import analysis_cursor, query, query_with_workspace, workspace_query
 
 
@@ -30,20 +31,53 @@ class ScopedData:
             raise NotAllowed(f"Your role ({self.user.role}) may not do this.")
 
     # --- aggregates (every role) ---
+    # A user who may not see people (the viewer) never sees a figure of a group under privacy.MIN_GROUP: departments
+    # under it (and the next smallest, where one alone could be worked out from the total) are not offered and are
+    # folded into one "other departments" row (department null); totals stay exact, so a difference shows at most
+    # those departments together. Who may see people sees their own people's records anyway.
+    def _folded(self) -> set[str]:
+        if self.user.can("view_people"):
+            return set()
+        sizes = query("department_pool", self.scope).select("department", "active_employees").rows()
+        return small_groups({d: n for d, n in sizes})
+
     def departments(self) -> list[str]:
-        return query("departments", self.scope)
+        folded = self._folded()
+        return [d for d in query("departments", self.scope) if d not in folded]
 
-    def headline(self, department: str | None = None) -> dict:
-        return query("headline", self.scope, department)
+    def headline(self, department: str | None = None) -> dict | None:
+        return None if department in self._folded() else query("headline", self.scope, department)
 
-    def pool_funnel(self, department: str | None = None) -> pl.DataFrame:
-        return query("pool_funnel", self.scope, department)
+    def pool_funnel(self, department: str | None = None) -> pl.DataFrame | None:
+        return None if department in self._folded() else query("pool_funnel", self.scope, department)
 
     def department_pool(self) -> pl.DataFrame:
-        return query("department_pool", self.scope)
+        rows = query("department_pool", self.scope)
+        folded = self._folded()
+        if not folded:
+            return rows
+        other = rows.filter(pl.col("department").is_in(list(folded))).select(
+            pl.lit(None, pl.String).alias("department"),
+            *[pl.col(c).sum() for c in ("active_employees", "pool_eligible")],
+            (pl.col("pool_eligible").sum() / pl.col("active_employees").sum()).alias("pool_share"),
+            *[pl.col(c).sum() for c in ("management_aspiration", "people_managers")],
+            pl.lit(None, pl.Float64).alias("avg_rating_points"), pl.lit(None, pl.Float64).alias("avg_feedback_360"))
+        return pl.concat([rows.filter(~pl.col("department").is_in(list(folded))), other], how="vertical_relaxed")
 
     def rating_distribution(self, department: str | None = None) -> pl.DataFrame:
-        return query("rating_distribution", self.scope, department)
+        if self.user.can("view_people"):
+            return query("rating_distribution", self.scope, department)
+        folded = self._folded()
+        if department is None:  # a year with fewer than MIN_GROUP rated people in all is a small group too
+            everyone = query("rating_distribution", self.scope, None)
+            return everyone.filter(pl.col("employees").sum().over("year") >= MIN_GROUP)
+        if department in folded:
+            return query("rating_distribution", self.scope, department).clear()
+        # One year's rated people of a department are a group too: years where it is under MIN_GROUP are hidden.
+        by_year = query("rating_distribution_by_department", self.scope)
+        shown_years = [year for year, part in by_year.group_by("year")
+                       if department not in small_groups(dict(part.select("department", "employees").rows()), folded)]
+        return query("rating_distribution", self.scope, department).filter(pl.col("year").is_in([y[0] for y in shown_years]))
 
     # --- people ---
     def check_department(self, department: str | None) -> None:
@@ -63,11 +97,6 @@ class ScopedData:
         self._require("view_people")
         self.check_department(filters.department)
         return query("people.candidates", self.scope, filters, _frozen(self.nominated() if nominated is None else nominated))
-
-    def makeup(self, filters: CandidateFilters, nominated: dict | None = None) -> pl.DataFrame:
-        self._require("view_people")
-        self.check_department(filters.department)
-        return query("people.makeup", self.scope, filters, _frozen(self.nominated() if nominated is None else nominated))
 
     def profile(self, employee_id: str) -> dict | None:
         self._require("view_people")

@@ -14,7 +14,6 @@ TRENDS = ("any", "rising", "top_twice", "not_falling")
 POOL_STATUSES = ("any", "meets_rules", "nominated", "not_nominated")
 ASPIRATIONS = ("any", "management", "specialist", "undecided")
 READINESS = ("ready_now", "ready_1_2_years", "ready_3_plus_years")
-MIN_GROUP = 5  # aggregates by gender or age hide smaller groups
 SHOWN_ROWS = 1000
 
 
@@ -106,17 +105,6 @@ def candidates(cur: duckdb.DuckDBPyConnection, scope: Scope, filters: CandidateF
         params=params,
     ).pl()
     return frame, total
-
-
-def makeup(cur: duckdb.DuckDBPyConnection, scope: Scope, filters: CandidateFilters, nominated) -> pl.DataFrame:
-    """Matching people by gender and age band; groups under MIN_GROUP people are hidden (null)."""
-    where, params = _where(scope, filters, nominated)
-    return cur.sql(
-        f"""SELECT coalesce(gender, 'unknown') AS gender, coalesce(age_band, 'unknown') AS age_band,
-                   CASE WHEN count(*) >= {MIN_GROUP} THEN count(*) END AS employees
-            FROM analysis_employee{where} GROUP BY ALL ORDER BY age_band, gender""",
-        params=params,
-    ).pl()
 
 
 def filter_choices(cur: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, list]:

@@ -87,6 +87,16 @@ def rating_distribution(cur: duckdb.DuckDBPyConnection, scope: Scope = None, dep
     ).pl()
 
 
+def rating_distribution_by_department(cur: duckdb.DuckDBPyConnection, scope: Scope = None) -> pl.DataFrame:
+    """Rated people per year and department (for small-group suppression)."""
+    where, params = _scope_clause(scope, None)
+    return cur.sql(
+        f"""SELECT year, department, sum(employees)::BIGINT AS employees
+            FROM analysis_rating_distribution{where} GROUP BY year, department ORDER BY year, department""",
+        params=params,
+    ).pl()
+
+
 def data_status(cur: duckdb.DuckDBPyConnection) -> dict:
     meta = cur.sql("SELECT built_at, as_of_date, run_id, employees FROM analysis_meta").pl()
     return meta.row(0, named=True) if meta.height else {}

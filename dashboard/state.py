@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import struct
 from pathlib import Path
 
+import duckdb
 import streamlit as st
 
 from pipelines import db
@@ -24,15 +26,80 @@ def current_db() -> tuple[Path, str | None]:
     return path, db.data_version(path)
 
 
+class DatabaseDamaged(Exception):
+    """The database file is truncated or corrupt: the app says so instead of serving it."""
+
+    def __init__(self, path: str | Path, detail: str):
+        super().__init__(f"{path}: {detail}")
+        self.path, self.detail = str(path), detail
+
+
+HEADER_BYTES = 3 * 4096  # DuckDB's file header and its two database headers
+
+
+def file_damage(path: Path) -> str | None:
+    """Why the database file cannot be trusted (truncated, not a DuckDB file, unreadable), or None.
+
+    A DuckDB file is its headers plus block_count blocks of block_alloc_size bytes, as the newer of the two
+    database headers states; a shorter file was cut short (full disk, interrupted copy) and parts of its
+    tables are missing, which DuckDB itself notices only when a query reaches them."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return None
+    with path.open("rb") as f:
+        head = f.read(HEADER_BYTES)
+    if len(head) < HEADER_BYTES or head[8:12] != b"DUCK":
+        return f"not a complete DuckDB database file ({size:,} bytes)"
+    headers = [struct.unpack_from("<6Q", head, offset) for offset in (4096, 8192)]
+    _, _, _, _, block_count, block_size = max(headers, key=lambda h: h[1])  # checksum, iteration, meta, free list, blocks, block size
+    if 4096 <= block_size <= 1 << 24 and size < HEADER_BYTES + block_count * block_size:
+        return f"the file has {size:,} bytes, its header describes {HEADER_BYTES + block_count * block_size:,}"
+    try:
+        con = db.connect_read_only(path)
+        try:
+            con.sql("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'talent'").fetchall()
+        finally:
+            con.close()
+    except duckdb.Error as exc:
+        return str(exc).splitlines()[0][:300]
+    return None
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _damage(path: str, version: str | None) -> str | None:
+    return file_damage(Path(path)) if version is not None else None
+
+
+def database_damage() -> DatabaseDamaged | None:
+    """The live database file's damage (checked once per data version), or None."""
+    path, version = current_db()
+    detail = _damage(str(path), version)
+    return DatabaseDamaged(path, detail) if detail else None
+
+
+@contextlib.contextmanager
+def _reading(path: str | Path):
+    """Damage that the header check cannot see (a corrupt block inside the file) surfaces when a read reaches it."""
+    try:
+        yield
+    except duckdb.Error as exc:
+        text = str(exc).lower()
+        if isinstance(exc, duckdb.IOException) or "corrupt" in text or "checksum" in text:
+            raise DatabaseDamaged(path, str(exc).splitlines()[0][:300]) from exc
+        raise
+
+
 @st.cache_data(max_entries=512, show_spinner=False)
 def _run(name: str, path: str, version: str, args: tuple, kwargs: tuple, workspace_version: str | None = None):
     # workspace_version only keys the cache: results that read workspace.duckdb change when it does.
-    cur = db.read_cursor(_connection(path, version))
-    try:
-        module, _, function = name.rpartition(".")
-        return getattr(importlib.import_module(f"dashboard.{module or 'queries'}"), function)(cur, *args, **dict(kwargs))
-    finally:
-        cur.close()
+    with _reading(path):
+        cur = db.read_cursor(_connection(path, version))
+        try:
+            module, _, function = name.rpartition(".")
+            return getattr(importlib.import_module(f"dashboard.{module or 'queries'}"), function)(cur, *args, **dict(kwargs))
+        finally:
+            cur.close()
 
 
 def query(name: str, *args, **kwargs):
@@ -65,14 +132,16 @@ def query_with_workspace(name: str, *args, **kwargs):
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def _has_imports(path: str, version: str | None) -> bool:
-    return version is not None and not db.is_empty(Path(path))
+    with _reading(path):
+        return version is not None and not db.is_empty(Path(path))
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def _analysis_current(path: str, version: str | None) -> bool:
     from pipelines.analysis import ANALYSIS_VERSION
 
-    return db.analysis_version(Path(path)) == ANALYSIS_VERSION
+    with _reading(path):
+        return db.analysis_version(Path(path)) == ANALYSIS_VERSION
 
 
 def analysis_current() -> bool:
@@ -92,6 +161,7 @@ def clear_caches() -> None:
     _run_workspace.clear()
     _has_imports.clear()
     _analysis_current.clear()
+    _damage.clear()
     _connection.clear()
 
 

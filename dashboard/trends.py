@@ -26,7 +26,8 @@ from pipelines.settings import into_management_sql, load_settings
 from . import workspace
 from .queries import scope_condition
 from .nominations import EXIT_REASONS
-from .people import MIN_GROUP, READINESS
+from .people import READINESS
+from .privacy import suppress
 
 Scope = tuple[str, ...] | None
 
@@ -465,37 +466,32 @@ def distributions(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str 
 
 
 def makeup(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str | None, workspace_file: str | None = None) -> pl.DataFrame:
-    """Shares by gender and by age band, pool members against all active employees. Groups under 5 people
-    are hidden (people and share null); where that hides exactly one group of a column, the next-smallest
-    is hidden too, so the hidden one cannot be worked out from the total."""
+    """Shares by gender and by age band, pool members against all active employees, with small groups hidden
+    (people and share null) by dashboard.privacy.suppress: the parts are each department's groups, a line is
+    one department's groups of one dimension, and a figure over several departments is hidden when any of its
+    parts is, so "all my departments" minus one department never reveals a hidden group."""
     _register(cur, workspace_file)
     pool, pool_params = _pool_ctes(scope, department)
     where, params = scope_condition(scope, department, "a.department")
-    frame = cur.sql(
+    parts = cur.sql(
         f"""WITH {pool},
             people AS (
-                SELECT coalesce(a.gender, 'unknown') AS gender, coalesce(a.age_band, 'unknown') AS age_band,
-                       c.employee_id IS NOT NULL AS in_pool
+                SELECT coalesce(a.department, '') AS department, coalesce(a.gender, 'unknown') AS gender,
+                       coalesce(a.age_band, 'unknown') AS age_band, c.employee_id IS NOT NULL AS in_pool
                 FROM analysis_employee a LEFT JOIN current_members c USING (employee_id)
                 WHERE a.status = 'active' AND {where}),
             grouped AS (SELECT *, 'everyone' AS "group" FROM people UNION ALL SELECT *, 'pool' FROM people WHERE in_pool)
-            SELECT 'gender' AS dimension, "group", gender AS value, count(*) AS people FROM grouped GROUP BY ALL
+            SELECT 'gender' AS dimension, "group", department, gender AS value, count(*) AS people FROM grouped GROUP BY ALL
             UNION ALL
-            SELECT 'age_band', "group", age_band, count(*) FROM grouped GROUP BY ALL""",
+            SELECT 'age_band', "group", department, age_band, count(*) FROM grouped GROUP BY ALL
+            ORDER BY ALL""",
         params=pool_params + params,
     ).pl()
     key = ["dimension", "group"]
-    small = pl.col("people") < MIN_GROUP
-    rank_visible = pl.when(~small).then(pl.col("people")).rank("ordinal").over(key)
-    frame = frame.with_columns(
-        (pl.col("people").sum().over(key)).alias("total"),
-        small.sum().over(key).alias("n_small"),
-        rank_visible.alias("visible_rank"),
-    )
-    hidden = small | ((pl.col("n_small") == 1) & (pl.col("visible_rank") == 1))
+    totals = parts.group_by(key).agg(pl.col("people").sum().alias("total"))
+    frame = suppress(parts, line=[*key, "department"], by=[*key, "value"])
     order = pl.col("value").replace_strict({"<30": 0, "30-39": 1, "40-49": 2, "50+": 3, "female": 0, "male": 1}, default=9, return_dtype=pl.Int64)
-    return frame.with_columns(
-        pl.when(hidden).then(None).otherwise(pl.col("people")).alias("people"),
-        pl.when(hidden).then(None).otherwise(pl.col("people") / pl.col("total")).alias("share"),
+    return frame.join(totals, on=key, how="left").with_columns(
+        (pl.col("people") / pl.col("total")).alias("share"),
     ).sort(pl.col("dimension"), pl.col("group"), order, pl.col("value"), descending=[True, True, False, False]).select(
         "dimension", "group", "value", "people", "share")

@@ -13,7 +13,7 @@ from dashboard.session import signed_in_user
 from dashboard.downloads import csv_download
 from dashboard.i18n import t
 from dashboard.plain import md, safe_chart
-from dashboard.people import ASPIRATIONS, MIN_GROUP, POOL_STATUSES, READINESS, SHOWN_ROWS, TRENDS, CandidateFilters
+from dashboard.people import ASPIRATIONS, POOL_STATUSES, READINESS, SHOWN_ROWS, TRENDS, CandidateFilters
 from dashboard.url_filters import from_params, to_params
 
 data = ScopedData(signed_in_user())
@@ -69,7 +69,6 @@ st.query_params.from_dict(to_params(filters))
 nominated = data.nominated()  # one workspace read per rerun, shared by the queries below
 try:
     table, total = data.candidates(filters, nominated)
-    makeup = data.makeup(filters, nominated)
 except NotAllowed as exc:
     st.error(md(exc))  # messages carry typed and imported values: plain text
     st.stop()
@@ -140,15 +139,4 @@ elif len(selected) > 4:
 else:
     st.caption(t("candidates.select_hint"))
 
-st.subheader(t("candidates.makeup_title"))
-st.caption(t("candidates.makeup_definition", min=MIN_GROUP))
-shown = makeup.filter(pl.col("employees").is_not_null())
-hidden = makeup.height - shown.height
-if shown.height:
-    fig = px.bar(shown.to_pandas(), x="age_band", y="employees", color="gender", barmode="group", template=theme.TEMPLATE,
-                 color_discrete_sequence=theme.SEQUENCE,
-                 labels={"age_band": t("candidates.axis_age_band"), "employees": t("candidates.axis_people"), "gender": t("candidates.axis_gender")})
-    fig.update_layout(height=300)
-    st.plotly_chart(safe_chart(fig), width="stretch")
-if hidden:
-    st.caption(t("candidates.makeup_hidden", groups=hidden, min=MIN_GROUP))
+st.caption(t("privacy.no_demographics"))

@@ -25,7 +25,10 @@ if not status or not status.get("employees"):
 st.caption(t("overview.as_of", as_of=status["as_of_date"], run_id=status["run_id"], built=f"{status['built_at']:%Y-%m-%d %H:%M}"))
 
 all_label = t("overview.all_departments")
-choice = st.selectbox(t("overview.department"), [all_label, *data.departments()], key="department")
+offered = [all_label, *data.departments()]
+if st.session_state.get("department") not in (None, *offered):  # a crafted widget value, or a department too small to show
+    st.session_state.department = all_label
+choice = st.selectbox(t("overview.department"), offered, key="department")
 department = None if choice == all_label else choice
 rules = load_settings().pool_rules
 top_pct = round(100 * float(rules.get("top_performance_share", 0.15)))
@@ -75,7 +78,8 @@ with left:
 with right:
     st.subheader(t("overview.by_department_title"))
     st.caption(t("overview.by_department_definition"))
-    by_dept = data.department_pool()
+    other_label = t("privacy.other_departments")
+    by_dept = data.department_pool().with_columns(pl.col("department").fill_null(other_label))
     if department:
         by_dept = by_dept.filter(pl.col("department") == department)
     fig = px.bar(
@@ -106,7 +110,7 @@ else:
 
 with st.expander(t("overview.table_title")):
     st.dataframe(
-        data.department_pool().to_pandas(),
+        data.department_pool().with_columns(pl.col("department").fill_null(other_label)).to_pandas(),
         hide_index=True,
         column_config={
             "department": t("overview.department"),

@@ -12,7 +12,8 @@ from dashboard.access import ScopedData
 from dashboard.downloads import csv_download, file_download
 from dashboard.i18n import current_language, t
 from dashboard.nominations import EXIT_REASONS
-from dashboard.people import MIN_GROUP, READINESS
+from dashboard.people import READINESS
+from dashboard.privacy import MIN_GROUP
 from dashboard.session import signed_in_user
 from dashboard.state import query, query_with_workspace
 from dashboard.trends import GRAINS, PERIODS, POTENTIAL_BANDS, SEAT_HOLDER_AGE, STALLED_MONTHS, TENURE_BANDS, ASPIRATION_VALUES
@@ -310,7 +311,7 @@ left, right = st.columns(2)
 for column, dimension in ((left, "gender"), (right, "age_band")):
     with column:
         st.subheader(t(f"trends.{dimension}_title"))
-        st.caption(t("trends.makeup_definition", min=MIN_GROUP))
+        st.caption(t("privacy.makeup_definition", min=MIN_GROUP))
         part = makeup.filter(pl.col("dimension") == dimension)
         values = {v: t(f"trends.{dimension}_{v.replace('<', 'under_').replace('+', '_plus').replace('-', '_')}") for v in MAKEUP_VALUES[dimension]}
         shown = part.filter(pl.col("share").is_not_null()).with_columns(pl.col("group").replace_strict(GROUPS), pl.col("value").replace(values))
@@ -323,7 +324,7 @@ for column, dimension in ((left, "gender"), (right, "age_band")):
             st.plotly_chart(safe_chart(fig), width="stretch", key=f"chart_{dimension}")
         hidden = part.height - part.filter(pl.col("share").is_not_null()).height
         if hidden:
-            st.caption(t("trends.makeup_hidden", groups=hidden, min=MIN_GROUP))
+            st.caption(t("privacy.makeup_hidden", groups=hidden, min=MIN_GROUP))
 download(makeup, "makeup")
 
 # --- the review summary export ---------------------------------------------------------------------

@@ -94,3 +94,15 @@ def small_org(tmp_path: Path, monkeypatch, files: dict[str, str], users=()) -> P
     for user in users:
         auth.create_user(user.username, user.role, "a-long-password", user.departments)
     return db
+
+
+@pytest.fixture
+def fresh_streamlit_caches():
+    """AppTest keeps Streamlit's caches between tests: start and end each page test with none."""
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()

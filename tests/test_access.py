@@ -144,20 +144,31 @@ def test_access_layer_refuses_other_departments_directly(env: Path) -> None:
         viewer.candidates(CandidateFilters())
 
 
-def test_small_groups_are_hidden_in_the_makeup(env: Path) -> None:
-    at = open_page(signed_in("head"), "pages/candidates.py")
-    counts = rows(env, """SELECT coalesce(gender, 'unknown'), coalesce(age_band, 'unknown'), count(*) FROM analysis_employee
-                          WHERE status = 'active' AND department = 'Sales' GROUP BY ALL""")
-    small = sum(1 for *_, n in counts if n < 5)
-    captions = [c.value for c in at.caption]
-    if small:
-        assert f"{small} group(s) with fewer than 5 people are not shown." in captions
-    from dashboard.access import ScopedData
-    from dashboard.auth import load_user
+DEMOGRAPHIC_COLUMNS = {"gender", "age_band", "age", "birth_date"}
 
-    makeup = ScopedData(load_user("head")).makeup(CandidateFilters())
-    assert makeup.filter(pl.col("employees").is_not_null())["employees"].min() >= 5
-    assert makeup["employees"].null_count() == small
+
+def demographics_on_page(at: AppTest) -> list[str]:
+    """Whatever the page shows about gender or age: chart data, table columns, filter labels."""
+    found = [f"chart: {c.proto.spec[:80]}" for c in at.get("plotly_chart")
+             if any(word in c.proto.spec.lower() for word in ("gender", "age_band", "age band", "birth"))]
+    found += [f"table column {col}" for d in at.dataframe for col in d.value.columns if col in DEMOGRAPHIC_COLUMNS]
+    labels = [w.label for kind in ("selectbox", "number_input", "text_input", "multiselect") for w in at.get(kind)]
+    found += [f"filter {label}" for label in labels if any(word in label.lower() for word in ("gender", "age band", "birth"))]
+    return found
+
+
+def test_one_score_filter_change_reveals_no_ones_gender_or_age(env: Path) -> None:
+    # Before: the explorer showed the matching people by gender and age band (groups under 5 hidden); lowering
+    # "score at most" just below the best candidate took them out of one group, which showed their gender and age band.
+    top_score = rows(env, "SELECT max(pool_score) FROM analysis_employee WHERE status = 'active' AND department = 'Sales'")[0][0]
+    at = open_page(signed_in("head"), "pages/candidates.py")
+    assert at.dataframe[0].value.shape[0] > 1
+    assert demographics_on_page(at) == []
+    at.number_input(key="f_score_max").set_value(float(top_score) - 0.01).run()
+    assert not at.exception
+    assert demographics_on_page(at) == []
+    # HR sees everyone's records, and still no demographic column beside the filters.
+    assert demographics_on_page(open_page(signed_in("hr"), "pages/candidates.py", score_max=str(float(top_score) - 0.01))) == []
 
 
 def test_exports_are_audited(env: Path) -> None:

@@ -33,12 +33,8 @@ def demo_db(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def fresh_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
+def fresh_caches(fresh_streamlit_caches):
     yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 @pytest.fixture

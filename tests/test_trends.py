@@ -247,17 +247,18 @@ def test_rating_and_360_shares_of_the_pool_against_everyone(example) -> None:
 
 
 def test_makeup_hides_small_groups_and_what_would_reveal_them(example) -> None:
-    # Everyone active (18): 5 female, 13 male; <30: 7, 30-39: 7, 40-49: 3, 50+: 1 (both hidden).
-    # Pool (3): 2 female, 1 male, all 30-39: every cell under 5, hidden.
+    # Everyone active (18): Sales 4 women (hidden) and 10 men (hidden too, or the 4 would be 14 - 10); R&D 1 woman, 3 men.
+    # Ages: Sales <30: 7, 30-39: 4, 40-49: 2, 50+: 1; R&D 30-39: 3, 40-49: 1. A figure over both departments is
+    # hidden when a department's part of it is, so only "<30" (Sales' 7, R&D none) is shown.
+    # Pool (3): S04 and S06 (Sales), R02 (R&D): every part under 5, hidden.
     expected = frame({
         "dimension": ["gender"] * 4 + ["age_band"] * 5,
         "group": ["pool", "pool", "everyone", "everyone", "pool", "everyone", "everyone", "everyone", "everyone"],
         "value": ["female", "male", "female", "male", "30-39", "<30", "30-39", "40-49", "50+"],
-        "people": [None, None, 5, 13, None, 7, 7, None, None],
-        "share": [None, None, 5 / 18, 13 / 18, None, 7 / 18, 7 / 18, None, None],
+        "people": [None, None, None, None, None, 7, None, None, None],
+        "share": [None, None, None, None, None, 7 / 18, None, None, None],
     })
     assert_frame_equal(run(example, "makeup"), expected, check_dtypes=False)
-    # Sales alone: 4 women (hidden) and 10 men, hidden too, or the 4 would be 14 - 10.
     sales = run(example, "makeup", department="Sales").filter((pl.col("dimension") == "gender") & (pl.col("group") == "everyone"))
     assert sales.select("value", "people").rows() == [("female", None), ("male", None)]
 
@@ -337,8 +338,9 @@ def test_trends_page_shows_every_chart_with_its_definition_and_download(page_env
     # Default period 12 months: 2 members on 2025-11-26, 3 now, S07 left: 1 / 2.5 = 40 % a year.
     assert metrics["Pool members leaving the company (per year)"] == "40%"
     assert metrics["Everyone leaving the company (per year)"] == f"{2 / 19:.0%}"
-    # size, flows, coverage, bench, promotion, tenure, aspiration, attrition, rating, 360, gender, age band
-    assert len(at.get("plotly_chart")) == 12
+    # size, flows, coverage, bench, promotion, tenure, aspiration, attrition, rating, 360, age band; no gender chart:
+    # every gender figure of this small organisation is hidden (test_makeup_hides_small_groups_and_what_would_reveal_them)
+    assert len(at.get("plotly_chart")) == 11
     downloads = [b.proto.label for b in at.get("download_button")]
     assert downloads == ["Download this chart's data (CSV)"] * 9  # pool over time, coverage, bench, promotion, tenure, aspiration, attrition, rating+360, make-up
     # Every chart states its definition in one line.
@@ -356,7 +358,7 @@ def test_period_and_department_filters_change_the_figures(page_env: Path) -> Non
     # 0 members on 2024-11-26, 3 now, S07 left: 1 / 1.5 over two years = 33 % a year.
     assert {m.label: m.value for m in at.metric}["Pool members leaving the company (per year)"] == "33%"
     # Nobody was in the pool on 2024-11-26: no promotion chart, and the page says what to do instead.
-    assert len(at.get("plotly_chart")) == 11
+    assert len(at.get("plotly_chart")) == 10
     assert ("No one in your department(s) was in the pool on the first day of the period. Choose a shorter period, or nominate candidates first."
             in [i.value for i in at.info])
     at.selectbox(key="trends_department").select("R&D").run()
@@ -401,4 +403,4 @@ def test_empty_pool_says_what_to_do(page_env: Path) -> None:
     at = trends_page("leader")
     infos = [i.value for i in at.info]
     assert infos.count("No one in your department(s) was in the pool in this period. Nominate candidates first; the charts follow the nominations.") >= 3
-    assert len(at.get("plotly_chart")) == 7  # coverage, bench, aspiration, rating, 360, gender, age band still show
+    assert len(at.get("plotly_chart")) == 6  # coverage, bench, aspiration, rating, 360, age band still show (gender: all hidden)
