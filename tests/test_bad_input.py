@@ -117,3 +117,20 @@ def test_a_damaged_database_file_is_one_line_and_exit_code_2(good_dir: Path, tmp
     assert code == 2
     assert err[0].startswith(f"error: {damaged}: ") and len(err) == 2 and err[1] == "nothing was changed in the database"
     assert damaged.read_bytes()[:4] == b"DUCK"
+
+
+def test_a_full_disk_is_one_line_and_exit_code_2(good_dir: Path, tmp_path: Path, capsys) -> None:
+    import subprocess
+
+    small = tmp_path / "full"
+    small.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=300k", "tmpfs", str(small)], capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here (needs root): the full-disk case is not exercised")
+    try:
+        code = main(["ingest", str(good_dir), "--db", str(small / "talent.duckdb")])
+        err = capsys.readouterr().err.splitlines()
+        assert code == 2
+        assert err == [f"error: {small / 'talent.duckdb'}: no space left on the disk", "nothing was changed in the database"]
+        assert not (small / "talent.duckdb").exists()
+    finally:
+        subprocess.run(["umount", str(small)], check=False)
