@@ -114,7 +114,7 @@ def test_database_path_comes_from_env_when_no_flag(good_dir: Path, tmp_path: Pat
     target = tmp_path / "from_env.duckdb"
     done = subprocess.run(
         [sys.executable, "-m", "pipelines", "ingest", str(good_dir / "employees.csv")],
-        cwd=ROOT, env={"TALENT_DB": str(target), "PATH": "/usr/bin:/bin"}, capture_output=True, text=True, timeout=120,
+        cwd=ROOT, env={"TALENT_DB": str(target), "TALENT_MODELS": str(tmp_path / "models"), "PATH": "/usr/bin:/bin"}, capture_output=True, text=True, timeout=120,
     )
     assert done.returncode == 0, done.stderr
     assert "employees" in done.stdout and target.exists()
