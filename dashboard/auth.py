@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import bcrypt
+import polars as pl
 
 from . import workspace
 from .i18n import t
@@ -360,6 +361,19 @@ def unlock(actor: User, username: str) -> int:
     with workspace.write(actor.username, "sign_in_unlocked", name) as con:
         return len(con.execute("UPDATE sign_in_attempts SET cleared = true WHERE username = ? AND outcome = 'failed' AND NOT cleared RETURNING 1",
                                [name]).fetchall())
+
+
+def users_and_audit_log(actor: User, log_rows: int = 500) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """For the users page (HR admins only): every account, and the newest audit rows."""
+    from .permissions import require_role
+
+    require_role(actor, "hr_admin")
+    with workspace.connect() as con:
+        users = con.sql("SELECT username, display_name, role, departments, is_demo, disabled, created_at, created_by "
+                        "FROM users ORDER BY username").pl()
+        log = con.sql("SELECT logged_at, username, action, target, detail FROM audit_log ORDER BY audit_id DESC LIMIT ?",
+                      params=[int(log_rows)]).pl()
+    return users, log
 
 
 def locked_accounts() -> list[tuple[str, int]]:

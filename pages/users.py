@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import auth, workspace
+from dashboard import auth
 from dashboard.access import ScopedData
 from dashboard.permissions import NotAllowed
 from dashboard.plain import md
@@ -16,9 +16,7 @@ if not user.can("manage_users"):
     st.error(t("users.not_allowed"))
     st.stop()
 
-with workspace.connect() as con:
-    users = con.sql("SELECT username, display_name, role, departments, is_demo, disabled, created_at, created_by FROM users ORDER BY username").pl()
-    log = con.sql("SELECT logged_at, username, action, target, detail FROM audit_log ORDER BY audit_id DESC LIMIT 500").pl()
+users, log = auth.users_and_audit_log(user)
 
 st.subheader(t("users.users_title"))
 st.dataframe(users.to_pandas(), hide_index=True, column_config={

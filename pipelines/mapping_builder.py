@@ -22,13 +22,12 @@ from pathlib import Path
 
 import polars as pl
 
-from .map_columns import _snake as snake
 from .entities import ENTITIES
+from .map_columns import _clean, _snake as snake
+from .settings import DEFAULT_MISSING_VALUES
+from .validate import FALSE_WORDS, TRUE_WORDS
 
-# Cells that mean "missing" (the canonical preset's list in mapping format v2).
-MISSING_TOKENS = ("NA", "N/A", "null", "NULL", "None", "#N/A", "-", "—", "无")
-TRUE_WORDS = ("true", "t", "yes", "y", "1", "是", "有", "x", "✓")
-FALSE_WORDS = ("false", "f", "no", "n", "0", "否")
+MISSING_TOKENS = DEFAULT_MISSING_VALUES  # cells that mean "missing" unless the base mapping says otherwise
 BASE_PRESET = "canonical"
 MISSING = ""  # a source value mapped to "" is missing
 
@@ -236,29 +235,14 @@ NONE = Choice()
 # ---------------------------------------------------------------------------------------------
 def read_export(path: str | Path) -> pl.DataFrame:
     """The file's columns as text, headers trimmed, read the way the import reads it."""
-    from .read import ImportFileError, _read_csv, _read_parquet, _read_xlsx, _sniff_format
+    from .read import read_frame
 
-    path = Path(path)
-    data = path.read_bytes()
-    if not data:
-        raise ImportFileError(f"{path.name}: the file is empty (not even a header row)")
-    kind = _sniff_format(path, data[:8])
-    frame = {"csv": lambda: _read_csv(path, data), "xlsx": lambda: _read_xlsx(path), "parquet": lambda: _read_parquet(path)}[kind]()
-    if frame.width == 0:
-        raise ImportFileError(f"{path.name}: the file has no header row")
-    headers = [str(c).strip() for c in frame.columns]
-    if len(set(headers)) != len(headers) or any("_duplicated_" in h for h in headers):
-        dup = next(h for i, h in enumerate(headers) if h in headers[:i] or "_duplicated_" in h)
-        original = re.sub(r"_duplicated_\d+$", "", dup)
-        raise ImportFileError(f"{path.name}: column '{original}' appears more than once in the header")
-    return frame.rename(dict(zip(frame.columns, headers))).select(pl.all().cast(pl.String))
+    return read_frame(Path(path)).select(pl.all().cast(pl.String))
 
 
 def _cleaned(frame: pl.DataFrame, column: str, missing: Iterable[str] = MISSING_TOKENS) -> pl.Series:
     """A source column's non-missing values, trimmed (as the import sees them)."""
-    low = {m.lower() for m in missing}
-    s = frame[column].cast(pl.String).str.replace_all(r"[\s\u3000]+", " ").str.strip_chars()
-    return s.filter(s.is_not_null() & (s != "") & ~s.str.to_lowercase().is_in(list(low)))
+    return frame.select(_clean(column, tuple(missing)))[column].drop_nulls()
 
 
 # ---------------------------------------------------------------------------------------------

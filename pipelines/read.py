@@ -207,10 +207,12 @@ def check_source(path: Path, mapping: Mapping) -> list[str]:
     return entity
 
 
-def read_source(path: Path, mapping: Mapping, entity: str | None = None) -> SourceFile:
+def read_frame(path: Path) -> pl.DataFrame:
+    """A file's columns as text with trimmed, distinct headers, read and checked as the import reads it."""
     path = Path(path)
-    entity = entity or check_source(path, mapping)[0]
     data = path.read_bytes()
+    if not data:
+        raise ImportFileError(f"{path.name}: the file is empty (not even a header row)")
     kind = _sniff_format(path, data[:8])
     frame = {"csv": lambda: _read_csv(path, data), "xlsx": lambda: _read_xlsx(path), "parquet": lambda: _read_parquet(path)}[kind]()
     if frame.width == 0:
@@ -222,6 +224,11 @@ def read_source(path: Path, mapping: Mapping, entity: str | None = None) -> Sour
     if dup:
         original = re.sub(r"_duplicated_\d+$", "", dup[0])
         raise ImportFileError(f"{path.name}: column '{original}' appears more than once in the header")
-    frame = frame.rename(dict(zip(frame.columns, headers)))
-    frame = frame.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
-    return SourceFile(path=path, entity=entity, sha256=hashlib.sha256(data).hexdigest(), frame=frame)
+    return frame.rename(dict(zip(frame.columns, headers)))
+
+
+def read_source(path: Path, mapping: Mapping, entity: str | None = None) -> SourceFile:
+    path = Path(path)
+    entity = entity or check_source(path, mapping)[0]
+    frame = read_frame(path).with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
+    return SourceFile(path=path, entity=entity, sha256=hashlib.sha256(path.read_bytes()).hexdigest(), frame=frame)
