@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import struct
 from pathlib import Path
 
 import duckdb
@@ -34,41 +33,9 @@ class DatabaseDamaged(Exception):
         self.path, self.detail = str(path), detail
 
 
-HEADER_BYTES = 3 * 4096  # DuckDB's file header and its two database headers
-
-
-def file_damage(path: Path) -> str | None:
-    """Why the database file cannot be trusted (truncated, not a DuckDB file, unreadable), or None.
-
-    A DuckDB file is its headers plus block_count blocks of block_alloc_size bytes, as the newer of the two
-    database headers states; a shorter file was cut short (full disk, interrupted copy) and parts of its
-    tables are missing, which DuckDB itself notices only when a query reaches them."""
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        return None
-    with path.open("rb") as f:
-        head = f.read(HEADER_BYTES)
-    if len(head) < HEADER_BYTES or head[8:12] != b"DUCK":
-        return f"not a complete DuckDB database file ({size:,} bytes)"
-    headers = [struct.unpack_from("<6Q", head, offset) for offset in (4096, 8192)]
-    _, _, _, _, block_count, block_size = max(headers, key=lambda h: h[1])  # checksum, iteration, meta, free list, blocks, block size
-    if 4096 <= block_size <= 1 << 24 and size < HEADER_BYTES + block_count * block_size:
-        return f"the file has {size:,} bytes, its header describes {HEADER_BYTES + block_count * block_size:,}"
-    try:
-        con = db.connect_read_only(path)
-        try:
-            con.sql("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'talent'").fetchall()
-        finally:
-            con.close()
-    except duckdb.Error as exc:
-        return str(exc).splitlines()[0][:300]
-    return None
-
-
 @st.cache_data(max_entries=4, show_spinner=False)
 def _damage(path: str, version: str | None) -> str | None:
-    return file_damage(Path(path)) if version is not None else None
+    return db.file_damage(Path(path)) if version is not None else None
 
 
 def database_damage() -> DatabaseDamaged | None:

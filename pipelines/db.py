@@ -11,6 +11,7 @@ import contextlib
 import fcntl
 import os
 import shutil
+import struct
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -182,3 +183,35 @@ def analysis_version(path: Path) -> int | None:
         return found[0][0] if found else None
     finally:
         con.close()
+
+
+HEADER_BYTES = 3 * 4096  # DuckDB's file header and its two database headers
+
+
+def file_damage(path: Path) -> str | None:
+    """Why the database file cannot be trusted (truncated, not a DuckDB file, unreadable), or None.
+
+    A DuckDB file is its headers plus block_count blocks of block_alloc_size bytes, as the newer of the two
+    database headers states; a shorter file was cut short (full disk, interrupted copy) and parts of its
+    tables are missing, which DuckDB itself notices only when a query reaches them."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return None
+    with path.open("rb") as f:
+        head = f.read(HEADER_BYTES)
+    if len(head) < HEADER_BYTES or head[8:12] != b"DUCK":
+        return f"not a complete DuckDB database file ({size:,} bytes)"
+    headers = [struct.unpack_from("<6Q", head, offset) for offset in (4096, 8192)]
+    _, _, _, _, block_count, block_size = max(headers, key=lambda h: h[1])  # checksum, iteration, meta, free list, blocks, block size
+    if 4096 <= block_size <= 1 << 24 and size < HEADER_BYTES + block_count * block_size:
+        return f"the file has {size:,} bytes, its header describes {HEADER_BYTES + block_count * block_size:,}"
+    try:
+        con = connect_read_only(path)
+        try:
+            con.sql("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'talent'").fetchall()
+        finally:
+            con.close()
+    except duckdb.Error as exc:
+        return str(exc).splitlines()[0][:300]
+    return None

@@ -17,7 +17,7 @@ from .analysis import build_analysis_tables
 from .entities import ENTITIES, LOAD_ORDER
 from .load import known_employee_ids, next_run_id, store_quarantine, store_run, upsert
 from .map_columns import MappedFile, map_source
-from .read import ROW, SUFFIXES, ImportFileError, check_source, read_source
+from .read import ROW, SUFFIXES, ImportFileError, SourceFile, check_source, read_source
 from .settings import Mapping, load_mapping, load_settings, resolve_as_of
 from .validate import FILE, validate
 
@@ -131,7 +131,7 @@ def ingest(
     entities = [e for e in LOAD_ORDER if e in by_entity or (e == "employee_attributes" and any(mapping.for_entity(x).attributes for x in by_entity))]
 
     file_rows, entity_rows, warnings = [], {}, []
-    sources: dict[Path, object] = {}  # files that feed several entities are read once
+    sources: dict[Path, SourceFile] = {}  # files that feed several entities are read once
     raws: dict[str, pl.DataFrame] = {}
     pending_attributes: list[pl.DataFrame] = []
     quarantines: list[pl.DataFrame] = []
@@ -142,7 +142,8 @@ def ingest(
         # file still changes nothing, since the batch writes a copy that is only swapped in at the end.
         for step, entity in enumerate(entities):
             report(0.05 + 0.8 * step / len(entities), f"reading, validating and loading {entity}")
-            group: list[MappedFile] = []
+            # Each part of the entity's rows: a mapped file, or attribute rows routed from an earlier entity's file.
+            parts: list[tuple[pl.DataFrame, MappedFile | None]] = []
             for path in by_entity.get(entity, []):
                 source = sources.pop(path, None) or read_source(path, mapping, entity)
                 uses[path] -= 1
@@ -150,14 +151,13 @@ def ingest(
                     sources[path] = source
                 mapped = map_source(replace(source, entity=entity), mapping, as_of, entity)
                 raws[path.name] = mapped.raw
-                if mapped.attributes is not None:
+                if mapped.attributes is not None and mapped.attributes.height:
                     pending_attributes.append(mapped.attributes.with_columns(pl.lit(path.name).alias(FILE)))
-                group.append(mapped)
-            parts = [m.frame.with_columns(pl.lit(m.source.path.name).alias(FILE)) for m in group]
+                parts.append((mapped.frame.with_columns(pl.lit(path.name).alias(FILE)), mapped))
             if entity == "employee_attributes":
-                parts += pending_attributes
+                parts += [(routed, None) for routed in pending_attributes]
             columns = [ROW, *ENTITIES[entity].column_names, FILE]
-            frame = pl.concat([p.select(columns) for p in parts], rechunk=False)
+            frame = pl.concat([part.select(columns) for part, _ in parts], rechunk=False)
             if entity != "employees" and known is None:
                 known = known_employee_ids(con)
             result = validate(entity, frame, mapping, settings, known, as_of)
@@ -173,33 +173,27 @@ def ingest(
                                     "the manager column may hold something other than employee ids")
             loaded = dict(result.good.group_by(FILE).len("n").iter_rows())
             quarantined = dict(quarantine.group_by("file").len("n").iter_rows())
-            counted = [(m.source.path.name, m.frame.height, m.skipped, m.source) for m in group]
-            if entity == "employee_attributes":
-                for routed in pending_attributes:
-                    name = routed[FILE][0] if routed.height else None
-                    if name is not None:
-                        counted.append((name, routed.height, 0, None))
-            for name, n_read, n_skipped, source in counted:
-                m = next((g for g in group if g.source.path.name == name), None)
-                n_loaded, n_quarantined = loaded.get(name, 0), quarantined.get(name, 0)
+            for part, mapped in parts:
+                name = part[FILE][0] if part.height else (mapped.source.path.name if mapped else "")
+                n_read, n_loaded, n_quarantined = part.height, loaded.get(name, 0), quarantined.get(name, 0)
                 file_rows.append({
-                    "run_id": run_id, "entity": entity, "file": str(source.path) if source else name,
-                    "sha256": source.sha256 if source else "", "rows_read": n_read, "rows_loaded": n_loaded,
+                    "run_id": run_id, "entity": entity, "file": str(mapped.source.path) if mapped else name,
+                    "sha256": mapped.source.sha256 if mapped else "", "rows_read": n_read, "rows_loaded": n_loaded,
                     "rows_quarantined": n_quarantined, "exact_duplicates": n_read - n_loaded - n_quarantined,
-                    "ignored_columns": ", ".join(m.ignored_columns) if m else "",
-                    "derived": dict(m.derived) if m else {}, "skipped": n_skipped,
+                    "ignored_columns": ", ".join(mapped.ignored_columns) if mapped else "",
+                    "derived": dict(mapped.derived) if mapped else {}, "skipped": mapped.skipped if mapped else 0,
                 })
             read = frame.height
             entity_rows[entity] = {
                 "read": read, "loaded": result.good.height, "replaced": replaced,
                 "quarantined": result.quarantine.height, "exact_duplicates": result.exact_duplicates,
-                "skipped": sum(m.skipped for m in group),
+                "skipped": sum(mapped.skipped for _, mapped in parts if mapped),
             }
             if read != result.good.height + result.quarantine.height + result.exact_duplicates:
                 raise RuntimeError(f"{entity}: row accounting does not add up; nothing was imported")
-            del frame, result, group
+            del frame, result, parts
             # A file's rows as read are kept only while a later entity (or its attributes) still needs them.
-            keep = {p.name for p in sources} | {a[FILE][0] for a in pending_attributes if a.height}
+            keep = {p.name for p in sources} | {a[FILE][0] for a in pending_attributes}
             raws = {name: raw for name, raw in raws.items() if name in keep}
         totals = {k: sum(e[k] for e in entity_rows.values()) for k in ("read", "loaded", "quarantined", "exact_duplicates", "skipped")}
         reasons = _top_reasons(pl.concat(quarantines) if quarantines else pl.DataFrame())
