@@ -1,6 +1,7 @@
 """Users and audit log: who may see what, and who did what?"""
 from __future__ import annotations
 
+import polars as pl
 import streamlit as st
 
 from dashboard import auth
@@ -17,6 +18,7 @@ if not user.can("manage_users"):
     st.stop()
 
 users, log = auth.users_and_audit_log(user)
+users = users.with_columns(pl.col("role").replace({r: t(f"auth.role_{r}") for r in auth.ROLES}))  # words, not codes
 
 st.subheader(t("users.users_title"))
 st.dataframe(users.to_pandas(), hide_index=True, column_config={
