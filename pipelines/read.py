@@ -108,8 +108,10 @@ def _separator(first_line: bytes) -> str:
     return best if counts[best] > 0 else ","
 
 
-def _read_csv(path: Path, data: bytes) -> pl.DataFrame:
+def _read_csv(path: Path, data: bytes, header_row: int = 1) -> pl.DataFrame:
     data = _decode_to_utf8(path, data)
+    for _ in range(header_row - 1):  # title or notes lines above the header
+        data = data.split(b"\n", 1)[1] if b"\n" in data else b""
     if not data.strip():
         raise ImportFileError(f"{path.name}: the file is empty (not even a header row)")
     first_line = data.split(b"\n", 1)[0]
@@ -172,10 +174,11 @@ def _check_xlsx_size(path: Path) -> None:
         )
 
 
-def _read_xlsx(path: Path) -> pl.DataFrame:
+def _read_xlsx(path: Path, header_row: int = 1) -> pl.DataFrame:
     _check_xlsx_size(path)
     try:
-        return pl.read_excel(path, sheet_id=1, infer_schema_length=0, raise_if_empty=False)
+        return pl.read_excel(path, sheet_id=1, infer_schema_length=0, raise_if_empty=False,
+                             read_options={"header_row": header_row - 1} if header_row > 1 else None)
     except Exception as exc:  # fastexcel raises its own types for damaged workbooks
         detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
         raise ImportFileError(f"{path.name}: the XLSX workbook is damaged or truncated ({detail})") from None
@@ -207,16 +210,22 @@ def check_source(path: Path, mapping: Mapping) -> list[str]:
     return entity
 
 
-def read_frame(path: Path) -> pl.DataFrame:
-    """A file's columns as text with trimmed, distinct headers, read and checked as the import reads it."""
+def kind_of(path: Path) -> str | None:
+    return SUFFIXES.get(Path(path).suffix.lower())
+
+
+def read_frame(path: Path, header_row: int = 1) -> pl.DataFrame:
+    """A file's columns as text with trimmed, distinct headers, read and checked as the import reads it.
+    header_row: the spreadsheet row that holds the column labels (exports often put a title above it)."""
     path = Path(path)
     data = path.read_bytes()
     if not data:
         raise ImportFileError(f"{path.name}: the file is empty (not even a header row)")
     kind = _sniff_format(path, data[:8])
-    frame = {"csv": lambda: _read_csv(path, data), "xlsx": lambda: _read_xlsx(path), "parquet": lambda: _read_parquet(path)}[kind]()
+    frame = {"csv": lambda: _read_csv(path, data, header_row), "xlsx": lambda: _read_xlsx(path, header_row),
+             "parquet": lambda: _read_parquet(path)}[kind]()
     if frame.width == 0:
-        raise ImportFileError(f"{path.name}: the file has no header row")
+        raise ImportFileError(f"{path.name}: the file has no header row" + (f" at row {header_row}" if header_row > 1 else ""))
     headers = [str(c).strip() for c in frame.columns]
     dup = [h for h in headers if "_duplicated_" in h]
     seen: set[str] = set()
@@ -230,5 +239,6 @@ def read_frame(path: Path) -> pl.DataFrame:
 def read_source(path: Path, mapping: Mapping, entity: str | None = None) -> SourceFile:
     path = Path(path)
     entity = entity or check_source(path, mapping)[0]
-    frame = read_frame(path).with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
+    header_row = 1 if kind_of(path) == "parquet" else mapping.header_row
+    frame = read_frame(path, header_row).with_row_index(ROW, offset=header_row + 1).with_columns(pl.col(ROW).cast(pl.Int64))
     return SourceFile(path=path, entity=entity, sha256=hashlib.sha256(path.read_bytes()).hexdigest(), frame=frame)

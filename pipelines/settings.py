@@ -167,6 +167,7 @@ class Mapping:
     entities: dict[str, EntityMapping]
     missing_values: tuple[str, ...] = DEFAULT_MISSING_VALUES
     as_of: date | None = None
+    header_row: int = 1  # the row of the column labels in CSV and XLSX files (a title may stand above it)
     raw: dict = field(default_factory=dict, compare=False, hash=False)  # as written, for the mapping screen
 
     def for_entity(self, entity: str) -> EntityMapping:
@@ -227,6 +228,12 @@ def _row_filter(spec, where: str) -> RowFilter | None:
     return RowFilter(str(spec["column"]).strip(), tuple(str(v).strip().lower() for v in spec["values"]))
 
 
+def _header_row(value, where: str) -> int:
+    if not isinstance(value, int) or not 1 <= value <= 100:
+        raise ValueError(f"{where}: header_row is the spreadsheet row of the column labels, a whole number from 1 to 100")
+    return value
+
+
 def mapping_from_dict(raw: dict, name: str | None = None, where: str = "mapping") -> Mapping:
     """A mapping from its TOML structure (a file's, or the mapping screen's before it is saved)."""
     from .entities import ENTITIES
@@ -235,7 +242,7 @@ def mapping_from_dict(raw: dict, name: str | None = None, where: str = "mapping"
     if "extends" not in raw and raw.get("name", name) != "canonical":
         raw = {**raw, "extends": "canonical"}  # every mapping starts from the canonical one unless it says extends = ""
     raw = _resolve_extends(raw, where=where)
-    unknown = set(raw) - set(ENTITIES) - {"name", "description", "date_formats", "missing_values", "as_of"}
+    unknown = set(raw) - set(ENTITIES) - {"name", "description", "date_formats", "missing_values", "as_of", "header_row"}
     if unknown:
         raise ValueError(f"{where}: unknown section(s) {sorted(unknown)}; entities are {list(ENTITIES)}")
     entities = {}
@@ -277,7 +284,7 @@ def mapping_from_dict(raw: dict, name: str | None = None, where: str = "mapping"
     return Mapping(
         name=str(name or raw.get("name") or "mapping"), date_formats=formats, entities=entities,
         missing_values=tuple(str(v) for v in raw.get("missing_values", DEFAULT_MISSING_VALUES)),
-        as_of=as_of if isinstance(as_of, date) else None, raw=written,
+        as_of=as_of if isinstance(as_of, date) else None, header_row=_header_row(raw.get("header_row", 1), where), raw=written,
     )
 
 

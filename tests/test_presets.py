@@ -129,3 +129,23 @@ def test_custom_mapping_renames_maps_values_rescales_and_reads_two_digit_years(t
 def test_unknown_preset_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="unknown mapping 'sap'.*canonical, dingtalk"):
         load_mapping("sap")
+
+
+def test_a_title_above_the_header_is_skipped_by_the_mapping_and_rows_keep_their_spreadsheet_numbers(tmp_path: Path) -> None:
+    # DingTalk and many HR systems put a title (and a blank line) above the column labels.
+    (tmp_path / "花名册.csv").write_text("员工花名册 导出时间：2025-03-01\n\n工号,姓名,主部门,入职时间\n001,张三,销售部,2020-01-01\n002,李四,,2021-01-01\n",
+                                       encoding="utf-8")
+    wb = xlsxwriter.Workbook(tmp_path / "花名册_研发.xlsx")
+    ws = wb.add_worksheet()
+    ws.write_row(0, 0, ["员工花名册"])
+    ws.write_row(1, 0, ["工号", "姓名", "主部门", "入职时间"])
+    ws.write_row(2, 0, ["003", "王五", "研发部", "2020-01-01"])
+    ws.write_row(3, 0, ["004", "赵六", "", "2020-01-01"])
+    wb.close()
+    db = tmp_path / "talent.duckdb"
+    for name, header_row in (("花名册.csv", 3), ("花名册_研发.xlsx", 2)):
+        (tmp_path / "m.toml").write_text(f'extends = "dingtalk"\nheader_row = {header_row}\n', encoding="utf-8")
+        ingest([tmp_path / name], db, preset=str(tmp_path / "m.toml"), as_of=date(2025, 3, 1))
+    assert rows(db, "SELECT employee_id, department, source_row FROM employees ORDER BY 1") == [("001", "销售部", 4), ("003", "研发部", 3)]
+    assert rows(db, "SELECT file, row_number, reason FROM quarantine ORDER BY 1") == [
+        ("花名册.csv", 5, "department is missing"), ("花名册_研发.xlsx", 4, "department is missing")]
