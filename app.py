@@ -6,10 +6,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import auth, session
-from dashboard.demo_reviews import seed_demo_reviews
-from dashboard.workspace import workspace_path
-from dashboard.i18n import LANGUAGES, t
+from services import auth
+from dashboard import session
+from services.demo import seed_demo_reviews
+from services.workspace import workspace_path
+from services.i18n import LANGUAGES, t
 from dashboard.page_header import as_of_badge
 from dashboard.plain import md
 from dashboard.state import DatabaseDamaged, analysis_current, database_damage, database_ready, query

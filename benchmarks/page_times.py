@@ -38,9 +38,8 @@ def main() -> None:
     os.chdir(ROOT)
     from streamlit.testing.v1 import AppTest
 
-    from dashboard import auth
-
-    from dashboard.demo_reviews import seed_demo_reviews
+    from services import auth
+    from services.demo import seed_demo_reviews
 
     biggest = "Sales"
     auth.create_user("bench.leader", "hr_leadership", "benchmark-pass")

@@ -10,11 +10,11 @@ from datetime import date
 
 import polars as pl
 
-from . import calibration, nominations, plans, reviews
-from .auth import User, record
-from .people import CandidateFilters
-from .permissions import NotAllowed
-from .privacy import MIN_GROUP, small_groups
+from services import calibration, nominations, plans, reviews
+from services.auth import User, record
+from services.people import CandidateFilters
+from services.permissions import NotAllowed
+from services.privacy import MIN_GROUP, small_groups
 from .state import analysis_cursor, query, query_with_workspace, workspace_query
 
 

@@ -15,27 +15,9 @@ from collections.abc import Callable
 
 import polars as pl
 
-# A cell a spreadsheet would run as a formula: starting with = + - @ (or tab/CR), also after a field
-# separator inside the cell (a spreadsheet that splits on ';' or ',' or tab starts a new cell there).
-FORMULA_START = r"^[=+\-@\t\r]"
-SEPARATED_FORMULA = r"([;,\t]\s*)([=+\-@])"
+from services.safe_files import neutralise_formulas, to_csv_bytes  # noqa: F401  (the pages' CSV downloads)
+
 DOWNLOAD_SECONDS = 60
-
-
-def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
-    """Prefix text cells that a spreadsheet would run as a formula with an apostrophe, and every part of
-    a cell that would become its own formula cell where a spreadsheet splits on ';' (or ',' or tab)."""
-    return frame.with_columns(
-        pl.when(pl.col(c).str.contains(FORMULA_START)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c))
-        .str.replace_all(SEPARATED_FORMULA, "${1}'${2}").alias(c)
-        for c, dtype in frame.schema.items()
-        if dtype == pl.String
-    )
-
-
-def to_csv_bytes(frame: pl.DataFrame) -> bytes:
-    # UTF-8 with BOM so Excel on Chinese Windows opens it correctly.
-    return b"\xef\xbb\xbf" + neutralise_formulas(frame).write_csv().encode("utf-8")
 
 
 def forget_soon(seconds: float = DOWNLOAD_SECONDS) -> None:
@@ -80,7 +62,7 @@ def csv_download(where, label: str, frame: pl.DataFrame, file_name: str, audit: 
 
 
 def file_download(where, label: str, make: Callable[[], bytes], file_name: str, mime: str, **kwargs) -> None:
-    """A download button for a file whose maker audits it itself (e.g. pipelines.export.app_export)."""
+    """A download button for a file whose maker audits it itself (e.g. services.export.app_export)."""
     def on_click() -> bytes:
         content = make()
         forget_soon()
@@ -92,6 +74,6 @@ def file_download(where, label: str, make: Callable[[], bytes], file_name: str, 
 
 def quarantine_csv(where, label: str, frame: pl.DataFrame, file_name: str, user, **kwargs) -> None:
     """The Data page's quarantine download, audited like every other (issue #13, item 14)."""
-    from .auth import record
+    from services.auth import record
 
     csv_download(where, label, frame, file_name, lambda what, rows: record(user, "export", what, f"{rows} rows"), **kwargs)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from .i18n import t
+from services.i18n import t
 from .state import query
 
 

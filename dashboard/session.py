@@ -7,8 +7,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from . import auth
-from .auth import User
+from services import auth
+from services.auth import User
 
 ROOT = Path(__file__).resolve().parents[1]
 

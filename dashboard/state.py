@@ -11,7 +11,7 @@ import streamlit as st
 from pipelines import db
 from pipelines.settings import database_path
 
-from . import workspace
+from services import workspace
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
@@ -64,13 +64,13 @@ def _run(name: str, path: str, version: str, args: tuple, kwargs: tuple, workspa
         cur = db.read_cursor(_connection(path, version))
         try:
             module, _, function = name.rpartition(".")
-            return getattr(importlib.import_module(f"dashboard.{module or 'queries'}"), function)(cur, *args, **dict(kwargs))
+            return getattr(importlib.import_module(f"services.{module or 'queries'}"), function)(cur, *args, **dict(kwargs))
         finally:
             cur.close()
 
 
 def query(name: str, *args, **kwargs):
-    """Run dashboard.queries.<name> (or <module>.<name> in dashboard/) on the live database, cached until the data changes."""
+    """Run services.queries.<name> (or <module>.<name> in dashboard/) on the live database, cached until the data changes."""
     path, version = current_db()
     if version is None:
         raise FileNotFoundError(f"no database at {path}")
@@ -81,7 +81,7 @@ def query(name: str, *args, **kwargs):
 def _run_workspace(name: str, workspace_version: str | None, args: tuple, data_version: str | None = None):
     # data_version only keys the cache: workspace records are scoped by people's current departments (latest import).
     module, _, function = name.rpartition(".")
-    return getattr(importlib.import_module(f"dashboard.{module}"), function)(*args)
+    return getattr(importlib.import_module(f"services.{module}"), function)(*args)
 
 
 def workspace_query(name: str, *args):

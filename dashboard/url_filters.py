@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, replace
 
-from .people import ASPIRATIONS, POOL_STATUSES, READINESS, TRENDS, CandidateFilters
+from services.people import ASPIRATIONS, POOL_STATUSES, READINESS, TRENDS, CandidateFilters
 
 CHOICES = {"trend": TRENDS, "aspiration": ASPIRATIONS, "pool_status": POOL_STATUSES, "readiness": READINESS}
 NUMBERS = {"level_min": int, "level_max": int, "tenure_min": float, "score_min": float, "score_max": float}

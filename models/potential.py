@@ -399,7 +399,7 @@ def fairness(frame: pl.DataFrame, selected: np.ndarray, min_group: int = 5, attr
 
 def feature_label(name: str, t, attribute_names: dict | None = None) -> str:
     """A input's name for people: the catalogue's `feature.*` or `model_card.feature.*` text, else an
-    employee attribute's own name (as the import named it). `t` is dashboard.i18n.t."""
+    employee attribute's own name (as the import named it). `t` is services.i18n.t."""
     for key in (f"feature.{name}", f"model_card.feature.{name}"):
         text = t(key)
         if text != key:

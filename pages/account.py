@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import auth, session
-from dashboard.i18n import t
+from services import auth
+from dashboard import session
+from services.i18n import t
 from dashboard.plain import md
 
 user = session.signed_in_user()

@@ -7,13 +7,13 @@ import plotly.express as px
 import polars as pl
 import streamlit as st
 
-from dashboard import theme
+from services import theme
 from dashboard.access import NotAllowed, ScopedData
 from dashboard.session import signed_in_user
 from dashboard.downloads import csv_download
-from dashboard.i18n import t
+from services.i18n import t
 from dashboard.plain import md, safe_chart
-from dashboard.people import ASPIRATIONS, POOL_STATUSES, READINESS, SHOWN_ROWS, TRENDS, CandidateFilters
+from services.people import ASPIRATIONS, POOL_STATUSES, READINESS, SHOWN_ROWS, TRENDS, CandidateFilters
 from dashboard.url_filters import from_params, to_params
 
 data = ScopedData(signed_in_user())

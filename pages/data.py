@@ -12,7 +12,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard.downloads import quarantine_csv
-from dashboard.i18n import t
+from services.i18n import t
 from dashboard.plain import md
 from dashboard.session import signed_in_user
 from dashboard.state import current_db, query

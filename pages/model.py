@@ -5,9 +5,9 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboard import theme
-from dashboard.auth import record
-from dashboard.i18n import t
+from services import theme
+from services.auth import record
+from services.i18n import t
 from dashboard.session import signed_in_user
 from dashboard.state import clear_caches, current_db
 from models import artifacts

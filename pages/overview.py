@@ -5,12 +5,12 @@ import plotly.express as px
 import polars as pl
 import streamlit as st
 
-from dashboard import theme
-from dashboard.i18n import t
+from services import theme
+from services.i18n import t
 from dashboard.plain import safe_chart
 from dashboard.access import ScopedData
 from dashboard.session import signed_in_user
-from dashboard.auth import record
+from services.auth import record
 from dashboard.state import clear_caches, current_db, query
 from pipelines.ingest import rebuild_analysis
 from pipelines.settings import load_settings, save_pool_rules

@@ -7,11 +7,11 @@ import plotly.express as px
 import polars as pl
 import streamlit as st
 
-from dashboard import plans, positions, theme
+from services import plans, positions, theme
 from dashboard.plain import md, safe_chart
 from dashboard.access import NotAllowed, ScopedData
 from dashboard.downloads import csv_download
-from dashboard.i18n import t, widget_key
+from services.i18n import t, widget_key
 from dashboard.session import signed_in_user
 from dashboard.state import workspace_query
 

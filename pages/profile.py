@@ -10,17 +10,17 @@ import streamlit as st
 
 from models.potential import feature_label
 
-from dashboard import theme
+from services import theme
 from dashboard.plain import md, safe_chart
 from dashboard.access import NotAllowed, ScopedData
 from dashboard.session import signed_in_user
-from dashboard.i18n import t, widget_key
-from dashboard.nominations import EXIT_REASONS
-from dashboard.plans import KINDS as PLAN_KINDS, SOURCES as PLAN_SOURCES, STATUSES as PLAN_STATUSES
-from dashboard.plans import add_item as plan_add_item, change_item as plan_change_item
-from dashboard.permissions import can_write
-from dashboard.reviews import ALL_OUTCOMES as REVIEW_OUTCOMES
-from dashboard.people import READINESS
+from services.i18n import t, widget_key
+from services.nominations import EXIT_REASONS
+from services.plans import KINDS as PLAN_KINDS, SOURCES as PLAN_SOURCES, STATUSES as PLAN_STATUSES
+from services.plans import add_item as plan_add_item, change_item as plan_change_item
+from services.permissions import can_write
+from services.reviews import ALL_OUTCOMES as REVIEW_OUTCOMES
+from services.people import READINESS
 from pipelines.settings import load_settings
 
 user = signed_in_user()

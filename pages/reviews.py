@@ -8,11 +8,11 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboard import reviews, theme
+from services import reviews, theme
 from dashboard.plain import md, safe_chart
 from dashboard.access import NotAllowed, ScopedData
 from dashboard.downloads import csv_download
-from dashboard.i18n import t, widget_key
+from services.i18n import t, widget_key
 from dashboard.session import signed_in_user
 from pipelines.settings import load_settings
 

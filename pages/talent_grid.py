@@ -5,11 +5,11 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboard import theme
+from services import theme
 from dashboard.access import NotAllowed, ScopedData
-from dashboard.i18n import t
+from services.i18n import t
 from dashboard.plain import md, safe_chart
-from dashboard.people import BANDS
+from services.people import BANDS
 from dashboard.session import signed_in_user
 
 user = signed_in_user()

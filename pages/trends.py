@@ -6,17 +6,17 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboard import theme, workspace
+from services import theme, workspace
 from dashboard.plain import md, safe_chart
 from dashboard.access import ScopedData
 from dashboard.downloads import csv_download, file_download
-from dashboard.i18n import current_language, t
-from dashboard.nominations import EXIT_REASONS
-from dashboard.people import READINESS
-from dashboard.privacy import MIN_GROUP
+from services.i18n import current_language, t
+from services.nominations import EXIT_REASONS
+from services.people import READINESS
+from services.privacy import MIN_GROUP
 from dashboard.session import signed_in_user
 from dashboard.state import query, query_with_workspace
-from dashboard.trends import GRAINS, PERIODS, POTENTIAL_BANDS, SEAT_HOLDER_AGE, STALLED_MONTHS, TENURE_BANDS, ASPIRATION_VALUES
+from services.trends import GRAINS, PERIODS, POTENTIAL_BANDS, SEAT_HOLDER_AGE, STALLED_MONTHS, TENURE_BANDS, ASPIRATION_VALUES
 from pipelines.settings import load_settings
 
 data = ScopedData(signed_in_user())
@@ -94,7 +94,7 @@ def figure(traces: list, layout: dict) -> go.Figure:
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def closed_cycles(workspace_version: str | None) -> pl.DataFrame:
-    from pipelines import export
+    from services import export
 
     return export.closed_cycles()
 
@@ -329,7 +329,7 @@ download(makeup, "makeup")
 
 # --- the review summary export ---------------------------------------------------------------------
 st.header(t("export.header"))
-from pipelines import export  # noqa: E402  (the export pulls in the reviews module and xlsxwriter)
+from services import export  # noqa: E402  (the export pulls in the reviews module and xlsxwriter)
 
 cycles = closed_cycles(workspace.version())
 if cycles.height == 0:

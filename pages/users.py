@@ -4,12 +4,12 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import auth
+from services import auth
 from dashboard.access import ScopedData
-from dashboard.permissions import NotAllowed
+from services.permissions import NotAllowed
 from dashboard.plain import md
 from dashboard.session import signed_in_user
-from dashboard.i18n import t
+from services.i18n import t
 
 user = signed_in_user()
 st.title(t("users.title"))

@@ -204,8 +204,14 @@ FROM training_records WHERE status = 'completed'
 GROUP BY ALL ORDER BY employee_id, course_key
 """
 
+# A person's department: the one in the latest import. Every scope check, pool count and reviewer choice reads this.
+PERSON_DEPARTMENT_SQL = """
+CREATE OR REPLACE TABLE person_department AS
+SELECT employee_id, department FROM employees ORDER BY employee_id
+"""
+
 # Bump when the analysis tables change shape: the app rebuilds older ones on start.
-ANALYSIS_VERSION = 7
+ANALYSIS_VERSION = 8
 
 META_SQL = """
 CREATE OR REPLACE TABLE analysis_meta AS
@@ -266,6 +272,7 @@ def build_analysis_tables(con: duckdb.DuckDBPyConnection, settings: Settings, ru
         "require_mgmt": str(bool(rules.get("require_management_experience", True))).lower(),
         "require_plan": str(bool(rules.get("require_career_plan", True))).lower(),
     }
+    con.execute(PERSON_DEPARTMENT_SQL)
     con.execute(EMPLOYEE_SQL.format(**fmt), {"today": today})
     con.execute(DEPARTMENT_SQL.format(**fmt), {"today": today})
     con.execute(RATING_SQL)

@@ -80,8 +80,7 @@ def build_demo_db(folder: Path, employees: int, seed: int) -> Path:
 def small_org(tmp_path: Path, monkeypatch, files: dict[str, str], users=()) -> Path:
     """A hand-written organisation (file name -> CSV text) imported into a real database, with the
     environment pointed at it and its workspace, and the given auth.User accounts created."""
-    from dashboard import auth
-
+    from services import auth
     folder = tmp_path / "files"
     folder.mkdir()
     for name, text in files.items():

@@ -7,9 +7,9 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import workspace
+from services import workspace
 from dashboard.url_filters import from_params, to_params
-from dashboard.people import CandidateFilters
+from services.people import CandidateFilters
 from tests.conftest import rows
 from tests.test_app import demo_db, env, fresh_caches, shown, signed_in  # noqa: F401  (fixtures shared with test_app)
 
@@ -129,7 +129,7 @@ def test_nominating_without_a_reason_is_refused(env: Path) -> None:
 
 def test_access_layer_refuses_other_departments_directly(env: Path) -> None:
     from dashboard.access import NotAllowed, ScopedData
-    from dashboard.auth import load_user
+    from services.auth import load_user
 
     head = ScopedData(load_user("head"))
     other = other_department_employee(env)
@@ -174,7 +174,7 @@ def test_one_score_filter_change_reveals_no_ones_gender_or_age(env: Path) -> Non
 def test_exports_are_audited(env: Path) -> None:
     at = open_page(signed_in("head"), "pages/candidates.py")
     from dashboard.access import ScopedData
-    from dashboard.auth import load_user
+    from services.auth import load_user
 
     ScopedData(load_user("head")).audit_export("candidates.csv", len(at.dataframe[0].value))
     with workspace.connect() as con:
@@ -183,7 +183,7 @@ def test_exports_are_audited(env: Path) -> None:
 
 def test_nine_box_counts_and_calibration_moves(env: Path) -> None:
     from dashboard.access import NotAllowed, ScopedData
-    from dashboard.auth import load_user
+    from services.auth import load_user
 
     at = open_page(signed_in("head"), "pages/talent_grid.py")
     assert not at.exception, [e.message for e in at.exception]

@@ -9,9 +9,9 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from dashboard import auth, workspace
-from dashboard.demo_reviews import seed_demo_reviews
-from dashboard.i18n import t
+from services import auth, workspace
+from services.demo import seed_demo_reviews
+from services.i18n import t
 from pipelines.db import write_batch
 from pipelines.ingest import ingest, rebuild_analysis
 from tests.conftest import TODAY, build_demo_db, rows

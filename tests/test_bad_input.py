@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.cli import main
+from services.cli import main
 from pipelines.ingest import ingest
 from pipelines.read import ImportFileError
 from tests.conftest import TODAY, rows, table_counts

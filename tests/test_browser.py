@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.i18n import t
+from services.i18n import t
 from tests.conftest import build_demo_db, rows
 
 # Its module fixtures are built once: keep the module on one test worker (pytest-xdist --dist loadgroup).
@@ -48,7 +48,7 @@ def server(tmp_path_factory):
              f"auth.create_user('head', 'department_head', '{PASSWORD}', ('Sales',))\n"
              f"auth.create_user('leader', 'hr_leadership', '{PASSWORD}')\n"
              f"auth.create_user('hradmin', 'hr_admin', '{PASSWORD}')\n"
-             "from dashboard.demo_reviews import seed_demo_reviews\n"
+             "from services.demo import seed_demo_reviews\n"
              f"seed_demo_reviews(__import__('pathlib').Path(r'{db}'))\n")
     subprocess.run([sys.executable, "-c", setup], cwd=ROOT, env=env, check=True)
     port = free_port()

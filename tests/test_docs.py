@@ -35,7 +35,7 @@ def test_readme_gives_the_two_commands_that_ci_runs() -> None:
 
 
 def test_reviews_doc_defines_every_setting_outcome_and_indicator() -> None:
-    from dashboard.reviews import INDICATORS, OUTCOMES
+    from services.reviews import INDICATORS, OUTCOMES
     from pipelines.settings import REVIEW_DEFAULTS, load_settings
 
     doc = (ROOT / "docs" / "reviews.md").read_text(encoding="utf-8")

@@ -23,9 +23,9 @@ import fastexcel
 import polars as pl
 import pytest
 
-from dashboard import auth, nominations, plans, reviews, workspace
-from pipelines import export
-from pipelines.cli import main
+from services import auth, nominations, plans, reviews, workspace
+from services import export
+from services.cli import main
 from pipelines.ingest import ingest
 from tests.conftest import TODAY, small_org
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from dashboard.i18n import LANGUAGES, catalogue, t
+from services.i18n import LANGUAGES, catalogue, t
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.cli import main
+from services.cli import main
 from pipelines.ingest import NothingImported, ingest
 from tests.conftest import TODAY, rows, table_counts
 

@@ -180,7 +180,7 @@ def test_pages_show_the_model_its_scores_and_explanations(demo_db: Path, model_d
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from dashboard import auth
+    from services import auth
     from models.scoring import score
     from models.training import train
 

@@ -13,7 +13,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from dashboard import queries
+from services import queries
 from models import artifacts
 from models.cli import main as models_main
 from models.potential import ESTIMATORS, choose_inputs, contributions, fit_estimator, log_odds, predict_probability, rules_flags

@@ -10,8 +10,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from dashboard import auth, trends
-from dashboard.privacy import MIN_GROUP
+from services import auth, trends
+from services.privacy import MIN_GROUP
 from pipelines import db
 from tests.conftest import small_org
 

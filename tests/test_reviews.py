@@ -13,8 +13,8 @@ import duckdb
 import polars as pl
 import pytest
 
-from dashboard import auth, nominations, plans, positions, reviews
-from dashboard.permissions import NotAllowed
+from services import auth, nominations, plans, positions, reviews
+from services.permissions import NotAllowed
 
 from .conftest import TODAY, small_org
 

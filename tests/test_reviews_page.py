@@ -5,8 +5,8 @@ from pathlib import Path
 
 import polars as pl
 
-from dashboard import reviews, workspace
-from dashboard.demo_reviews import seed_demo_reviews
+from services import reviews, workspace
+from services.demo import seed_demo_reviews
 from tests.test_app import demo_db, env, fresh_caches, seeded, signed_in  # noqa: F401  (fixtures)
 from tests.conftest import rows
 

@@ -18,8 +18,9 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import auth, downloads, nominations, plans, reviews, workspace
-from dashboard.permissions import NotAllowed
+from services import auth, nominations, plans, reviews, workspace
+from dashboard import downloads
+from services.permissions import NotAllowed
 from dashboard.plain import md, safe_chart
 from pipelines import db as dbmod
 from pipelines.ingest import ingest

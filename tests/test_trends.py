@@ -26,7 +26,7 @@ import streamlit as st
 from polars.testing import assert_frame_equal
 from streamlit.testing.v1 import AppTest
 
-from dashboard import auth, trends, workspace
+from services import auth, trends, workspace
 from pipelines import db
 from pipelines.ingest import ingest
 from tests.conftest import TODAY

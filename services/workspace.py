@@ -183,15 +183,28 @@ def audit(con: duckdb.DuckDBPyConnection, username: str | None, action: str, tar
                 [_cap(username), action, _cap(target), detail if detail is None else detail[:4000]])
 
 
+class Change:
+    """One write in progress: run statements on it like a connection; set `target`/`detail` to what the audit row
+    should say once the body knows it (the id of a new record, how many rows it touched)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, target: str | None, detail: str | None):
+        self.con, self.target, self.detail = con, target, detail
+
+    def __getattr__(self, name: str):  # execute, sql, register, unregister: the connection's own
+        return getattr(self.con, name)
+
+
 @contextlib.contextmanager
 def write(username: str | None, action: str, target: str | None = None, detail: str | None = None,
-          path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The app's write path: one transaction that makes the change (the body) and writes its audit row."""
+          path: Path | None = None) -> Iterator[Change]:
+    """The one write path of the app's own database (as datasette's execute_write_fn): one transaction that makes
+    the change (the body) and appends its audit row, committed together or not at all. Every write is one of these."""
     with connect(path) as con:
         con.execute("BEGIN TRANSACTION")
         try:
-            yield con
-            audit(con, username, action, target, detail)
+            change = Change(con, target, detail)
+            yield change
+            audit(con, username, action, change.target, change.detail)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")

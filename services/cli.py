@@ -11,9 +11,9 @@ from pathlib import Path
 
 import duckdb
 
-from .db import DatabaseBusy
-from .read import ImportFileError
-from .settings import available_presets, database_path
+from pipelines.db import DatabaseBusy
+from pipelines.read import ImportFileError
+from pipelines.settings import available_presets, database_path
 
 
 def _date(text: str) -> date:
@@ -31,7 +31,7 @@ def _share(text: str) -> float:
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    from .ingest import NothingImported, format_summary, ingest
+    from pipelines.ingest import NothingImported, format_summary, ingest
 
     try:
         summary = ingest(args.paths, database_path(args.db), preset=args.preset, as_of=args.as_of, check=args.check,
@@ -61,8 +61,8 @@ def _ingest(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from .demo import generate_demo
-    from .ingest import format_summary, ingest
+    from pipelines.demo import generate_demo
+    from pipelines.ingest import format_summary, ingest
 
     rows = generate_demo(Path(args.out), employees=args.employees, seed=args.seed)
     if not args.json:
@@ -78,7 +78,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _rebuild(args: argparse.Namespace) -> int:
-    from .ingest import rebuild_analysis
+    from pipelines.ingest import rebuild_analysis
 
     when = rebuild_analysis(database_path(args.db), as_of=args.as_of)
     print(f"analysis tables rebuilt in {database_path(args.db)} as of {when}")

@@ -1,4 +1,4 @@
-"""Every user-facing string goes through t(); catalogues live in dashboard/locales/*.toml."""
+"""Every user-facing string goes through t(); catalogues live in services/locales/*.toml."""
 from __future__ import annotations
 
 import tomllib

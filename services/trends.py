@@ -467,7 +467,7 @@ def distributions(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str 
 
 def makeup(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str | None, workspace_file: str | None = None) -> pl.DataFrame:
     """Shares by gender and by age band, pool members against all active employees, with small groups hidden
-    (people and share null) by dashboard.privacy.suppress: the parts are each department's groups, a line is
+    (people and share null) by services.privacy.suppress: the parts are each department's groups, a line is
     one department's groups of one dimension, and a figure over several departments is hidden when any of its
     parts is, so "all my departments" minus one department never reveals a hidden group."""
     _register(cur, workspace_file)

@@ -26,12 +26,12 @@ import duckdb
 import polars as pl
 import xlsxwriter
 
-from dashboard import reviews, workspace
-from dashboard.downloads import neutralise_formulas
-from dashboard.i18n import DEFAULT_LANGUAGE, t
+from . import reviews, workspace
+from .safe_files import neutralise_formulas
+from services.i18n import DEFAULT_LANGUAGE, t
 
-from . import db
-from .settings import database_path
+from pipelines import db
+from pipelines.settings import database_path
 
 Scope = tuple[str, ...] | None
 SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
@@ -322,8 +322,7 @@ def _table(frame: pl.DataFrame, headers: list[str], kinds: dict[str, str], total
 def _charts(meta: dict, people: pl.DataFrame, lang: str) -> list[tuple[str, str, object]]:
     import plotly.express as px
 
-    from dashboard import theme
-
+    from services import theme
     if people.height == 0:
         return []
     outcomes = reviews.OUTCOMES[meta["kind"]]
