@@ -8,10 +8,8 @@ from pathlib import Path
 import duckdb
 import streamlit as st
 
-from pipelines import db
-from pipelines.settings import database_path
-
-from services import workspace
+from services import database as db, workspace
+from services.database import database_path
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
@@ -105,10 +103,8 @@ def _has_imports(path: str, version: str | None) -> bool:
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def _analysis_current(path: str, version: str | None) -> bool:
-    from pipelines.analysis import ANALYSIS_VERSION
-
     with _reading(path):
-        return db.analysis_version(Path(path)) == ANALYSIS_VERSION
+        return db.built_by_this_version(Path(path))
 
 
 def analysis_current() -> bool:

@@ -33,13 +33,16 @@ def catalogue(lang: str) -> dict[str, str]:
     return flat
 
 
-def current_language() -> str:
-    try:
-        import streamlit as st
+def _default_language() -> str:
+    return DEFAULT_LANGUAGE
 
-        lang = st.session_state.get("lang", DEFAULT_LANGUAGE)
-    except Exception:  # outside a Streamlit run
-        lang = DEFAULT_LANGUAGE
+
+# Who knows the reader's language: outside the app nobody (English); the Streamlit glue registers the session's.
+language_source = _default_language
+
+
+def current_language() -> str:
+    lang = language_source()
     return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
 

@@ -44,7 +44,7 @@ def server(tmp_path_factory):
     db = build_demo_db(work, employees=600, seed=5)
     env = {**os.environ, "TALENT_DB": str(db), "TALENT_WORKSPACE": str(work / "workspace.duckdb"), "TALENT_BCRYPT_ROUNDS": "4",
            "TALENT_ADMIN_PASSWORD": "browser-admin-pass", "TALENT_MODELS": str(work / "models")}
-    setup = ("from dashboard import auth\n"
+    setup = ("from services import auth\n"
              f"auth.create_user('head', 'department_head', '{PASSWORD}', ('Sales',))\n"
              f"auth.create_user('leader', 'hr_leadership', '{PASSWORD}')\n"
              f"auth.create_user('hradmin', 'hr_admin', '{PASSWORD}')\n"
