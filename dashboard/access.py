@@ -46,7 +46,8 @@ class ScopedData:
         return [d for d in query("departments", self.scope) if d not in folded]
 
     def headline(self, department: str | None = None) -> dict | None:
-        return None if department in self._folded() else query("headline", self.scope, department)
+        # pool_members reads the nominations too: cached until either database changes
+        return None if department in self._folded() else query_with_workspace("headline", self.scope, department)
 
     def pool_funnel(self, department: str | None = None) -> pl.DataFrame | None:
         return None if department in self._folded() else query("pool_funnel", self.scope, department)
@@ -86,7 +87,7 @@ class ScopedData:
 
     def nominated(self) -> dict[str, str | None]:
         self._require("view_people")
-        return workspace_query("nominations.current", self.scope)
+        return query_with_workspace("pool.nominated", self.scope)
 
     def filter_choices(self) -> dict[str, list]:
         self._require("view_people")

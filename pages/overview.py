@@ -34,12 +34,14 @@ rules = load_settings().pool_rules
 top_pct = round(100 * float(rules.get("top_performance_share", 0.15)))
 
 h = data.headline(department)
-cols = st.columns(5)
+cols = st.columns(6)
 cols[0].metric(t("overview.active_employees"), f"{h['active_employees']:,}", help=t("overview.active_employees_help"))
-cols[1].metric(t("overview.pool_eligible"), f"{h['pool_eligible']:,}", help=t("overview.pool_eligible_help", top=top_pct))
-cols[2].metric(t("overview.pool_share"), f"{h['pool_share']:.1%}" if h["pool_share"] is not None else "–", help=t("overview.pool_share_help"))
-cols[3].metric(t("overview.management_aspiration"), f"{h['management_aspiration']:,}", help=t("overview.management_aspiration_help"))
-cols[4].metric(t("overview.promoted_12m"), f"{h['promoted_into_management_12m']:,}", help=t("overview.promoted_12m_help"))
+# the pool (nominated members) and who meets its rules are different figures: both shown, each named
+cols[1].metric(t("overview.pool_members"), f"{h['pool_members']:,}", help=t("overview.pool_members_help"))
+cols[2].metric(t("overview.pool_eligible"), f"{h['pool_eligible']:,}", help=t("overview.pool_eligible_help", top=top_pct))
+cols[3].metric(t("overview.pool_share"), f"{h['pool_share']:.1%}" if h["pool_share"] is not None else "–", help=t("overview.pool_share_help"))
+cols[4].metric(t("overview.management_aspiration"), f"{h['management_aspiration']:,}", help=t("overview.management_aspiration_help"))
+cols[5].metric(t("overview.promoted_12m"), f"{h['promoted_into_management_12m']:,}", help=t("overview.promoted_12m_help"))
 
 left, right = st.columns(2)
 with left:

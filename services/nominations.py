@@ -3,25 +3,18 @@ from __future__ import annotations
 
 import polars as pl
 
-from . import workspace
+from . import pool, workspace
 from .people import READINESS
-from .permissions import scoped_to_current
 
 ACTIONS = ("nominate", "remove")
 # Why someone leaves the pool, as categories HR counts (the source document tracks "capability mismatch").
 EXIT_REASONS = ("promoted", "left_company", "capability_mismatch", "review_outcome", "withdrew", "other")
 
 
-def current(scope: tuple[str, ...] | None) -> dict[str, str | None]:
-    """employee_id -> readiness for everyone currently nominated within scope."""
-    with workspace.connect() as con:
-        frame = con.sql(
-            """SELECT employee_id, arg_max(action, nomination_id) AS action, arg_max(readiness, nomination_id) AS readiness,
-                      arg_max(department, nomination_id) AS department
-               FROM nominations GROUP BY employee_id""",
-        ).pl()
-    frame = scoped_to_current(frame.filter(pl.col("action") == "nominate"), scope)  # by the person's current department
-    return dict(zip(frame["employee_id"].to_list(), frame["readiness"].to_list()))
+def current(scope: tuple[str, ...] | None, cur=None, workspace_file=None) -> dict[str, str | None]:
+    """employee_id -> readiness for everyone in the pool today within scope, by their current department
+    (services.pool: the one definition; cur None reads the live analysis database)."""
+    return pool.nominated(cur, scope, workspace_file)
 
 
 def history(employee_id: str) -> pl.DataFrame:

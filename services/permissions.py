@@ -42,12 +42,17 @@ def can_write(user: User, department: str | None) -> bool:
 
 # --- a person's records follow the person: scope by the department of the latest import ---------------------
 def current_departments(employee_ids: list[str], cur=None) -> pl.DataFrame:
-    """employee_id -> current_department, from the analysis tables of the latest import (cur: a cursor on them;
-    None opens the live database read-only). People the import does not know are left out."""
+    """employee_id -> current_department: the one definition of a person's department.
+
+    It is the department of the latest import (the analysis table `person_department`; cur: a cursor on the
+    analysis database, None opens the live one read-only). People that import no longer has are left out
+    here: for them the department stored on the workspace record counts (for the pool: on their latest
+    nominations row). scoped_to_current, the pool (services.pool: the explorer, the trends, the overview, a
+    review cycle's members and their reviewer) all apply this."""
     empty = pl.DataFrame(schema={"employee_id": pl.String, "current_department": pl.String})
     if not employee_ids:
         return empty
-    sql = "SELECT employee_id, department AS current_department FROM analysis_employee WHERE employee_id IN (SELECT unnest($ids))"
+    sql = "SELECT employee_id, department AS current_department FROM person_department WHERE employee_id IN (SELECT unnest($ids))"
     if cur is not None:
         return cur.sql(sql, params={"ids": list(employee_ids)}).pl()
     from pipelines import db
@@ -59,16 +64,15 @@ def current_departments(employee_ids: list[str], cur=None) -> pl.DataFrame:
     con = db.connect_read_only(path)
     try:
         tables = {r[0] for r in con.sql("SELECT table_name FROM duckdb_tables() WHERE database_name = 'talent'").fetchall()}
-        return con.sql(sql, params={"ids": list(employee_ids)}).pl() if "analysis_employee" in tables else empty
+        return con.sql(sql, params={"ids": list(employee_ids)}).pl() if "person_department" in tables else empty
     finally:
         con.close()
 
 
 def scoped_to_current(frame: pl.DataFrame, scope: tuple[str, ...] | None, cur=None) -> pl.DataFrame:
     """Workspace records (with employee_id and the department stored when they were made) within scope, judged
-    by each person's current department; the stored one only for people the latest import no longer has.
-    So a head who loses a person to another department stops seeing their plan, reviews and nomination,
-    and the new head sees them."""
+    by each person's current department (current_departments). So a head who loses a person to another
+    department stops seeing their plan, reviews and nomination, and the new head sees them."""
     if scope is None or frame.height == 0:
         return frame
     now = current_departments(frame["employee_id"].unique().to_list(), cur)

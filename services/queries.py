@@ -33,7 +33,12 @@ def departments(cur: duckdb.DuckDBPyConnection, scope: Scope = None) -> list[str
     return [r[0] for r in cur.sql(f"SELECT department FROM analysis_department{where} ORDER BY department", params=params).fetchall()]
 
 
-def headline(cur: duckdb.DuckDBPyConnection, scope: Scope = None, department: str | None = None) -> dict:
+def headline(cur: duckdb.DuckDBPyConnection, scope: Scope = None, department: str | None = None, workspace_file=None) -> dict:
+    """The overview's figures. `pool_members`: who is in the pool today (services.pool, as the trends, the
+    explorer and a review cycle opened now count them); `pool_eligible`: who meets the pool rules, nominated
+    or not. The first reads the nominations in workspace.duckdb (`workspace_file`, default the app's)."""
+    from . import pool  # pool builds on scope_condition here
+
     where, params = _scope_clause(scope, department)
     row = cur.sql(
         f"""SELECT coalesce(sum(active_employees), 0) AS active_employees,
@@ -48,6 +53,7 @@ def headline(cur: duckdb.DuckDBPyConnection, scope: Scope = None, department: st
         params=params,
     ).pl().row(0, named=True)
     row["pool_share"] = row["pool_eligible"] / row["active_employees"] if row["active_employees"] else None
+    row["pool_members"] = pool.member_count(cur, scope, department, workspace_file)
     return row
 
 

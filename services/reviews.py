@@ -19,7 +19,8 @@ from pipelines.settings import Settings, load_settings
 
 from . import plans, workspace
 from .auth import User
-from .permissions import NotAllowed, current_departments, require_role, require_writer_for, scoped_to_current
+from .permissions import NotAllowed, require_role, require_writer_for, scoped_to_current
+from .pool import current_members
 
 KINDS = ("mid_year", "year_end")
 OUTCOMES = {"mid_year": ("on_track", "adjust_plan", "accelerate"), "year_end": ("promote", "keep_developing", "leave_pool")}
@@ -151,10 +152,9 @@ def _reviewers(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
                       GROUP BY department""").pl()
 
 
-def _pool(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    return con.sql("""SELECT employee_id, department FROM (
-                          SELECT employee_id, arg_max(action, nomination_id) AS action, arg_max(department, nomination_id) AS department
-                          FROM nominations GROUP BY employee_id) WHERE action = 'nominate' ORDER BY employee_id""").pl()
+def _pool(cur: duckdb.DuckDBPyConnection, workspace_file=None) -> pl.DataFrame:
+    """Today's pool members (services.pool) with their current department."""
+    return current_members(cur, None, workspace_file=workspace_file).select("employee_id", "department")
 
 
 def _write_members(con: duckdb.DuckDBPyConnection, cycle_id: str, members: pl.DataFrame) -> None:
@@ -176,11 +176,9 @@ def open_cycle(user: User, cur: duckdb.DuckDBPyConnection, year: int, kind: str,
     with workspace.connect() as con:
         if con.sql("SELECT 1 FROM review_cycles WHERE cycle_id = ?", params=[cycle_id]).fetchall():
             raise ValueError(f"the review cycle {cycle_id} exists already")
-        pool = _pool(con)
-        # members are reviewed in (and by the head of) their department of the latest import
-        pool = pool.join(current_departments(pool["employee_id"].to_list(), cur), on="employee_id", how="left").with_columns(
-            pl.coalesce("current_department", "department").alias("department")).drop("current_department")
-        pool = pool.join(_reviewers(con), on="department", how="left")
+        reviewers = _reviewers(con)
+    # every member of the pool today, reviewed in (and by the head of) their department of the latest import
+    pool = _pool(cur).join(reviewers, on="department", how="left")
     if pool.height == 0:
         raise ValueError("the talent pool is empty: nominate candidates before opening a review cycle")
     members = compile_members(cur, pool, int(year), kind, stamp.date(), settings)
@@ -542,7 +540,7 @@ def movement(cur: duckdb.DuckDBPyConnection, scope: tuple[str, ...] | None, year
         pl.coalesce("department", "department_right").alias("department")).drop("department_right")
     with workspace.connect(workspace_file) as con:
         opened = con.sql("SELECT max(opened_at) FROM review_cycles WHERE year = ?", params=[year]).fetchall()[0][0]
-        pool = _pool(con)
+    pool = _pool(cur, workspace_file)
     promoted = _promoted(cur, both, opened, months)
     left = cur.sql("SELECT employee_id FROM analysis_employee WHERE status = 'left' AND employee_id IN (SELECT unnest($ids))",
                    params={"ids": both["employee_id"].to_list()}).pl()

@@ -5,17 +5,13 @@ company) and the chosen department; the pool's history is read from the nominati
 (`workspace_file`, default the app's), so the page calls them through `state.query_with_workspace`.
 
 Definitions (each chart on the trends page states its own in one line):
-- The pool: people whose latest nominations row is 'nominate'. A membership (a "stint") starts with a
-  nomination after no or a 'remove' row and ends with the next 'remove', or on the person's exit date
-  from the company if that comes first (then the pool exit reason is 'left_company').
-- A person counts in their current department (the analysis tables'; for someone not in them, the
-  department of their latest nominations row). Scope and the department filter apply to that.
-- The reference date `today` is the later of the analysis tables' as-of date and the latest nomination.
+- The pool, its memberships ("stints"), a person's department and the reference date `today`: services.pool,
+  the one definition (a stint ends with a 'remove' or the person's exit from the company; a person counts in
+  their department of the latest import). Scope and the department filter apply to that department.
 - A middle-management seat: an active employee at job level >= [model] management_level.
 """
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
 import duckdb
@@ -23,7 +19,7 @@ import polars as pl
 
 from pipelines.settings import into_management_sql, load_settings
 
-from . import workspace
+from . import pool as pool_definition
 from .queries import scope_condition
 from .nominations import EXIT_REASONS
 from .people import READINESS
@@ -43,22 +39,10 @@ FEEDBACK_BINS = ("1.0-1.5", "1.5-2.0", "2.0-2.5", "2.5-3.0", "3.0-3.5", "3.5-4.0
 CAPABILITY_MISMATCH_SQL = "(lower({col}) LIKE '%capability%mismatch%' OR {col} LIKE '%能力不匹配%' OR {col} LIKE '%能力不符%')"
 
 
-# --- the nominations history (workspace) ---
-
-@lru_cache(maxsize=4)
-def _nominations(file: str, version: str | None) -> pl.DataFrame:
-    # version (workspace.version) only keys the cache: the functions of one rerun read the file once.
-    with workspace.connect(Path(file)) as con:
-        return con.sql(
-            """SELECT nomination_id, employee_id, department, action, readiness, target_position, exit_reason, decided_at
-               FROM nominations ORDER BY nomination_id"""
-        ).pl()
-
+# --- the pool (services.pool: the one definition) ---
 
 def _register(cur: duckdb.DuckDBPyConnection, workspace_file: str | Path | None) -> None:
-    # A registered frame is visible to this cursor only; state.py gives every query its own cursor.
-    path = Path(workspace_file) if workspace_file else workspace.workspace_path()
-    cur.register("nominations_log", _nominations(str(path), workspace.version(path)))
+    pool_definition.register(cur, workspace_file)
 
 
 def _management_level() -> int:
@@ -66,39 +50,9 @@ def _management_level() -> int:
 
 
 def _pool_ctes(scope: Scope, department: str | None) -> tuple[str, list]:
-    """CTEs `ref` (today), `scoped` (nominations rows in scope), `stints` (pool memberships in scope)."""
-    where, params = scope_condition(scope, department, "current_department")
-    sql = f"""
-    ref AS (
-        SELECT greatest((SELECT max(as_of_date) FROM analysis_meta),
-                        coalesce((SELECT max(decided_at)::DATE FROM nominations_log), DATE '1900-01-01')) AS today),
-    logged AS (
-        SELECT n.nomination_id, n.employee_id, n.action, n.readiness, n.target_position, n.exit_reason,
-               n.decided_at::DATE AS day,
-               lag(n.action) OVER w AS prev_action, lag(n.readiness) OVER w AS prev_readiness,
-               coalesce(e.department, last_value(n.department) OVER (PARTITION BY n.employee_id ORDER BY n.nomination_id
-                        ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)) AS current_department,
-               e.exit_date, e.exit_reason AS company_exit_reason
-        FROM nominations_log n LEFT JOIN analysis_employee e ON e.employee_id = n.employee_id
-        WINDOW w AS (PARTITION BY n.employee_id ORDER BY n.nomination_id)),
-    scoped AS (SELECT * FROM logged WHERE {where}),
-    moves AS (
-        SELECT *, CASE WHEN action = 'nominate' AND coalesce(prev_action, 'remove') <> 'nominate' THEN 'entry'
-                       WHEN action = 'remove' AND prev_action = 'nominate' THEN 'exit' END AS move
-        FROM scoped),
-    spans AS (
-        SELECT employee_id, current_department AS department, move, day AS entered, exit_date, company_exit_reason,
-               lead(day) OVER w AS removed, lead(exit_reason) OVER w AS removed_reason
-        FROM moves WHERE move IS NOT NULL
-        WINDOW w AS (PARTITION BY employee_id ORDER BY nomination_id)),
-    stints AS (
-        SELECT employee_id, department, entered, company_exit_reason,
-               CASE WHEN exit_date < coalesce(removed, DATE '9999-12-31') THEN exit_date ELSE removed END AS ended,
-               CASE WHEN exit_date < coalesce(removed, DATE '9999-12-31') THEN 'left_company'
-                    WHEN removed IS NOT NULL THEN coalesce(removed_reason, 'other') END AS exit_reason
-        FROM spans WHERE move = 'entry' AND (exit_date IS NULL OR entered < exit_date)),
-    current_members AS (SELECT s.* FROM stints s, ref WHERE s.ended IS NULL AND s.entered <= ref.today)"""
-    return sql, params
+    """CTEs `ref` (today), `scoped` (nominations rows in scope), `stints` (pool memberships in scope) and
+    `current_members`: services.pool.ctes."""
+    return pool_definition.ctes(scope, department)
 
 
 def _periods_cte(months: int, grain: str) -> str:

@@ -110,7 +110,8 @@ def test_overview_headline_matches_the_analysis_tables(env: Path) -> None:
     active, pool = rows(env, "SELECT count(*) FILTER (WHERE status = 'active'), count(*) FILTER (WHERE meets_pool_rules) FROM analysis_employee")[0]
     assert metrics["Active employees"] == f"{active:,}"
     assert metrics["Meet the pool rules"] == f"{pool:,}"
-    assert metrics["Pool share"] == f"{pool / active:.1%}"
+    assert metrics["Share meeting the rules"] == f"{pool / active:.1%}"
+    assert metrics["In the pool"] == "0"  # nobody nominated yet: meeting the rules is not being in the pool
     assert 0 < pool < active
     assert len(at.get("plotly_chart")) == 3
 
