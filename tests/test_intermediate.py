@@ -281,3 +281,17 @@ def test_the_contract_check_rejects_a_broken_frame(organisation: Path) -> None:
     assert x.schema == pl.Schema({"rating_last": pl.Float64, "projects_led": pl.Float64, "department": pl.String})
     with pytest.raises(ContractBroken, match="model inputs"):
         check_model_inputs(x.with_columns(pl.lit(None, pl.String).alias("department")), ["rating_last", "projects_led"], ["department"])
+
+
+def test_a_build_that_breaks_a_contract_fails_and_leaves_the_live_tables(organisation: Path) -> None:
+    from pipelines.ingest import rebuild_analysis
+
+    before = read(organisation, "SELECT built_at FROM analysis_meta")["built_at"][0]
+    path = config_path()
+    # A 360 scale of 1-2 read against scores of 1-5: P01's transparent score would be 125 (0.35 + 0.25 x 3 + 0.15).
+    path.write_text(path.read_text(encoding="utf-8").replace("[feedback_scale]\n# The 360° scale the database stores; mappings rescale other scales onto it.\nmin = 1\nmax = 5",
+                                                             "[feedback_scale]\nmin = 1\nmax = 2"), encoding="utf-8")
+    assert load_settings().feedback_max == 2
+    with pytest.raises(ContractBroken, match=r"analysis_employee breaks its contract(.|\n)*pool_score"):
+        rebuild_analysis(organisation, TODAY)
+    assert read(organisation, "SELECT built_at FROM analysis_meta")["built_at"][0] == before
