@@ -28,8 +28,10 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
 
-from pipelines.analysis import top_share_rule
+from pipelines.contracts import check_model_inputs
 from pipelines.features import DEFAULT_PROTECTED
+from pipelines.intermediate import pool_rule_selection_sql
+from pipelines.settings import PoolRules
 
 # What the snapshots hold about a person that the model may use (when enough people have it).
 NUMERIC = [
@@ -104,13 +106,15 @@ def model_inputs(model) -> Inputs:
 
 
 def as_inputs(inputs: Inputs | object, frame: pl.DataFrame):
-    """The input table (pandas, as scikit-learn's ColumnTransformer selects by name)."""
+    """The input table (Polars: scikit-learn's ColumnTransformer selects its columns by name), its contract checked."""
     if not isinstance(inputs, Inputs):
         inputs = model_inputs(inputs)
-    return frame.select(
+    x = frame.select(
         *[pl.col(c).cast(pl.Float64) if c in frame.columns else pl.lit(None, pl.Float64).alias(c) for c in inputs.numeric],
         *[pl.col(c).cast(pl.String).fill_null("unknown") if c in frame.columns else pl.lit("unknown").alias(c) for c in inputs.categorical],
-    ).to_pandas()
+    )
+    check_model_inputs(x, list(inputs.numeric), list(inputs.categorical))
+    return x
 
 
 def build_estimator(kind: str, inputs: Inputs, rows: int = 10_000, C: float = 0.5) -> Pipeline:
@@ -318,24 +322,25 @@ def fit_model(train: pl.DataFrame, label: str = "label", kind: str = "logistic",
 
 # --- measures -------------------------------------------------------------------------------
 
-def rules_flags(frame: pl.DataFrame, top_share: float, scope: str = "company", require_management: bool = True, require_plan: bool = True) -> np.ndarray:
-    """The pool rules on a snapshot, with the same top-performance definition as the analysis tables
-    (pipelines.analysis.top_share_rule): best grades closest to the target share, ties kept."""
+def rules_flags(frame: pl.DataFrame, rules: PoolRules | float, scope: str = "company", require_management: bool = True,
+                require_plan: bool = True) -> np.ndarray:
+    """The pool rules on a snapshot: the same selection as the analysis tables and the overview's funnel
+    (pipelines.intermediate.pool_rule_selection_sql) on the snapshot's point-in-time inputs
+    (performance_index, has_management_experience, career_plan_submitted). `rules`: the configured
+    PoolRules, or a top-performance share with the other rules as arguments."""
+    if not isinstance(rules, PoolRules):
+        rules = PoolRules(float(rules), scope, require_management, require_plan)
     if not frame.height:
         return np.zeros(0, dtype=bool)
     con = duckdb.connect()
     try:
-        snap = frame.select("employee_id", "department", "rating_last", "rating_score_last", "projects_led", "career_plan_submitted") \
-            .with_row_index("_row").with_columns((pl.col("rating_last") + pl.col("rating_score_last").fill_null(0) / 1000.0).alias("_performance"))
+        snap = frame.select("employee_id", "department", "performance_index", "has_management_experience", "career_plan_submitted") \
+            .with_row_index("_row")
         con.register("snap", snap.to_arrow())
-        rule = top_share_rule("snap", "_performance", top_share, partition="department" if scope == "department" else None, name="_top")
-        got = con.sql(f"SELECT _row, _top FROM ({rule}) ORDER BY _row").pl()
+        got = con.sql(f"SELECT _row, meets_pool_rules FROM ({pool_rule_selection_sql('snap', rules, eligible='TRUE')}) ORDER BY _row").pl()
     finally:
         con.close()
-    top = got["_top"].to_numpy().astype(bool)
-    mgmt = (frame["projects_led"].fill_null(0) > 0).to_numpy() if require_management else np.ones(frame.height, dtype=bool)
-    plan = frame["career_plan_submitted"].fill_null(False).to_numpy().astype(bool) if require_plan else np.ones(frame.height, dtype=bool)
-    return top & mgmt & plan
+    return got["meets_pool_rules"].to_numpy().astype(bool)
 
 
 def precision_at_k(y: np.ndarray, scores: np.ndarray, k: int) -> float:

@@ -87,7 +87,7 @@ def train(db_path: Path, label: str = "label", as_of: date | None = None, estima
     kind = label_kind(settings)
     column = f"label_strict_{kind}" if label == "label_strict" else f"label_{kind}"  # as configured now, whatever the tables were built with
     horizon = int(model_cfg["horizon_years"])
-    n_folds = int(model_cfg.get("folds", 5))
+    n_folds = int(model_cfg["folds"])
     snapshots = read_snapshots(db_path)
     attributes = read_attributes(db_path)
     protected = protected_names(settings)
@@ -128,13 +128,9 @@ def train(db_path: Path, label: str = "label", as_of: date | None = None, estima
         candidates[name] = {"oof": oof, "validation_average_precision": validation_ap}
     chosen = max(candidates, key=lambda n: (np.nan_to_num(candidates[n]["validation_average_precision"], nan=-1.0), n == "logistic"))
 
-    top_share = float(settings.pool_rules.get("top_performance_share", 0.15))
-    rule_args = dict(scope=settings.pool_rules.get("performance_scope", "company"),
-                     require_management=bool(settings.pool_rules.get("require_management_experience", True)),
-                     require_plan=bool(settings.pool_rules.get("require_career_plan", True)))
     evaluated = test_rows if test_rows is not None else train_rows
     y = evaluated[column].to_numpy().astype(int)
-    rules = rules_flags(evaluated, top_share, **rule_args).astype(float)
+    rules = rules_flags(evaluated, settings.rules).astype(float)  # the pool-rule selection, on the snapshot
     k = int(rules.sum()) or max(1, round(float(model_cfg["top_k_share"]) * evaluated.height))
     estimator_metrics, final = {}, {}
     for name, c in candidates.items():
@@ -164,9 +160,9 @@ def train(db_path: Path, label: str = "label", as_of: date | None = None, estima
         "created_at": datetime.now().isoformat(timespec="seconds"),
         "label": label,
         "label_kind": kind,
-        "label_settings": {"management_level": int(model_cfg["management_level"]), "horizon_years": horizon,
+        "label_settings": {"management_level": settings.management_level, "horizon_years": horizon,
                            "strict_min_grade": model_cfg["strict_min_grade"]},
-        "label_definition": definition.format(level=model_cfg["management_level"], horizon=horizon, grade=model_cfg["strict_min_grade"]),
+        "label_definition": definition.format(level=settings.management_level, horizon=horizon, grade=model_cfg["strict_min_grade"]),
         "evaluation": evaluation,
         "evaluation_definition": EVALUATIONS[evaluation].format(folds=len(splits)),
         "folds": len(splits),

@@ -5,6 +5,8 @@
 - analysis_department: one row per department with headcounts and pool figures.
 - analysis_rating_distribution: employees per year, department and grade.
 - analysis_meta: when the tables were built and from which import run.
+The derived facts they share (period order, grade points, department, management seat, pool-rule
+selection, potential band) live in pipelines/intermediate.py; pipelines/contracts.py checks the outputs.
 """
 from __future__ import annotations
 
@@ -13,30 +15,25 @@ from datetime import date
 import duckdb
 
 from .assessment import build_assessment
+from .contracts import check_analysis_contracts
 from .features import build_snapshots
+from .intermediate import build_pool_rule_selection, build_potential_band, build_staged_facts
+from .intermediate import top_share_rule  # noqa: F401  (where older code and tests import it from)
 from .settings import Settings, age_band_sql, into_management_sql
 
-EMPLOYEE_SQL = """
-CREATE OR REPLACE TABLE analysis_employee AS
-WITH grade_points(rating, points) AS (VALUES {grade_values}),
-rated AS (
-    SELECT r.employee_id, r.period, r.rating, g.points, r.score,
-           CAST(left(r.period, 4) AS INTEGER) AS year,
-           length(r.period) = 4 AS annual,
-           CASE WHEN length(r.period) = 4 THEN make_date(CAST(left(r.period, 4) AS INTEGER), 12, 31)
-                WHEN r.period LIKE '%-H1' THEN make_date(CAST(left(r.period, 4) AS INTEGER), 6, 30)
-                WHEN r.period LIKE '%-H2' THEN make_date(CAST(left(r.period, 4) AS INTEGER), 12, 30)
-                ELSE last_day(make_date(CAST(left(r.period, 4) AS INTEGER), 3 * CAST(right(r.period, 1) AS INTEGER), 1))
-           END AS period_end
-    FROM performance_ratings r JOIN grade_points g USING (rating)
+PROFILE_SQL = """
+CREATE OR REPLACE TEMP TABLE employee_profile AS
+WITH rated AS (
+    SELECT r.employee_id, r.period, r.rating, g.points, r.score, o.year, o.kind = 'annual' AS annual, o.sort_key
+    FROM performance_ratings r JOIN grade_points g USING (rating) JOIN period_order o USING (period)
 ),
 last_annual AS (SELECT max(year) AS year FROM rated WHERE annual),
 ratings AS (
     SELECT employee_id,
-           list(rating ORDER BY period_end) FILTER (WHERE annual) AS rating_history,
-           list(points ORDER BY period_end) FILTER (WHERE annual) AS rating_points_history,
-           arg_max(rating, period_end) AS latest_rating,
-           arg_max(period, period_end) AS latest_period,
+           list(rating ORDER BY sort_key) FILTER (WHERE annual) AS rating_history,
+           list(points ORDER BY sort_key) FILTER (WHERE annual) AS rating_points_history,
+           arg_max(rating, sort_key) AS latest_rating,
+           arg_max(period, sort_key) AS latest_period,
            arg_max(rating, year) FILTER (WHERE annual) AS latest_annual_rating,
            arg_max(points, year) FILTER (WHERE annual) AS latest_annual_points,
            arg_max(score, year) FILTER (WHERE annual) AS latest_annual_score,
@@ -68,7 +65,8 @@ certs AS (
     FROM certifications GROUP BY employee_id
 ),
 feedback_cycle AS (
-    SELECT *, max(cycle) OVER (PARTITION BY employee_id) AS latest_cycle FROM feedback_360
+    SELECT f.*, arg_max(f.cycle, o.sort_key) OVER (PARTITION BY f.employee_id) AS latest_cycle
+    FROM feedback_360 f JOIN period_order o ON o.period = f.cycle
 ),
 feedback AS (
     SELECT employee_id, any_value(latest_cycle) AS feedback_cycle,
@@ -149,8 +147,7 @@ ranked AS (
                 THEN cume_dist() OVER (PARTITION BY department, status = 'active' AND performance_index IS NOT NULL ORDER BY performance_index DESC) END AS performance_top_share_department,
            projects_led > 0 OR direct_reports > 0 AS has_management_experience
     FROM base
-),
-top_rule AS ({top_rule})
+)
 SELECT *,
        -- A transparent 0-100 score until the potential model (issue #3) scores people:
        -- 35 % 3-year rating, 25 % 360 from others, 15 % leadership training (40 h = full),
@@ -159,13 +156,19 @@ SELECT *,
                   + 0.25 * coalesce((feedback_others - {fb_min}) / ({fb_max} - {fb_min}), 0)
                   + 0.15 * least(leadership_training_hours / 40.0, 1)
                   + 0.15 * CASE WHEN has_management_experience THEN 1 ELSE 0 END
-                  + 0.10 * least(cross_department_projects / 2.0, 1)), 1) AS pool_score,
-       status = 'active'
-         AND rule_top_performance
-         AND ({require_mgmt} = false OR has_management_experience)
-         AND ({require_plan} = false OR career_plan_submitted) AS meets_pool_rules
-FROM top_rule
-ORDER BY department, employee_id
+                  + 0.10 * least(cross_department_projects / 2.0, 1)), 1) AS pool_score
+FROM ranked
+"""
+
+# The mart: the person's facts, their pool-rule selection and their management tier.
+EMPLOYEE_SQL = """
+CREATE OR REPLACE TABLE analysis_employee AS
+SELECT p.*, s.rule_top_performance, s.rule_top_performance_share, s.rule_top_with_management_experience, s.meets_pool_rules,
+       m.management_tier, m.is_seat AS holds_management_seat
+FROM employee_profile p
+JOIN pool_rule_selection s USING (employee_id)
+JOIN management_seat m USING (employee_id)
+ORDER BY p.department, p.employee_id
 """
 
 DEPARTMENT_SQL = """
@@ -175,7 +178,7 @@ SELECT department,
        count(*) FILTER (WHERE status = 'active' AND performance_index IS NOT NULL) AS rated_active,
        count(*) FILTER (WHERE status = 'left' AND exit_date >= $today - INTERVAL 12 MONTH) AS leavers_12m,
        count(*) FILTER (WHERE status = 'active' AND rule_top_performance) AS top_performers,
-       count(*) FILTER (WHERE status = 'active' AND rule_top_performance AND ({require_mgmt} = false OR has_management_experience)) AS top_with_management_experience,
+       count(*) FILTER (WHERE rule_top_with_management_experience) AS top_with_management_experience,
        count(*) FILTER (WHERE meets_pool_rules) AS pool_eligible,
        count(*) FILTER (WHERE status = 'active' AND career_aspiration = 'management') AS management_aspiration,
        count(*) FILTER (WHERE status = 'active' AND career_plan_submitted) AS career_plans_submitted,
@@ -188,9 +191,9 @@ FROM analysis_employee GROUP BY department ORDER BY department
 
 RATING_SQL = """
 CREATE OR REPLACE TABLE analysis_rating_distribution AS
-SELECT CAST(r.period AS INTEGER) AS year, e.department, r.rating, count(*) AS employees
-FROM performance_ratings r JOIN employees e USING (employee_id)
-WHERE length(r.period) = 4
+SELECT o.year, e.department, r.rating, count(*) AS employees
+FROM performance_ratings r JOIN person_department e USING (employee_id) JOIN period_order o USING (period)
+WHERE o.kind = 'annual'
 GROUP BY ALL ORDER BY year, department, rating
 """
 
@@ -204,14 +207,8 @@ FROM training_records WHERE status = 'completed'
 GROUP BY ALL ORDER BY employee_id, course_key
 """
 
-# A person's department: the one in the latest import. Every scope check, pool count and reviewer choice reads this.
-PERSON_DEPARTMENT_SQL = """
-CREATE OR REPLACE TABLE person_department AS
-SELECT employee_id, department FROM employees ORDER BY employee_id
-"""
-
 # Bump when the analysis tables change shape: the app rebuilds older ones on start.
-ANALYSIS_VERSION = 8
+ANALYSIS_VERSION = 9
 
 META_SQL = """
 CREATE OR REPLACE TABLE analysis_meta AS
@@ -220,63 +217,26 @@ SELECT now()::TIMESTAMP AS built_at, $today AS as_of_date, $run_id::BIGINT AS ru
 """
 
 
-def top_share_rule(source: str, value: str, target: float, partition: str | None = None,
-                   eligible: str = "TRUE", name: str = "rule_top_performance") -> str:
-    """The pool rule "performance in the top X %", on any scale: the one definition that the analysis
-    tables, the overview's funnel and the model's rules baseline all use.
-
-    People are ranked by `value` (higher is better) among the eligible people of their partition; the
-    rule keeps the best values (grades) whose combined share of those people is closest to `target`.
-    Ties are never split: everyone with a kept grade is kept. When no combination is closer to the
-    target than keeping nobody (the best grade alone holds more than twice the target), nobody is
-    kept; when two are equally close, the smaller wins. Returns a SELECT over `source` with every
-    column plus `name` (boolean) and `name`_share (the share the rule keeps in the person's partition).
-    """
-    by = f"{partition}, " if partition else ""
-    rank_in = f"({eligible}) AND {value} IS NOT NULL"
-    t = round(float(target), 9)
-    return f"""
-    SELECT * EXCLUDE (_share, _key, _best_key, _cut, _cut_share),
-           coalesce({rank_in} AND _best_key < {t} AND {value} >= _cut, false) AS {name},
-           CASE WHEN _best_key < {t} THEN _cut_share ELSE 0.0 END AS {name}_share
-    FROM (
-        SELECT *, min(_key) OVER w AS _best_key, arg_min({value}, _key) OVER w AS _cut, arg_min(_share, _key) OVER w AS _cut_share
-        FROM (
-            SELECT *, round(abs(_share - {t}), 9) + _share * 1e-10 AS _key
-            FROM (
-                SELECT *, CASE WHEN {rank_in} THEN cume_dist() OVER (PARTITION BY {by}{rank_in} ORDER BY {value} DESC) END AS _share
-                FROM {source}
-            )
-        )
-        WINDOW w AS (PARTITION BY {by}{rank_in})
-    )"""
-
-
 def build_analysis_tables(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: int, today: date) -> None:
+    """staging -> intermediate -> marts, each output contract checked before the batch is swapped in."""
     points = settings.grade_points()
-    rules = settings.pool_rules
-    scope = rules.get("performance_scope", "company")
-    if scope not in ("company", "department"):
-        raise ValueError(f"config: pool_rules.performance_scope must be 'company' or 'department', not '{scope}'")
     fmt = {
-        "grade_values": settings.grade_values_sql(),
         "age_band": age_band_sql("age"),
         "top_points": max(points.values()),
-        "management_level": int(settings.model["management_level"]),
         "into_management": into_management_sql(settings),
         "fb_min": settings.feedback_min,
         "fb_max": settings.feedback_max,
-        "top_rule": top_share_rule("ranked", "performance_index", float(rules.get("top_performance_share", 0.15)),
-                                   partition="department" if scope == "department" else None,
-                                   eligible="status = 'active'", name="rule_top_performance"),
-        "require_mgmt": str(bool(rules.get("require_management_experience", True))).lower(),
-        "require_plan": str(bool(rules.get("require_career_plan", True))).lower(),
     }
-    con.execute(PERSON_DEPARTMENT_SQL)
-    con.execute(EMPLOYEE_SQL.format(**fmt), {"today": today})
-    con.execute(DEPARTMENT_SQL.format(**fmt), {"today": today})
+    build_staged_facts(con, settings)
+    con.execute(PROFILE_SQL.format(**fmt), {"today": today})
+    build_pool_rule_selection(con, settings, "employee_profile")
+    con.execute(EMPLOYEE_SQL)
+    con.execute("DROP TABLE employee_profile")
+    build_potential_band(con)
+    con.execute(DEPARTMENT_SQL, {"today": today})
     con.execute(RATING_SQL)
     con.execute(COURSE_COMPLETIONS_SQL)
     build_snapshots(con, settings, today)
     build_assessment(con, settings, today)
+    check_analysis_contracts(con)
     con.execute(META_SQL, {"today": today, "run_id": run_id, "version": ANALYSIS_VERSION})

@@ -17,10 +17,9 @@ QUALITATIVE = ("leadership_360", "strategic_thinking_360", "collaboration_360")
 
 INDICATORS_SQL = """
 CREATE OR REPLACE TABLE analysis_assessment AS
-WITH grade_points(rating, points) AS (VALUES {grade_values}),
-annual AS (
-    SELECT r.employee_id, CAST(r.period AS INTEGER) AS year, g.points, r.score
-    FROM performance_ratings r JOIN grade_points g USING (rating) WHERE length(r.period) = 4
+WITH annual AS (
+    SELECT r.employee_id, o.year, g.points, r.score
+    FROM performance_ratings r JOIN grade_points g USING (rating) JOIN period_order o USING (period) WHERE o.kind = 'annual'
 ),
 last_year AS (SELECT max(year) AS y FROM annual),
 report_change AS (
@@ -35,7 +34,10 @@ led AS (
     SELECT employee_id, count(*) FILTER (WHERE end_date IS NOT NULL) / count(*) AS delivered
     FROM projects WHERE role = 'lead' AND start_date <= $today - INTERVAL 1 YEAR GROUP BY employee_id
 ),
-latest_cycle AS (SELECT employee_id, max(cycle) AS cycle FROM feedback_360 GROUP BY employee_id),
+latest_cycle AS (
+    SELECT f.employee_id, arg_max(f.cycle, o.sort_key) AS cycle
+    FROM feedback_360 f JOIN period_order o ON o.period = f.cycle GROUP BY f.employee_id
+),
 competency AS (
     SELECT f.employee_id,
            avg(f.score) FILTER (WHERE lower(f.competency) LIKE '%leader%') AS leadership,
@@ -84,7 +86,6 @@ def _weighted(names: tuple[str, ...]) -> str:
 def build_assessment(con: duckdb.DuckDBPyConnection, settings: Settings, today: date) -> None:
     points = settings.grade_points()
     con.execute(INDICATORS_SQL.format(
-        grade_values=settings.grade_values_sql(),
         top_points=max(points.values()), fb_min=settings.feedback_min, fb_max=settings.feedback_max,
     ), {"today": today})
     departments = [r[0] for r in con.sql("SELECT DISTINCT department FROM analysis_assessment").fetchall()]

@@ -44,19 +44,12 @@ from .settings import Settings, age_band_sql, into_management_sql
 DEFAULT_PROTECTED = ("gender", "age", "age_band", "ethnicity")
 MAX_ATTRIBUTES = 200  # the most widely held attributes become columns; the rest are listed as left out
 
-PERIOD_END_SQL = """CASE WHEN length({p}) = 4 THEN make_date(CAST(left({p}, 4) AS INTEGER), 12, 31)
-                WHEN {p} LIKE '%-H1' THEN make_date(CAST(left({p}, 4) AS INTEGER), 6, 30)
-                WHEN {p} LIKE '%-H2' THEN make_date(CAST(left({p}, 4) AS INTEGER), 12, 31)
-                ELSE last_day(make_date(CAST(left({p}, 4) AS INTEGER), 3 * CAST(right({p}, 1) AS INTEGER), 1))
-           END"""
-
 SNAPSHOT_SQL = """
 CREATE OR REPLACE TABLE analysis_snapshots AS
-WITH grade_points(rating, points) AS (VALUES {grade_values}),
-rated AS (
-    SELECT r.employee_id, r.period, g.points, r.score, {period_end} AS period_end
-    FROM performance_ratings r JOIN grade_points g USING (rating)
-    WHERE length(r.period) = 4 OR NOT coalesce((SELECT bool_or(length(period) = 4) FROM performance_ratings), false)
+WITH rated AS (
+    SELECT r.employee_id, r.period, g.points, r.score, o.period_end, o.sort_key
+    FROM performance_ratings r JOIN grade_points g USING (rating) JOIN period_order o USING (period)
+    WHERE o.kind = 'annual' OR NOT EXISTS (SELECT 1 FROM performance_ratings x JOIN period_order y USING (period) WHERE y.kind = 'annual')
 ),
 dates AS (SELECT DISTINCT period_end AS as_of FROM rated WHERE period_end < $today),
 snapshots AS (
@@ -85,8 +78,8 @@ history AS (
 ),
 ratings AS (
     SELECT p.as_of, r.employee_id,
-           arg_max(r.points, r.period_end) AS rating_last,
-           arg_max(r.score, r.period_end) AS rating_score_last,
+           arg_max(r.points, r.sort_key) AS rating_last,
+           arg_max(r.score, r.sort_key) AS rating_score_last,
            avg(r.points) FILTER (WHERE r.period_end > p.as_of - INTERVAL 3 YEAR) AS rating_avg_3y,
            CASE WHEN count(*) FILTER (WHERE r.period_end > p.as_of - INTERVAL 3 YEAR) >= 2
                 THEN regr_slope(r.points, date_diff('day', DATE '2000-01-01', r.period_end) / 365.25)
@@ -113,8 +106,9 @@ certs AS (
     GROUP BY ALL
 ),
 fb_cycle AS (
-    SELECT p.as_of, f.employee_id, max(f.cycle) AS cycle
-    FROM people p JOIN feedback_360 f ON f.employee_id = p.employee_id AND {cycle_end} <= p.as_of
+    SELECT p.as_of, f.employee_id, arg_max(f.cycle, o.sort_key) AS cycle
+    FROM people p JOIN feedback_360 f ON f.employee_id = p.employee_id
+         JOIN period_order o ON o.period = f.cycle AND o.period_end <= p.as_of
     GROUP BY ALL
 ),
 feedback AS (
@@ -152,9 +146,10 @@ outcome AS (
 ),
 rated_after AS (
     SELECT o.as_of, o.employee_id,
-           max(g.points) FILTER (WHERE CAST(r.period AS INTEGER) = year(o.into_management_on) + 1) AS points_after_into_management,
-           max(g.points) FILTER (WHERE CAST(r.period AS INTEGER) = year(o.promoted_on) + 1) AS points_after_any_promotion
-    FROM outcome o JOIN performance_ratings r ON r.employee_id = o.employee_id AND length(r.period) = 4
+           max(g.points) FILTER (WHERE po.year = year(o.into_management_on) + 1) AS points_after_into_management,
+           max(g.points) FILTER (WHERE po.year = year(o.promoted_on) + 1) AS points_after_any_promotion
+    FROM outcome o JOIN performance_ratings r ON r.employee_id = o.employee_id
+    JOIN period_order po ON po.period = r.period AND po.kind = 'annual'
     JOIN grade_points g USING (rating) GROUP BY ALL
 )
 SELECT p.as_of, p.label_complete, p.employee_id, p.department, p.location, p.gender,
@@ -170,6 +165,11 @@ SELECT p.as_of, p.label_complete, p.employee_id, p.department, p.location, p.gen
        coalesce(j.projects_led, 0) AS projects_led, coalesce(j.cross_department_projects, 0) AS cross_department_projects,
        coalesce(j.projects, 0) AS projects, j.largest_team_led,
        coalesce(a.career_aspiration, 'unknown') AS career_aspiration, coalesce(a.career_plan_submitted, false) AS career_plan_submitted,
+       -- The pool rules' inputs as known on the snapshot date (the rules baseline applies
+       -- pipelines.intermediate.pool_rule_selection_sql to them): direct reports are not dated, so
+       -- management experience is a led project here.
+       r.rating_last + coalesce(r.rating_score_last, 0) / 1000.0 AS performance_index,
+       coalesce(j.projects_led, 0) > 0 AS has_management_experience,
        o.into_management_on IS NOT NULL AS label_into_management,
        o.promoted_on IS NOT NULL AS label_any_promotion,
        o.into_management_on IS NOT NULL AND coalesce(ra.points_after_into_management, 0) >= {strict_points} AS label_strict_into_management,
@@ -195,12 +195,12 @@ LABELS = ("into_management", "any_promotion")
 
 def protected_names(settings: Settings) -> list[str]:
     """The protected attributes: never inputs, always audited (defaults plus `[model] protected`)."""
-    extra = [slug(str(p)) for p in settings.model.get("protected", [])]
+    extra = [slug(str(p)) for p in settings.model["protected"]]
     return list(dict.fromkeys([*DEFAULT_PROTECTED, *extra]))
 
 
 def label_kind(settings: Settings) -> str:
-    kind = str(settings.model.get("label", "into_management"))
+    kind = str(settings.model["label"])
     if kind not in LABELS:
         raise ValueError(f"config: model.label must be one of {', '.join(LABELS)}, not '{kind}'")
     return kind
@@ -215,13 +215,10 @@ def build_snapshots(con: duckdb.DuckDBPyConnection, settings: Settings, today: d
     points = settings.grade_points()
     con.execute(
         SNAPSHOT_SQL.format(
-            grade_values=settings.grade_values_sql(),
-            period_end=PERIOD_END_SQL.format(p="r.period"),
-            cycle_end=PERIOD_END_SQL.format(p="f.cycle"),
             age_band=age_band_sql("p.age"),
             horizon=int(model["horizon_years"]),
             strict_points=points.get(model["strict_min_grade"], max(points.values())),
-            management_level=int(model["management_level"]),
+            management_level=settings.management_level,
             label_kind=label_kind(settings),
             into_management=into_management_sql(settings),
         ),
@@ -266,13 +263,12 @@ def add_attributes(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     con.execute(
         f"""CREATE OR REPLACE TABLE analysis_snapshots AS
         WITH attrs AS (
-            SELECT employee_id, attribute, value,
-                   CASE WHEN period IS NULL THEN NULL ELSE {PERIOD_END_SQL.format(p='period')} END AS period_end
-            FROM employee_attributes WHERE value IS NOT NULL AND trim(value) <> ''
+            SELECT employee_id, attribute, value, o.period_end, o.sort_key
+            FROM employee_attributes LEFT JOIN period_order o USING (period) WHERE value IS NOT NULL AND trim(value) <> ''
         ),
         known AS (
             SELECT s.as_of, a.employee_id, a.attribute,
-                   arg_max(a.value, coalesce(a.period_end, DATE '1900-01-01')) AS value
+                   arg_max(a.value, coalesce(a.sort_key, 0)) AS value
             FROM (SELECT DISTINCT as_of FROM analysis_snapshots) s
             JOIN attrs a ON a.period_end IS NULL OR a.period_end <= s.as_of
             GROUP BY ALL

@@ -21,6 +21,29 @@ def database_path(cli_value: str | os.PathLike | None = None) -> Path:
     return Path(chosen).expanduser().resolve()
 
 
+@dataclass(frozen=True)
+class PoolRules:
+    """[pool_rules]: the source document's default rule for entering the talent pool (one default per value)."""
+    top_performance_share: float = 0.15
+    performance_scope: str = "company"  # or "department"
+    require_management_experience: bool = True
+    require_career_plan: bool = True
+
+
+@dataclass(frozen=True)
+class Organisation:
+    """Where middle management sits: job levels from [model] management_level up to, not including,
+    [organisation] executive_level; executives (that level and above, or a title matching one of
+    executive_titles, '*' any text, case ignored) hold no middle-management seat."""
+    management_level: int = 7
+    executive_level: int | None = 9
+    executive_titles: tuple[str, ...] = ()
+
+
+MODEL_DEFAULTS = {
+    "label": "into_management", "horizon_years": 1, "management_level": Organisation.management_level,
+    "min_positive_labels": 20, "top_k_share": 0.05, "folds": 5, "protected": [],
+}
 REVIEW_DEFAULTS = {
     "team_results_growth_for_full_score": 20.0, "proposals_for_full_score": 5,
     "adjust_below_plan_completion": 0.6, "accelerate_min_composite": 80.0,
@@ -43,6 +66,20 @@ class Settings:
     assessment: dict
     review: dict = field(default_factory=dict)
     analysis: dict = field(default_factory=dict)
+    organisation: Organisation = field(default_factory=Organisation)
+
+    @property
+    def rules(self) -> PoolRules:
+        """The pool rules, typed (the dict `pool_rules` holds the same values, defaults filled)."""
+        return PoolRules(**{k: self.pool_rules[k] for k in PoolRules.__dataclass_fields__})
+
+    @property
+    def management_level(self) -> int:
+        return self.organisation.management_level
+
+    @property
+    def promotion_window_months(self) -> int:
+        return int(self.review["promotion_window_months"])
 
     def grade_points(self) -> dict[str, int]:
         """A > B+ > B > C > D becomes A=5 … D=1."""
@@ -58,7 +95,7 @@ def into_management_sql(settings: Settings, promotion: str = "") -> str:
     """One definition of a promotion into management, for every table and chart: the export's
     `into_management` flag where it has one, else a to_level at or above [model] management_level."""
     p = f"{promotion}." if promotion else ""
-    return f"coalesce({p}into_management, {p}to_level >= {int(settings.model['management_level'])}, false)"
+    return f"coalesce({p}into_management, {p}to_level >= {settings.management_level}, false)"
 
 
 def age_band_sql(age: str) -> str:
@@ -108,23 +145,42 @@ def _load_settings(path: Path, mtime_ns: int) -> Settings:
     if len(set(g.upper() for g in grades)) != len(grades) or not grades:
         raise ValueError(f"{path}: rating_scale.grades must be a non-empty list of distinct grades")
     fb, ps = raw.get("feedback_scale", {}), raw.get("performance_score", {})
+    model = {**MODEL_DEFAULTS, "strict_min_grade": grades[1] if len(grades) > 1 else grades[0], **raw.get("model", {})}
     return Settings(
         grades=grades,
         feedback_min=float(fb.get("min", 1)),
         feedback_max=float(fb.get("max", 5)),
         score_min=float(ps.get("min", 0)),
         score_max=float(ps.get("max", 100)),
-        pool_rules=dict(raw.get("pool_rules", {})),
+        pool_rules=_pool_rules(raw.get("pool_rules", {}), path),
         date_formats=tuple(raw.get("dates", {}).get("default_formats", ["%Y-%m-%d"])),
-        model={"horizon_years": 1, "management_level": 7, "strict_min_grade": grades[1] if len(grades) > 1 else grades[0],
-               "min_positive_labels": 20, "top_k_share": 0.05, **raw.get("model", {})},
+        model=model,
         assessment={"quantitative": 0.6, "qualitative": 0.4,
                     "quantitative_parts": {"performance": 0.5, "team_rating_improvement": 0.25, "projects_delivered": 0.25},
                     "qualitative_parts": {"leadership_360": 0.5, "strategic_thinking_360": 0.25, "collaboration_360": 0.25},
                     "departments": {}, **raw.get("assessment", {})},
         review={**REVIEW_DEFAULTS, **raw.get("review", {})},
         analysis={"as_of": "", **raw.get("analysis", {})},
+        organisation=_organisation(model, raw.get("organisation", {}), path),
     )
+
+
+def _pool_rules(raw: dict, path: Path) -> dict:
+    rules = {**PoolRules().__dict__, **raw}
+    if rules["performance_scope"] not in ("company", "department"):
+        raise ValueError(f"{path}: pool_rules.performance_scope must be 'company' or 'department', not '{rules['performance_scope']}'")
+    return rules
+
+
+def _organisation(model: dict, raw: dict, path: Path) -> Organisation:
+    level = int(model["management_level"])
+    executive = raw.get("executive_level", Organisation.executive_level)
+    if executive is not None and int(executive) <= level:
+        raise ValueError(f"{path}: organisation.executive_level ({executive}) must be above model.management_level ({level})")
+    titles = raw.get("executive_titles", Organisation.executive_titles)
+    if isinstance(titles, str) or not all(isinstance(t, str) and t.strip() for t in titles):
+        raise ValueError(f"{path}: organisation.executive_titles is a list of titles such as [\"Chief *\", \"Head of *\"]")
+    return Organisation(level, None if executive is None else int(executive), tuple(t.strip() for t in titles))
 
 
 DERIVATIONS = {

@@ -128,10 +128,8 @@ def profile(cur: duckdb.DuckDBPyConnection, scope: Scope, employee_id: str) -> d
     return found.row(0, named=True) if found.height else None
 
 
-# Chronological: 2025-Q1 < 2025-H1 < 2025-Q3 < 2025-H2 < 2025-Q4 < the 2025 annual review.
-PERIOD_ORDER = """left(r.period, 4), CASE WHEN length(r.period) = 4 THEN 13
-    WHEN r.period LIKE '%-H%' THEN 6 * CAST(right(r.period, 1) AS INTEGER)
-    ELSE 3 * CAST(right(r.period, 1) AS INTEGER) END"""
+# Chronological, by the period_order fact (pipelines/intermediate.py).
+PERIOD_ORDER = "(SELECT o.sort_key FROM period_order o WHERE o.period = r.period)"
 
 RECORD_SQL = {
     "performance_ratings": "SELECT r.period, r.rating, r.score, {src} FROM performance_ratings r {join} ORDER BY " + PERIOD_ORDER,
@@ -159,8 +157,9 @@ def feedback_by_competency(cur: duckdb.DuckDBPyConnection, scope: Scope, employe
     """Latest-cycle 360 averages per competency and rater relation, for the radar charts."""
     allowed = [e for e in employee_ids if profile(cur, scope, e) is not None]
     return cur.sql(
-        """WITH latest AS (SELECT employee_id, max(cycle) AS cycle FROM feedback_360
-                           WHERE employee_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY employee_id)
+        """WITH latest AS (SELECT f.employee_id, arg_max(f.cycle, o.sort_key) AS cycle
+                           FROM feedback_360 f JOIN period_order o ON o.period = f.cycle
+                           WHERE f.employee_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY f.employee_id)
            SELECT f.employee_id, f.cycle, f.competency, f.rater_relation, avg(f.score) AS score, count(*) AS responses
            FROM feedback_360 f JOIN latest USING (employee_id, cycle)
            GROUP BY ALL ORDER BY f.employee_id, f.competency, f.rater_relation""",
@@ -175,8 +174,9 @@ def nine_box(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str | Non
     """Active candidates (below management level) with their original 9-box placement.
 
     Performance: latest annual rating points (top two grades = high, middle grade = medium, below = low).
-    Potential: thirds of the model's score across the whole company, or of the transparent score when
-    no model has scored; `potential_source` says which.
+    Potential: the potential_band view (pipelines/intermediate.py): thirds of the model's score across the
+    company's active people below management, or of the transparent score when no model has scored;
+    `potential_source` says which. The trends page reads the same bands.
     """
     where = ["TRUE"]
     params: list = []
@@ -187,17 +187,15 @@ def nine_box(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str | Non
         where.append("department = ?")
         params.append(department)
     return cur.sql(
-        f"""WITH grades AS (SELECT max(latest_annual_points) AS top FROM analysis_employee),
+        f"""WITH grades AS (SELECT max(points) AS top FROM grade_points),
             candidates AS (
                 SELECT s.employee_id, s.name, s.department, s.position, s.job_level, s.latest_annual_rating, s.latest_annual_points,
-                       coalesce(s.potential_score, s.pool_score) AS potential_value,
-                       CASE WHEN s.potential_score IS NOT NULL THEN 'model' ELSE 'score' END AS potential_source,
-                       ntile(3) OVER (ORDER BY coalesce(s.potential_score, s.pool_score), s.employee_id) AS potential_third
-                FROM {SCORED} s
-                WHERE s.status = 'active' AND s.job_level < 7 AND s.latest_annual_points IS NOT NULL)
-            SELECT c.* EXCLUDE (potential_third),
+                       b.potential_value, b.potential_source, b.potential
+                FROM {SCORED} s JOIN potential_band b USING (employee_id)
+                WHERE s.latest_annual_points IS NOT NULL)
+            SELECT c.* EXCLUDE (potential),
                    CASE WHEN c.latest_annual_points >= g.top - 1 THEN 'high' WHEN c.latest_annual_points >= g.top - 2 THEN 'medium' ELSE 'low' END AS performance,
-                   ['low', 'medium', 'high'][c.potential_third] AS potential
+                   c.potential
             FROM candidates c, grades g
             WHERE {' AND '.join(where)}
             ORDER BY c.potential_value DESC, c.employee_id""",

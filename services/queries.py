@@ -59,7 +59,8 @@ def headline(cur: duckdb.DuckDBPyConnection, scope: Scope = None, department: st
 
 def pool_funnel(cur: duckdb.DuckDBPyConnection, scope: Scope = None, department: str | None = None) -> pl.DataFrame:
     """The default pool rules applied one after another; `share` is, for the top-performance step,
-    the share of rated active people the rule keeps (pipelines.analysis.top_share_rule: ties kept)."""
+    the share of rated active people the rule keeps. The counts are the pool_rule_selection fact
+    (pipelines/intermediate.py: top performance with ties kept, then management experience, then career plan)."""
     where, params = _scope_clause(scope, department)
     return cur.sql(
         f"""SELECT * FROM (

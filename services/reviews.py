@@ -74,42 +74,52 @@ def _member(con: duckdb.DuckDBPyConnection, cycle_id: str, employee_id: str) -> 
 
 
 # --- compiling each member's figures -----------------------------------------------------------
-def _period_order(column: str) -> str:
-    """Sort key of a rating period: year, then H1 < H2 < the annual rating."""
-    return f"CAST(left({column}, 4) AS INTEGER) * 10 + CASE WHEN {column} LIKE '%H1' THEN 1 WHEN {column} LIKE '%H2' THEN 2 ELSE 3 END"
+def _period_order(year: int, kind: str) -> dict:
+    """The rating windows of a cycle, read against the period_order fact (pipelines/intermediate.py).
+
+    before: last year's annual rating. after: mid-year, the latest period of the year ending by June 30
+    (a quarter or H1, never a quarterly rating taken for the annual one); year-end, the latest of the year
+    (the annual rating, else H2, else Q4 …). 360s: cycles ended by the end of last year (mid-year) or of
+    this year (year-end)."""
+    return {
+        "before": f"o.kind = 'annual' AND o.year = {int(year) - 1}",
+        "after": f"o.year = {int(year)}" + (f" AND o.period_end <= DATE '{int(year)}-06-30'" if kind == "mid_year" else ""),
+        "feedback_until": f"DATE '{int(year) - 1 if kind == 'mid_year' else int(year)}-12-31'",
+    }
 
 
 def compile_members(cur: duckdb.DuckDBPyConnection, people: pl.DataFrame, year: int, kind: str, as_of: date,
                     settings: Settings, workspace_file=None) -> pl.DataFrame:
     """people: employee_id, department (and reviewer). Adds plan completion, rating and 360 change, scores as of `as_of`.
 
-    Mid-year: rating change = the year's H1 rating against last year's annual rating; 360 change = last
-    year's 360 against the one before. Year-end: the year's annual rating (else its latest half-year)
-    and the year's 360.
+    Mid-year: rating change = the year's latest rating by June 30 (H1, or a quarter) against last year's
+    annual rating; 360 change = last year's 360 against the one before. Year-end: the year's latest rating
+    (the annual one, else the latest half-year or quarter) and the year's 360.
     """
     ids = people["employee_id"].to_list()
-    top_period = year * 10 + (1 if kind == "mid_year" else 3)
-    feedback_top = (year - 1) * 10 + 3 if kind == "mid_year" else year * 10 + 3
+    window = _period_order(year, kind)
     people_cte = "review_people AS (SELECT unnest($ids) AS employee_id)"
     ratings = cur.sql(f"""
-        WITH {people_cte}, grade_points(rating, points) AS (VALUES {settings.grade_values_sql()}),
+        WITH {people_cte},
         rated AS (
-            SELECT r.employee_id, r.period, r.rating, r.score, g.points, {_period_order('r.period')} AS ord
+            SELECT r.employee_id, r.rating, r.score, g.points, o.sort_key,
+                   {window['before']} AS is_before, {window['after']} AS is_after
             FROM performance_ratings r JOIN review_people USING (employee_id) JOIN grade_points g USING (rating)
+            JOIN period_order o USING (period)
         )
         SELECT employee_id,
-               arg_max(rating, ord) FILTER (WHERE ord = {(year - 1) * 10 + 3}) AS rating_before,
-               arg_max(points, ord) FILTER (WHERE ord = {(year - 1) * 10 + 3}) AS points_before,
-               arg_max(score, ord) FILTER (WHERE ord = {(year - 1) * 10 + 3}) AS score_before,
-               arg_max(rating, ord) FILTER (WHERE ord > {year * 10} AND ord <= {top_period}) AS rating_after,
-               arg_max(points, ord) FILTER (WHERE ord > {year * 10} AND ord <= {top_period}) AS points_after,
-               arg_max(score, ord) FILTER (WHERE ord > {year * 10} AND ord <= {top_period}) AS score_after
+               arg_max(rating, sort_key) FILTER (WHERE is_before) AS rating_before,
+               arg_max(points, sort_key) FILTER (WHERE is_before) AS points_before,
+               arg_max(score, sort_key) FILTER (WHERE is_before) AS score_before,
+               arg_max(rating, sort_key) FILTER (WHERE is_after) AS rating_after,
+               arg_max(points, sort_key) FILTER (WHERE is_after) AS points_after,
+               arg_max(score, sort_key) FILTER (WHERE is_after) AS score_after
         FROM rated GROUP BY employee_id""", params={"ids": ids}).pl()
     feedback = cur.sql(f"""
         WITH {people_cte}, per_cycle AS (
-            SELECT f.employee_id, {_period_order('f.cycle')} AS ord, avg(f.score) AS score
-            FROM feedback_360 f JOIN review_people USING (employee_id)
-            WHERE f.rater_relation <> 'self' GROUP BY ALL HAVING {_period_order('f.cycle')} <= {feedback_top}
+            SELECT f.employee_id, o.sort_key AS ord, avg(f.score) AS score
+            FROM feedback_360 f JOIN review_people USING (employee_id) JOIN period_order o ON o.period = f.cycle
+            WHERE f.rater_relation <> 'self' AND o.period_end <= {window['feedback_until']} GROUP BY ALL
         ),
         ranked AS (SELECT *, row_number() OVER (PARTITION BY employee_id ORDER BY ord DESC) AS n FROM per_cycle)
         SELECT employee_id, max(score) FILTER (WHERE n = 2) AS feedback_before, max(score) FILTER (WHERE n = 1) AS feedback_after
@@ -506,7 +516,7 @@ def _figures(people: pl.DataFrame, promoted: pl.DataFrame, kind: str) -> pl.Data
 def cycle_figures(cur: duckdb.DuckDBPyConnection, scope: tuple[str, ...] | None, cycle_id: str, workspace_file=None) -> pl.DataFrame:
     """Per department and for the whole scope (department None): outcome counts, promotion rate from the pool,
     plan adjustment rate, quantified share, disputes open/answered, and prev_* for the same kind's previous cycle."""
-    months = int(load_settings().review["promotion_window_months"])
+    months = load_settings().promotion_window_months
     with workspace.connect(workspace_file) as con:
         cycle = _cycle(con, cycle_id)
         previous = con.sql("SELECT cycle_id, opened_at FROM review_cycles WHERE kind = ? AND year < ? ORDER BY year DESC LIMIT 1",
@@ -524,7 +534,7 @@ def cycle_figures(cur: duckdb.DuckDBPyConnection, scope: tuple[str, ...] | None,
 def movement(cur: duckdb.DuckDBPyConnection, scope: tuple[str, ...] | None, year: int, workspace_file=None) -> pl.DataFrame:
     """July -> year-end -> what happened next, per person: mid_outcome, year_end_outcome, next (promoted, left the company,
     left the pool, still in the pool). People reviewed at only one of the two show 'not reviewed' at the other."""
-    months = int(load_settings().review["promotion_window_months"])
+    months = load_settings().promotion_window_months
     frames = {}
     for kind in KINDS:
         try:

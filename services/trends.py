@@ -8,7 +8,10 @@ Definitions (each chart on the trends page states its own in one line):
 - The pool, its memberships ("stints"), a person's department and the reference date `today`: services.pool,
   the one definition (a stint ends with a 'remove' or the person's exit from the company; a person counts in
   their department of the latest import). Scope and the department filter apply to that department.
-- A middle-management seat: an active employee at job level >= [model] management_level.
+- A middle-management seat: an active employee whose management_tier (pipelines/intermediate.py,
+  management_seat) is middle_management: job level from [model] management_level up to the executive level,
+  executives (CEO, "Head of X", …) not included.
+- Potential bands: the potential_band view (pipelines/intermediate.py), the same thirds as the 9-box.
 """
 from __future__ import annotations
 
@@ -30,7 +33,6 @@ Scope = tuple[str, ...] | None
 PERIODS = (12, 24, 36, 60)  # months the page offers
 GRAINS = ("month", "quarter")
 STALLED_MONTHS = 12  # no readiness change for this long = stalled
-PROMOTION_WINDOW_MONTHS = 12
 SEAT_HOLDER_AGE = 58  # seats whose holder is this old or older, shown beside the attrition-based estimate
 TENURE_BANDS = (("lt_6", 0, 6), ("m_6_12", 6, 12), ("m_12_24", 12, 24), ("m_24_36", 24, 36), ("m_36_plus", 36, None))
 ASPIRATION_VALUES = ("management", "specialist", "undecided", "not_stated")
@@ -46,7 +48,11 @@ def _register(cur: duckdb.DuckDBPyConnection, workspace_file: str | Path | None)
 
 
 def _management_level() -> int:
-    return int(load_settings().model["management_level"])
+    return load_settings().management_level
+
+
+def _promotion_window() -> int:
+    return load_settings().promotion_window_months
 
 
 def _pool_ctes(scope: Scope, department: str | None) -> tuple[str, list]:
@@ -129,14 +135,13 @@ def coverage(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str | Non
     _register(cur, workspace_file)
     pool, pool_params = _pool_ctes(scope, department)
     where, params = scope_condition(scope, department, "department")
-    level = _management_level()
     rows = cur.sql(
         f"""WITH {pool},
             seats AS (
                 SELECT department,
-                       count(*) FILTER (WHERE status = 'active' AND job_level >= {level}) AS seats,
-                       count(*) FILTER (WHERE status = 'active' AND job_level >= {level} AND age >= {SEAT_HOLDER_AGE}) AS seats_holder_58_plus,
-                       count(*) FILTER (WHERE status = 'left' AND job_level >= {level}
+                       count(*) FILTER (WHERE status = 'active' AND holds_management_seat) AS seats,
+                       count(*) FILTER (WHERE status = 'active' AND holds_management_seat AND age >= {SEAT_HOLDER_AGE}) AS seats_holder_58_plus,
+                       count(*) FILTER (WHERE status = 'left' AND holds_management_seat
                                         AND exit_date > ref.today - INTERVAL 12 MONTH AND exit_date <= ref.today) AS seat_leavers_12m
                 FROM analysis_employee, ref WHERE {where} GROUP BY department),
             pool AS (SELECT department, count(*) AS pool_members FROM current_members GROUP BY department)
@@ -166,14 +171,13 @@ def bench(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str | None, 
     _register(cur, workspace_file)
     pool, pool_params = _pool_ctes(scope, department)
     where, params = scope_condition(scope, department, "department")
-    level = _management_level()
     counts = ", ".join(f"count(n.employee_id) FILTER (WHERE n.readiness = '{r}') AS {r}" for r in READINESS)
     return cur.sql(
         f"""WITH {pool},
             positions AS (
                 SELECT lower(trim(position)) AS position_key, min(position) AS position,
                        string_agg(DISTINCT department, ', ' ORDER BY department) AS departments, count(*) AS seats
-                FROM analysis_employee WHERE status = 'active' AND job_level >= {level} AND position IS NOT NULL AND {where}
+                FROM analysis_employee WHERE status = 'active' AND holds_management_seat AND position IS NOT NULL AND {where}
                 GROUP BY lower(trim(position))),
             nominees AS (
                 SELECT l.employee_id, arg_max(l.readiness, l.nomination_id) AS readiness,
@@ -198,18 +202,18 @@ def bench(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str | None, 
 
 def promotion_rate(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str | None, months: int, workspace_file: str | None = None) -> pl.DataFrame:
     """Of the people below management level on the period's first day (cohort date): the share promoted
-    into management within 12 months (or until today), for pool members on that day, for non-members at
+    into management within [review] promotion_window_months (or until today), for pool members on that day, for non-members at
     the same job levels (weighted to the pool's level mix) and for all non-members below management level.
 
     Job level on the cohort date = today's level minus the level steps of promotions after it."""
     _register(cur, workspace_file)
     pool, pool_params = _pool_ctes(scope, department)
     where, params = scope_condition(scope, department, "e.department")
-    level = _management_level()
+    level, window = _management_level(), _promotion_window()
     people = cur.sql(
         f"""WITH {pool},
             cohort AS (SELECT (ref.today - INTERVAL {int(months)} MONTH)::DATE AS cohort_date,
-                              least((ref.today - INTERVAL {int(months)} MONTH + INTERVAL {PROMOTION_WINDOW_MONTHS} MONTH)::DATE, ref.today) AS window_end
+                              least((ref.today - INTERVAL {int(months)} MONTH + INTERVAL {window} MONTH)::DATE, ref.today) AS window_end
                        FROM ref),
             later_steps AS (
                 SELECT p.employee_id, sum(p.to_level - p.from_level) AS steps
@@ -226,7 +230,7 @@ def promotion_rate(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str
     ref_sql, _ = _pool_ctes(None, None)
     dates = cur.sql(
         f"""WITH {ref_sql} SELECT (today - INTERVAL {int(months)} MONTH)::DATE,
-                   least((today - INTERVAL {int(months)} MONTH + INTERVAL {PROMOTION_WINDOW_MONTHS} MONTH)::DATE, today) FROM ref"""
+                   least((today - INTERVAL {int(months)} MONTH + INTERVAL {window} MONTH)::DATE, today) FROM ref"""
     ).fetchall()[0]
     by_level = people.group_by("in_pool", "level_then").agg(pl.len().alias("people"), pl.col("promoted").sum().alias("promoted"))
     pool_levels = by_level.filter(pl.col("in_pool")).select("level_then", pl.col("people").alias("pool_people"))
@@ -283,25 +287,18 @@ def time_in_pool(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str |
 # --- aspiration versus potential ---
 
 def aspiration_potential(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str | None, workspace_file: str | None = None) -> pl.DataFrame:
-    """Active employees below management level: career aspiration x potential band (company-wide thirds of
-    the model's potential score when a model has scored, else of the transparent pool score), with how many
-    of them are pool members."""
+    """Active employees below management level: career aspiration x potential band (the potential_band view:
+    company-wide thirds of the model's score when a model has scored, else of the transparent pool score),
+    with how many of them are pool members."""
     _register(cur, workspace_file)
     pool, pool_params = _pool_ctes(scope, department)
     where, params = scope_condition(scope, department, "b.department")
-    level = _management_level()
     counts = cur.sql(
         f"""WITH {pool},
-            source AS (SELECT CASE WHEN (SELECT count(*) FROM model_scores) > 0 THEN 'model' ELSE 'score' END AS potential_source),
-            candidates AS (
-                SELECT a.employee_id, a.department, coalesce(a.career_aspiration, 'not_stated') AS aspiration,
-                       CASE WHEN source.potential_source = 'model' THEN m.score ELSE a.pool_score END AS potential_value,
-                       source.potential_source
-                FROM analysis_employee a CROSS JOIN source LEFT JOIN model_scores m USING (employee_id)
-                WHERE a.status = 'active' AND a.job_level < {level}),
             banded AS (
-                SELECT *, ['low', 'medium', 'high'][ntile(3) OVER (ORDER BY potential_value, employee_id)] AS potential
-                FROM candidates WHERE potential_value IS NOT NULL)
+                SELECT a.employee_id, a.department, coalesce(a.career_aspiration, 'not_stated') AS aspiration,
+                       p.potential, p.potential_source
+                FROM analysis_employee a JOIN potential_band p USING (employee_id))
             SELECT b.aspiration, b.potential, any_value(b.potential_source) AS potential_source, count(*) AS people,
                    count(c.employee_id) AS pool_members
             FROM banded b LEFT JOIN current_members c USING (employee_id)
@@ -309,7 +306,7 @@ def aspiration_potential(cur: duckdb.DuckDBPyConnection, scope: Scope, departmen
             GROUP BY ALL""",
         params=pool_params + params,
     ).pl()
-    source = cur.sql("SELECT CASE WHEN (SELECT count(*) FROM model_scores) > 0 THEN 'model' ELSE 'score' END").fetchall()[0][0]
+    source = cur.sql("SELECT CASE WHEN EXISTS (SELECT 1 FROM model_scores) THEN 'model' ELSE 'score' END").fetchall()[0][0]
     grid = pl.DataFrame({"aspiration": ASPIRATION_VALUES}).join(pl.DataFrame({"potential": POTENTIAL_BANDS}), how="cross")
     return grid.join(counts.drop("potential_source"), on=["aspiration", "potential"], how="left").with_columns(
         pl.col("people").fill_null(0).cast(pl.Int64), pl.col("pool_members").fill_null(0).cast(pl.Int64),

@@ -150,12 +150,14 @@ def test_pool_over_time_by_quarter(example) -> None:
 
 
 def test_coverage_of_middle_management_seats(example) -> None:
-    # Seats (active, level 7+): Sales S01 S02 S05, R&D R01 R03. S01 is 60. Seat leavers in 12 months: S03 (Sales).
-    # Sales: rate 1 / (3 + 1) = 0.25, expected openings 3 x 0.25 = 0.75; pool 2 -> 2/3 per seat, 2 / 0.75 per opening.
+    # Seats (active, level 7 up to the executive level 9, no "Head of …"): Sales S02 S05, R&D R03. S01 (L9, Head of
+    # Sales) and R01 (L8, Head of R&D) are executives. Seat leavers in 12 months: S03 (Sales).
+    # Sales: rate 1 / (2 + 1) = 1/3, expected openings 2 x 1/3 = 2/3; pool 2 -> 1 per seat, 2 / (2/3) = 3 per opening.
+    # All: rate 1 / (3 + 1) = 0.25, expected openings 2/3, pool 3 -> 1 per seat, 4.5 per opening.
     expected = frame({
-        "department": ["R&D", "Sales", None], "seats": [2, 3, 5], "seats_holder_58_plus": [0, 1, 1], "seat_leavers_12m": [0, 1, 1],
-        "pool_members": [1, 2, 3], "seat_attrition_rate": [0.0, 0.25, 1 / 6], "expected_openings_12m": [0.0, 0.75, 0.75],
-        "pool_per_seat": [0.5, 2 / 3, 0.6], "pool_per_expected_opening": [None, 2 / 0.75, 4.0],
+        "department": ["R&D", "Sales", None], "seats": [1, 2, 3], "seats_holder_58_plus": [0, 0, 0], "seat_leavers_12m": [0, 1, 1],
+        "pool_members": [1, 2, 3], "seat_attrition_rate": [0.0, 1 / 3, 0.25], "expected_openings_12m": [0.0, 2 / 3, 2 / 3],
+        "pool_per_seat": [1.0, 1.0, 1.0], "pool_per_expected_opening": [None, 3.0, 4.5],
     })
     assert_frame_equal(run(example, "coverage"), expected, check_dtypes=False)
     assert_frame_equal(run(example, "coverage", scope=("R&D",)), expected[[0]].vstack(expected[[0]].with_columns(pl.lit(None, pl.String).alias("department"))),
@@ -163,16 +165,17 @@ def test_coverage_of_middle_management_seats(example) -> None:
 
 
 def test_bench_strength_lists_positions_without_a_ready_now_nominee_first(example) -> None:
+    # Executives' positions (Head of Sales, Head of R&D) are no middle-management seats: R02's target is unmatched.
     expected = frame({
-        "position": ["Head of Sales", "R&D Manager", "Sales Manager", "Head of R&D", None],
-        "departments": ["Sales", "R&D", "Sales", "R&D", None],
-        "seats": [1, 1, 2, 1, None],
-        "ready_now": [0, 0, 1, 1, 0], "ready_1_2_years": [0, 0, 0, 0, 0], "ready_3_plus_years": [0, 0, 1, 0, 0],
-        "nominees": [0, 0, 2, 1, 0],  # "sales manager " matches "Sales Manager"
+        "position": ["R&D Manager", "Sales Manager", None],
+        "departments": ["R&D", "Sales", None],
+        "seats": [1, 2, None],
+        "ready_now": [0, 1, 1], "ready_1_2_years": [0, 0, 0], "ready_3_plus_years": [0, 1, 0],
+        "nominees": [0, 2, 1],  # "sales manager " matches "Sales Manager"
     })
     assert_frame_equal(run(example, "bench"), expected, check_dtypes=False)
     sales = run(example, "bench", scope=("Sales",))
-    assert sales["position"].to_list() == ["Head of Sales", "Sales Manager", None]
+    assert sales["position"].to_list() == ["Sales Manager", None]
 
 
 def test_promotion_rate_of_the_pool_against_comparable_non_members(example) -> None:
@@ -325,12 +328,12 @@ def test_trends_page_shows_every_chart_with_its_definition_and_download(page_env
     assert at.title[0].value == "Is our talent pool growing, covering the seats that open and moving people up?"
     assert at.caption[0].value.startswith("As of 2026-11-26.")
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Middle-management seats"] == "5"
-    assert metrics["Seats held by people close to retirement"] == "1"
-    assert metrics["Seats expected to open (12 months)"] == "0.8"
-    assert metrics["Pool members per seat"] == "0.60"
-    assert metrics["Pool members per expected opening"] == "4.0"
-    assert metrics["Positions with no ready-now nominee"] == "2 / 4"
+    assert metrics["Middle-management seats"] == "3"  # S02 S05 R03; the heads are executives
+    assert metrics["Seats held by people close to retirement"] == "0"
+    assert metrics["Seats expected to open (12 months)"] == "0.7"
+    assert metrics["Pool members per seat"] == "1.00"
+    assert metrics["Pool members per expected opening"] == "4.5"
+    assert metrics["Positions with no ready-now nominee"] == "1 / 2"
     assert metrics["Pool members now"] == "3"
     assert metrics["Stalled members"] == "1"
     assert metrics["High potential, no management aspiration"] == "2"  # S06 specialist, R02 undecided
@@ -363,7 +366,7 @@ def test_period_and_department_filters_change_the_figures(page_env: Path) -> Non
             in [i.value for i in at.info])
     at.selectbox(key="trends_department").select("R&D").run()
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Middle-management seats"] == "2" and metrics["Pool members now"] == "1"
+    assert metrics["Middle-management seats"] == "1" and metrics["Pool members now"] == "1"
     assert metrics["Pool members leaving the company (per year)"] == "0%"
 
 
@@ -371,9 +374,9 @@ def test_department_head_sees_only_their_department(page_env: Path) -> None:
     at = trends_page("head")
     assert at.selectbox(key="trends_department").options == ["All departments", "R&D"]
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Middle-management seats"] == "2"
+    assert metrics["Middle-management seats"] == "1"
     assert metrics["Pool members now"] == "1"
-    assert metrics["Positions with no ready-now nominee"] == "1 / 2"  # R&D Manager
+    assert metrics["Positions with no ready-now nominee"] == "1 / 1"  # R&D Manager
 
 
 def test_crafted_department_value_is_refused(page_env: Path) -> None:
@@ -385,7 +388,7 @@ def test_crafted_department_value_is_refused(page_env: Path) -> None:
     at.switch_page("pages/trends.py").run()
     assert not at.exception, [e.message for e in at.exception]
     assert at.error[0].value.replace("\\", "") == "Sales is not one of your departments (R&D); showing all of yours instead."  # values shown as plain text (escaped)
-    assert {m.label: m.value for m in at.metric}["Middle-management seats"] == "2"  # R&D's, not Sales' 3
+    assert {m.label: m.value for m in at.metric}["Middle-management seats"] == "1"  # R&D's, not Sales' 2
 
 
 def test_viewer_cannot_open_the_trends_page(page_env: Path) -> None:
