@@ -1,22 +1,17 @@
-"""Talent Pipeline: sign-in and the router. Pages live in pages/; they call dashboard/ and pipelines/."""
+"""Talent Pipeline: sign-in and the router. Pages live in pages/; they call dashboard/ and services/."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import streamlit as st
 
-from services import auth
+from services import auth, first_start
 from dashboard import session
-from services.demo import seed_demo_reviews
 from services.workspace import workspace_path
 from services.i18n import LANGUAGES, t
 from dashboard.page_header import as_of_badge
 from dashboard.plain import md
-from dashboard.state import DatabaseDamaged, analysis_current, database_damage, database_ready, query
-from pipelines.bootstrap import DEMO_EMPLOYEES, build_demo_database
-from pipelines.ingest import rebuild_analysis
-from pipelines.settings import database_path
+from dashboard.state import DatabaseDamaged, analysis_current, current_db, database_damage, database_ready
 
 # A local icon: a :material/…: icon would make every browser fetch the favicon from fonts.gstatic.com.
 st.set_page_config(page_title="Talent Pipeline", page_icon=str(Path(__file__).parent / "dashboard" / "assets" / "favicon.png"), layout="wide")
@@ -39,24 +34,19 @@ if damage := database_damage():
 if not database_ready():
     # First start: build the demo organisation so the dashboard is never empty.
     st.title(t("app.first_start_title"))
-    if not auth.demo_allowed_here():  # the demo never sits beside a workspace that has held real data
+    if not first_start.allowed():  # the demo never sits beside a workspace that has held real data
         st.error(t("security.demo_refused", path=str(workspace_path())))
         st.stop()
-    employees = int(os.environ.get("TALENT_DEMO_EMPLOYEES", DEMO_EMPLOYEES))
-    path = database_path()
-    st.write(t("app.first_start_body", employees=employees, path=str(path)))
+    st.write(t("app.first_start_body", employees=first_start.demo_size(), path=str(current_db()[0])))
     bar = st.progress(0.0, text=t("app.first_start_progress"))
-    if build_demo_database(path, employees=employees, progress=lambda f, m: bar.progress(min(f, 1.0), text=m)):
-        biggest = query("department_pool").sort("active_employees", descending=True)["department"].to_list()
-        auth.ensure_demo_accounts(biggest)
-        seed_demo_reviews(path, progress=lambda f, m: bar.progress(0.95 + 0.05 * min(f, 1.0), text=m))
+    first_start.build_demo(progress=lambda f, m: bar.progress(min(f, 1.0), text=m))
     bar.progress(1.0, text=t("app.first_start_done"))
     st.rerun()
 
 if not analysis_current():
     # Tables built by an older version of the code: rebuild them once from the loaded rows.
     with st.spinner(t("app.rebuilding")):
-        rebuild_analysis(database_path())
+        first_start.upgrade_analysis()
 
 @st.cache_resource(show_spinner=False)
 def _admin_ensured(workspace_file: str) -> bool:

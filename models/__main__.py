@@ -1,5 +1,5 @@
 import sys
 
-from .cli import main
+from services.cli import models_main  # the command line is a door: it calls the services
 
-sys.exit(main())
+sys.exit(models_main())

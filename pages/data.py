@@ -16,14 +16,11 @@ from services.i18n import t
 from dashboard.plain import md
 from dashboard.session import signed_in_user
 from dashboard.state import current_db, query
-from pipelines import mapping_builder as mb
-from pipelines.db import DatabaseBusy
-from pipelines.entities import ENTITIES
-from pipelines.ingest import format_summary, preview
-from pipelines.isolated import ingest_isolated
-from pipelines.mapping_builder import NONE, Choice
-from pipelines.read import ImportFileError
-from pipelines.settings import available_presets, load_mapping, load_settings, mapping_from_dict
+from services import imports
+from services import mappings as mb
+from services.config import settings as load_settings
+from services.imports import IMPORT_ERRORS, format_summary
+from services.mappings import ENTITIES, NONE, Choice, ImportFileError, available_presets
 
 st.title(t("data.title"))
 user = signed_in_user()
@@ -78,14 +75,16 @@ def run_import(paths: list[Path], preset: str, command: str, as_of: date | None 
     """Import through the pipeline with a progress bar; shows the outcome, returns the summary (None when refused)."""
     bar = st.progress(0.0, text=t("data.importing"))
     try:
-        # In a child process with a memory cap: one file cannot take the app down.
-        summary = ingest_isolated(paths, db_path, preset=preset, run_by=user.username, command=command, as_of=as_of,
-                         progress=lambda fraction, _message: bar.progress(min(fraction, 1.0), text=t("data.importing")))
-    except (ImportFileError, DatabaseBusy, ValueError) as exc:
+        # In a child process with a memory cap (one file cannot take the app down), then re-scored and audited.
+        summary = imports.import_files(user, paths, db_path, preset=preset, command=command, as_of=as_of, isolated=True,
+                                       progress=lambda fraction, _message: bar.progress(min(fraction, 1.0), text=t("data.importing")))
+    except IMPORT_ERRORS as exc:
         bar.empty()
         st.error(t("data.import_failed", error=plain(exc)))
         return None
     bar.empty()
+    if summary.get("model_warning"):
+        st.warning(plain(summary["model_warning"]), icon=":material/warning:")
     return summary
 
 
@@ -234,7 +233,7 @@ def mapping_screen() -> None:
     token = upload.file_id
     st.caption(t("mapping.file_summary", rows=f"{frame.height:,}", columns=len(headers), file=plain(upload.name)))
     settings = load_settings()
-    base = load_mapping("canonical")
+    base = mb.base_mapping()
 
     st.subheader(t("mapping.step_entity"))
     names = list(ENTITIES)
@@ -311,7 +310,7 @@ def mapping_screen() -> None:
     if st.button(t("mapping.preview_button"), icon=":material/visibility:", disabled=bool(unresolved), key=f"mapping.{token}.preview"):
         with st.spinner(t("mapping.previewing")):
             try:
-                result = preview(path, db_path, mapping_from_dict(raw, "preview"), entity=entity, as_of=as_of)
+                result = mb.preview(path, db_path, raw, entity=entity, as_of=as_of)
             except (ImportFileError, ValueError) as exc:
                 st.error(t("mapping.preview_failed", error=plain(exc)))
                 result = None
@@ -346,10 +345,10 @@ def mapping_screen() -> None:
         if save_and_import:
             bar = st.progress(0.0, text=t("mapping.importing"))
             try:
-                outcome["summary"] = ingest_isolated(  # in a child process with a memory cap, as Import files above
-                    [path], db_path, preset=name, run_by=user.username, command="app mapping screen", as_of=as_of,
+                outcome["summary"] = imports.import_files(  # as Import files above: isolated, re-scored, audited
+                    user, [path], db_path, preset=name, command="app mapping screen", as_of=as_of, isolated=True,
                     progress=lambda fraction, _message: bar.progress(min(fraction, 1.0), text=t("mapping.importing")))
-            except (ImportFileError, DatabaseBusy, ValueError) as exc:
+            except IMPORT_ERRORS as exc:
                 outcome["error"] = str(exc)
             bar.empty()
         # Run the page again so that Import files and the runs below already know the new mapping and run.
@@ -365,6 +364,8 @@ def mapping_screen() -> None:
             st.success(t("mapping.imported", run_id=summary["run_id"], read=f"{totals['read']:,}", loaded=f"{totals['loaded']:,}",
                          quarantined=f"{totals['quarantined']:,}", duplicates=f"{totals['exact_duplicates']:,}"), icon=":material/task_alt:")
             show_summary_notes(summary, counts=False)
+            if summary.get("model_warning"):
+                st.warning(plain(summary["model_warning"]), icon=":material/warning:")
 
 
 def show_preview(entity: str, result) -> None:

@@ -5,14 +5,12 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from services import theme
-from services.auth import record
+from services import model, theme
 from services.i18n import t
 from dashboard.session import signed_in_user
-from dashboard.state import clear_caches, current_db
-from models import artifacts
-from models.potential import feature_label
-from pipelines.settings import load_settings
+from dashboard.state import clear_caches
+from services.config import settings as load_settings
+from services.model import feature_label
 
 user = signed_in_user()
 st.title(t("model.title"))
@@ -22,27 +20,22 @@ if not user.can("view_people"):
     st.stop()
 
 if user.can("manage_data") and st.button(t("model.train"), icon=":material/model_training:", key="train_model"):
-    from models.scoring import score
-    from models.training import NotEnoughHistory, train
-
     with st.spinner(t("model.training")):
         try:
-            card = train(current_db()[0])
-            score(current_db()[0], card["version"])
-        except NotEnoughHistory as exc:
+            card = model.train(user)  # trains, scores everyone, records it in the audit log
+        except model.NotEnoughHistory as exc:
             st.warning(t("model.not_enough", reason=str(exc)))
         else:
-            record(user, "model_trained", card["version"])
             clear_caches()
             st.success(t("model.trained", version=card["version"]))
 
-versions = artifacts.versions()
+versions = model.versions()
 if not versions:
     st.info(t("model.none"))
     st.stop()
 try:
-    card = artifacts.load_card(versions[0])
-except artifacts.ModelFileError as exc:
+    card = model.load_card(versions[0])
+except model.ModelFileError as exc:
     st.error(str(exc))
     st.stop()
 
@@ -124,8 +117,8 @@ st.subheader(t("model.history_title"))
 history = []
 for v in versions:
     try:
-        c = artifacts.load_card(v)
-    except artifacts.ModelFileError:
+        c = model.load_card(v)
+    except model.ModelFileError:
         continue
     history.append({
         t("model_card.col_version"): v, t("model_card.col_trained"): (c.get("created_at") or "").replace("T", " "),

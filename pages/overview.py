@@ -7,13 +7,12 @@ import streamlit as st
 
 from services import theme
 from services.i18n import t
-from dashboard.plain import safe_chart
+from dashboard.plain import md, safe_chart
 from dashboard.access import ScopedData
 from dashboard.session import signed_in_user
-from services.auth import record
-from dashboard.state import clear_caches, current_db, query
-from pipelines.ingest import rebuild_analysis
-from pipelines.settings import load_settings, save_pool_rules
+from services import pool_rules
+from dashboard.state import clear_caches, query
+from services.config import settings as load_settings
 
 st.title(t("overview.title"))
 data = ScopedData(signed_in_user())
@@ -71,11 +70,13 @@ with left:
                     new_rules = {"top_performance_share": share / 100, "performance_scope": "department" if by_department else "company",
                                  "require_management_experience": mgmt, "require_career_plan": plan}
                     with st.spinner(t("rules.rebuilding")):
-                        save_pool_rules(new_rules)
-                        rebuild_analysis(current_db()[0])
-                    record(data.user, "pool_rules_changed", "config/talent.toml", str(new_rules))
-                    clear_caches()
-                    st.rerun()
+                        try:  # rebuild, config and audit row together, or none of them
+                            pool_rules.edit(data.user, new_rules)
+                        except Exception as exc:
+                            st.error(t("rules.failed", error=md(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)))
+                        else:
+                            clear_caches()
+                            st.rerun()
 
 with right:
     st.subheader(t("overview.by_department_title"))

@@ -8,7 +8,7 @@ import plotly.express as px
 import polars as pl
 import streamlit as st
 
-from models.potential import feature_label
+from services.model import feature_label
 
 from services import theme
 from dashboard.plain import md, safe_chart
@@ -21,7 +21,7 @@ from services.plans import add_item as plan_add_item, change_item as plan_change
 from services.permissions import can_write
 from services.reviews import ALL_OUTCOMES as REVIEW_OUTCOMES
 from services.people import READINESS
-from pipelines.settings import load_settings
+from services.config import settings as load_settings
 
 user = signed_in_user()
 data = ScopedData(user)

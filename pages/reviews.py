@@ -14,7 +14,7 @@ from dashboard.access import NotAllowed, ScopedData
 from dashboard.downloads import csv_download
 from services.i18n import t, widget_key
 from dashboard.session import signed_in_user
-from pipelines.settings import load_settings
+from services.config import settings as load_settings
 
 st.title(t("reviews.title"))
 st.caption(t("reviews.intro"))

@@ -17,7 +17,7 @@ from services.privacy import MIN_GROUP
 from dashboard.session import signed_in_user
 from dashboard.state import query, query_with_workspace
 from services.trends import GRAINS, PERIODS, POTENTIAL_BANDS, SEAT_HOLDER_AGE, STALLED_MONTHS, TENURE_BANDS, ASPIRATION_VALUES
-from pipelines.settings import load_settings
+from services.config import settings as load_settings
 
 data = ScopedData(signed_in_user())
 st.title(t("trends.title"))

@@ -18,7 +18,7 @@ from .entities import ENTITIES, LOAD_ORDER
 from .load import known_employee_ids, next_run_id, store_quarantine, store_run, upsert
 from .map_columns import MappedFile, map_source
 from .read import ROW, SUFFIXES, ImportFileError, SourceFile, check_source, read_source
-from .settings import Mapping, load_mapping, load_settings, resolve_as_of
+from .settings import Mapping, Settings, load_mapping, load_settings, resolve_as_of
 from .validate import FILE, validate
 
 Progress = Callable[[float, str], None]
@@ -248,16 +248,21 @@ def last_as_of(db_path: Path) -> date | None:
         con.close()
 
 
-def rebuild_analysis(db_path: Path, today: date | None = None, *, as_of: date | None = None) -> date:
+def rebuild_analysis(db_path: Path, today: date | None = None, *, as_of: date | None = None,
+                     settings: Settings | None = None, before_swap: Callable[[], None] | None = None) -> date:
     """Rebuild the analysis tables from the loaded rows (after an upgrade or a config change), as of
     the given date, else config [analysis] as_of, else the date of the last build (the data has not
-    changed since), else today. Returns the date used."""
-    settings = load_settings()
+    changed since), else today. Returns the date used.
+    settings: rules not yet in the config file (a pool-rule edit); before_swap: runs once the tables are
+    built on the copy, before it replaces the live file, so that its failure leaves the database as it was."""
+    settings = settings or load_settings()
     configured = str(settings.analysis.get("as_of") or "").strip()
     when = resolve_as_of(as_of or today or (None if configured else last_as_of(db_path)), None, settings)
     with db.write_batch(db_path) as con:
         last_run = con.sql("SELECT coalesce(max(run_id), 0) FROM import_runs").fetchall()[0][0]
         build_analysis_tables(con, settings, last_run, when)
+        if before_swap:
+            before_swap()
     return when
 
 

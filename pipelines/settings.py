@@ -114,30 +114,6 @@ def load_settings(path: Path | None = None) -> Settings:
     return _load_settings(path, path.stat().st_mtime_ns)
 
 
-def save_pool_rules(rules: dict, path: Path | None = None) -> None:
-    """Rewrite the [pool_rules] section of the config file, leaving the rest as it is."""
-    path = Path(path or config_path())
-    share = float(rules["top_performance_share"])
-    if not 0 < share <= 1:
-        raise ValueError("the top performance share must be between 0 and 1")
-    if rules["performance_scope"] not in ("company", "department"):
-        raise ValueError("the performance scope is 'company' or 'department'")
-    block = (
-        "[pool_rules]\n"
-        "# The source document's default rule for entering the talent pool (editable in the app).\n"
-        f"top_performance_share = {share:g}\n"
-        f'performance_scope = "{rules["performance_scope"]}"\n'
-        f"require_management_experience = {str(bool(rules['require_management_experience'])).lower()}\n"
-        f"require_career_plan = {str(bool(rules['require_career_plan'])).lower()}\n"
-    )
-    text = path.read_text(encoding="utf-8")
-    new = re.sub(r"(?ms)^\[pool_rules\]\n.*?(?=^\[|\Z)", block + "\n", text, count=1)
-    tomllib.loads(new)  # never write a file that does not parse
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(new, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 @lru_cache(maxsize=8)
 def _load_settings(path: Path, mtime_ns: int) -> Settings:
     raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))

@@ -1,4 +1,5 @@
-"""Command line: python -m pipelines {ingest,demo,rebuild,export} …"""
+"""Command lines (doors that call the services): python -m pipelines {ingest,demo,rebuild,export} …,
+python -m models {train,score} …"""
 from __future__ import annotations
 
 import argparse
@@ -31,38 +32,35 @@ def _share(text: str) -> float:
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    from pipelines.ingest import NothingImported, format_summary, ingest
+    from .imports import NothingImported, cli_user, format_summary, import_files
 
     try:
-        summary = ingest(args.paths, database_path(args.db), preset=args.preset, as_of=args.as_of, check=args.check,
-                         max_quarantine_share=args.max_quarantine_share,
-                         command=shlex.join(["python", "-m", "pipelines", *sys.argv[1:]]))
+        summary = import_files(cli_user(), args.paths, args.db, preset=args.preset, as_of=args.as_of, check=args.check,
+                               max_quarantine_share=args.max_quarantine_share,
+                               command=shlex.join(["python", "-m", "pipelines", *sys.argv[1:]]))
     except NothingImported as exc:
         print(json.dumps({**exc.summary, "imported": False}, ensure_ascii=False) if args.json else format_summary(exc.summary))
         print(f"error: {exc}", file=sys.stderr)
         print("nothing was changed in the database", file=sys.stderr)
         return 2
-    if args.check:
-        print(json.dumps(summary, ensure_ascii=False) if args.json else format_summary(summary))
-        return 0
-    from models.artifacts import ModelFileError
-    from models.scoring import rescore_if_trained  # new data: the trained model scores everyone again
-
-    try:
-        scored = rescore_if_trained(database_path(args.db))
-    except ModelFileError as exc:
-        scored = None
-        print(f"warning: imported, but not scored: {exc}", file=sys.stderr)
-    if scored:
-        summary["model_scores"] = scored
-    print(json.dumps(summary, ensure_ascii=False) if args.json else format_summary(summary)
-          + (f"\n  scored {scored['scored']:,} people with model {scored['version']}" if scored else ""))
+    _print_import(summary, args.json)
     return 0
+
+
+def _print_import(summary: dict, as_json: bool) -> None:
+    if warning := summary.get("model_warning"):
+        print(f"warning: {warning}", file=sys.stderr)
+    scored = summary.get("model_scores")
+    from .imports import format_summary
+
+    print(json.dumps(summary, ensure_ascii=False) if as_json else format_summary(summary)
+          + (f"\n  scored {scored['scored']:,} people with model {scored['version']}" if scored else ""))
 
 
 def _demo(args: argparse.Namespace) -> int:
     from pipelines.demo import generate_demo
-    from pipelines.ingest import format_summary, ingest
+
+    from .imports import cli_user, import_files
 
     rows = generate_demo(Path(args.out), employees=args.employees, seed=args.seed)
     if not args.json:
@@ -70,8 +68,8 @@ def _demo(args: argparse.Namespace) -> int:
         for name, n in rows.items():
             print(f"  {name:<28} {n:>10,} rows")
     if args.load:
-        summary = ingest([args.out], database_path(args.db), command="python -m pipelines demo --load")
-        print(json.dumps(summary, ensure_ascii=False) if args.json else format_summary(summary))
+        summary = import_files(cli_user(), [args.out], args.db, demo=True, command="python -m pipelines demo --load")
+        _print_import(summary, args.json)
     elif args.json:
         print(json.dumps(rows, ensure_ascii=False))
     return 0
@@ -139,3 +137,60 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {database_path(getattr(args, 'db', None))}: {what}", file=sys.stderr)
         print("nothing was changed in the database", file=sys.stderr)
         return 2
+
+
+def models_main(argv: list[str] | None = None) -> int:
+    """python -m models {train,score} [--db PATH] [--as-of DATE] [--json]"""
+    from . import model
+
+    ap = argparse.ArgumentParser(prog="python -m models", description="Train and apply the potential model.")
+    sub = ap.add_subparsers(dest="command", required=True)
+    tr = sub.add_parser("train", help="train on the database's snapshots; compare with the pool rules on the hold-out")
+    tr.add_argument("--db")
+    tr.add_argument("--strict", action="store_true", help="use the strict label (still in place and rated well a year later)")
+    tr.add_argument("--json", action="store_true", help="end with one JSON object of the hold-out metrics")
+    tr.add_argument("--no-score", action="store_true", help="do not score everyone with the new model")
+    tr.add_argument("--as-of", type=date.fromisoformat, help="build the snapshots as of this date (YYYY-MM-DD) first; default: the analysis as-of date")
+    sc = sub.add_parser("score", help="score everyone with the newest (or a named) model")
+    sc.add_argument("--db")
+    sc.add_argument("--version")
+    args = ap.parse_args(argv)
+    from .imports import cli_user
+
+    try:
+        if args.command == "train":
+            card = model.train(cli_user(), args.db, strict=args.strict, as_of=args.as_of, then_score=not args.no_score)
+            _print_card(card, args.strict, args.json)
+        else:
+            done = model.score(cli_user(), args.db, args.version)
+            print(f"scored {done['scored']:,} people with model {done['version']} (as of {done['as_of']})")
+        return 0
+    except (model.NotEnoughHistory, model.ModelFileError, DatabaseBusy) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _print_card(card: dict, strict: bool, as_json: bool) -> None:
+    m, r = card["metrics"]["model"], card["metrics"]["rules"]
+    print(f"model {card['version']}: {card['estimator']} ({card['label_kind']}{', strict' if strict else ''}); label: {card['label_definition']}")
+    print(f"  evaluation: {card['evaluation_definition']}")
+    print(f"  trained on {card['train_rows']:,} snapshot rows ({card['train_positives']} promoted) from {', '.join(card['train_snapshots'])}; "
+          f"evaluated on {card['test_snapshot']} ({card['test_rows']:,} rows, {card['test_positives']} promoted), k = {card['k']}")
+    names = list(card["estimators"])
+    print(f"  {'':<18} " + "   ".join(f"{n + (' *' if n == card['estimator'] else ''):>10}" for n in names) + f"   {'rules':>10}")
+    for name in ("roc_auc", "average_precision", "brier", "precision_at_k"):
+        print(f"  {name:<18} " + "   ".join(f"{card['estimators'][n][name]:>10.3f}" for n in names) + f"   {r[name]:>10.3f}")
+    print(f"  {'validation AP':<18} " + "   ".join(f"{card['estimators'][n]['validation_average_precision']:>10.3f}" for n in names)
+          + f"   (* chosen by {card['chosen_by']})")
+    print("  the model beats the rules" if card["beats_rules"] else "  the model does NOT beat the rules")
+    print(f"  inputs ({len(card['features'])}): {', '.join(card['features'])}")
+    print("  fairness of the top k (selection rate, impact ratio; under 0.80 flagged):")
+    for f in card["fairness"]:
+        ratio = "–" if f["impact_ratio"] is None else f"{f['impact_ratio']:.2f}"
+        print(f"    {f['attribute']:<12} {str(f['group']):<16} {f['people']:>8,} people {f['selected']:>6,} selected "
+              f"{f['selection_rate']:>7.1%}  {ratio:>5}{'  FLAGGED' if f['flagged'] else ''}")
+    if not card["fairness"]:
+        print("    no protected attribute in the data to audit")
+    if as_json:
+        print(json.dumps({"model": m, "rules": r, "k": card["k"], "version": card["version"], "estimator": card["estimator"],
+                          "evaluation": card["evaluation"], "estimators": card["estimators"]}))

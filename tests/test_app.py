@@ -153,6 +153,8 @@ def test_upload_on_the_data_page_goes_through_the_pipeline(env: Path) -> None:
     assert at.success[0].value == "Import run 2 finished: 1 rows loaded, 1 quarantined."
     assert rows(env, "SELECT rating, score FROM performance_ratings WHERE employee_id = ? AND period = '2019'", [employee]) == [("A", 97.0)]
     assert rows(env, "SELECT run_by, command FROM import_runs WHERE run_id = 2") == [("hr", "app upload")]
+    with workspace.connect() as con:  # the page's upload goes through the import service: one audit row
+        assert con.sql("SELECT username, target FROM audit_log WHERE action = 'import'").fetchall() == [("hr", "run 2")]
     # A broken file is refused with the reason and changes nothing.
     at.file_uploader[0].set_value(("performance_ratings.csv", b"employee_id,period\n1,2\n", "text/csv"))
     at.button(key="FormSubmitter:upload-Import").click().run()

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from models import artifacts
-from models.cli import main as models_main
+from services.cli import models_main
 from models.potential import as_inputs, contributions, fairness, fit_model, predict_probability, time_split
 from models.scoring import explain
 from pipelines.ingest import ingest

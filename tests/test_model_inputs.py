@@ -15,7 +15,7 @@ import pytest
 
 from services import queries
 from models import artifacts
-from models.cli import main as models_main
+from services.cli import models_main
 from models.potential import ESTIMATORS, choose_inputs, contributions, fit_estimator, log_odds, predict_probability, rules_flags
 from models.scoring import explain
 from models.training import read_attributes, read_snapshots
