@@ -1,7 +1,9 @@
-"""The one scoped access layer: every read and write a page makes about people goes through here.
+"""The one scoped access layer: every read and write a page makes goes through here.
 
 A page gets a ScopedData for the signed-in user and never passes a department scope itself, so
 URL parameters, crafted widget values and downloads cannot reach another department's rows.
+Writes are thin: each hands the signed-in user to its service, which checks the one policy and
+writes through workspace.write; nothing here decides who may write.
 """
 from __future__ import annotations
 
@@ -10,8 +12,8 @@ from datetime import date
 
 import polars as pl
 
-from services import calibration, nominations, plans, reviews
-from services.auth import User, record
+from services import auth, calibration, nominations, plans, positions, reviews
+from services.auth import User
 from services.people import CandidateFilters
 from services.permissions import NotAllowed
 from services.privacy import MIN_GROUP, small_groups
@@ -118,11 +120,7 @@ class ScopedData:
 
     def nominate(self, employee_id: str, action: str, reason: str, readiness: str | None = None, target_position: str | None = None,
                  exit_reason: str | None = None) -> None:
-        self._require("nominate")
-        person = self.profile(employee_id)
-        if person is None:
-            raise NotAllowed("This person is not in your department(s).")
-        nominations.record(employee_id, person["department"], action, reason, self.user.username, readiness, target_position, exit_reason)
+        nominations.record(self.user, employee_id, None, action, reason, readiness, target_position, exit_reason)
 
     def nine_box(self, department: str | None = None) -> pl.DataFrame:
         """Placements with calibration applied: performance/potential are the calibrated box."""
@@ -142,15 +140,11 @@ class ScopedData:
         return workspace_query("calibration.per_rater", self.scope)
 
     def calibrate(self, employee_id: str, performance: str, potential: str, reason: str) -> None:
-        """HR or the person's department head moves them to another box."""
-        self._require("nominate")
-        grid = self.nine_box()
-        person = grid.filter(pl.col("employee_id") == employee_id)
-        if person.height == 0:
-            raise NotAllowed("This person is not a candidate in your department(s).")
-        row = person.row(0, named=True)
-        calibration.record(employee_id, row["department"], (row["original_performance"], row["original_potential"]),
-                           (performance, potential), reason, self.user.username)
+        """HR or the person's department head moves them to another box (calibration.record checks who)."""
+        grid = self.nine_box() if self.user.can("view_people") else pl.DataFrame()
+        person = grid.filter(pl.col("employee_id") == employee_id) if grid.height else grid
+        original = person.select("original_performance", "original_potential").row(0) if person.height else (None, None)
+        calibration.record(self.user, employee_id, None, original, (performance, potential), reason)
 
     # --- development plans and review cycles (writes check the user in plans/reviews) ---
     def plan_progress(self, as_of: date) -> pl.DataFrame:
@@ -165,10 +159,27 @@ class ScopedData:
         return items, workspace_query("plans.changes", self.scope, employee_id)
 
     def create_plan(self, employee_id: str, starts_on: date, position_profile_id: int | None = None) -> int:
-        person = self.profile(employee_id)
-        if person is None:
-            raise NotAllowed("This person is not in your department(s).")
-        return plans.create_plan(self.user, employee_id, person["department"], starts_on, position_profile_id)
+        return plans.create_plan(self.user, employee_id, None, starts_on, position_profile_id)
+
+    def add_plan_item(self, plan_id: int, kind: str, title: str, due_date: date, reason: str) -> int:
+        return plans.add_item(self.user, plan_id, kind, title, due_date, reason)
+
+    def change_plan_item(self, item_id: int, reason: str, **changes) -> int:
+        return plans.change_item(self.user, item_id, reason, **changes)
+
+    def add_plan_template_item(self, department: str | None, kind: str, title: str, due_months: int) -> int:
+        return plans.add_template_item(self.user, department, kind, title, due_months)
+
+    # --- position profiles ---
+    def save_position(self, title: str, department: str | None, responsibilities: str, core_competencies: str, promotion_path: str,
+                      profile_id: int | None = None) -> int:
+        return positions.save(self.user, title, department, responsibilities, core_competencies, promotion_path, profile_id)
+
+    def tailor_position(self, template_id: int, department: str, title: str | None = None) -> int:
+        return positions.tailor(self.user, template_id, department, title)
+
+    def comment_position(self, profile_id: int, body: str) -> None:
+        positions.comment(self.user, profile_id, body)
 
     def review_results(self, employee_id: str) -> pl.DataFrame:
         if self.profile(employee_id) is None:
@@ -207,8 +218,41 @@ class ScopedData:
         with analysis_cursor() as cur:
             return reviews.refresh_cycle(self.user, cur, cycle_id)
 
+    def record_assessment(self, cycle_id: str, employee_id: str, indicators: dict, outcome: str, **texts: str) -> dict:
+        return reviews.record_assessment(self.user, cycle_id, employee_id, indicators, outcome, **texts)
+
+    def confirm_outcome(self, cycle_id: str, employee_id: str, outcome: str, note: str = "") -> None:
+        reviews.confirm(self.user, cycle_id, employee_id, outcome, note)
+
+    def raise_dispute(self, cycle_id: str, employee_id: str, dispute: str) -> int:
+        return reviews.raise_dispute(self.user, cycle_id, employee_id, dispute)
+
+    def answer_dispute(self, dispute_id: int, answer: str) -> None:
+        reviews.answer_dispute(self.user, dispute_id, answer)
+
+    # --- accounts: the user's own, and HR admins' management of everyone's ---
+    def change_password(self, current: str, new: str) -> None:
+        auth.change_password(self.user, current, new)
+
+    def create_user(self, username: str, role: str, password: str, departments: tuple[str, ...] = (),
+                    display_name: str | None = None) -> User:
+        return auth.create_user(username, role, password, departments, display_name, created_by=self.user)
+
+    def set_disabled(self, username: str, disabled: bool) -> None:
+        auth.set_disabled(self.user, username, disabled)
+
+    def reset_password(self, username: str, temporary: str) -> None:
+        auth.reset_password(self.user, username, temporary)
+
+    def unlock(self, username: str) -> int:
+        return auth.unlock(self.user, username)
+
+    def audit(self, action: str, target: str | None = None, detail: str | None = None) -> None:
+        """An audit row alone, for what a page does outside the workspace (a model trained, the pool rules edited)."""
+        auth.record(self.user, action, target, detail)
+
     def audit_export(self, what: str, rows: int) -> None:
-        record(self.user, "export", what, f"{rows} rows")
+        auth.record(self.user, "export", what, f"{rows} rows")
 
 
 def _frozen(d: dict) -> tuple:

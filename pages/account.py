@@ -5,6 +5,7 @@ import streamlit as st
 
 from services import auth
 from dashboard import session
+from dashboard.access import ScopedData
 from services.i18n import t
 from dashboard.plain import md
 
@@ -21,7 +22,7 @@ with st.form("change_password", clear_on_submit=True):
         try:
             if new != again:
                 raise ValueError(t("security.passwords_differ"))
-            auth.change_password(user, current, new)
+            ScopedData(user).change_password(current, new)
         except ValueError as exc:
             st.error(md(exc))  # messages carry typed and imported values: plain text
         else:

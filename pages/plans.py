@@ -125,7 +125,7 @@ with template_tab:
             months = cols[3].number_input(t("plans.due_months"), min_value=1, max_value=36, value=6)
             if st.form_submit_button(t("plans.add"), type="primary"):
                 try:
-                    plans.add_template_item(user, department, kind, title, int(months))
+                    data.add_plan_template_item(department, kind, title, int(months))
                 except (NotAllowed, ValueError) as exc:
                     st.error(md(exc))  # messages carry typed and imported values: plain text
                 else:
@@ -149,8 +149,8 @@ with positions_tab:
             texts = {f: st.text_area(t(f"positions.{f}"), value=profile[f] or "", disabled=not writer, height=90) for f in positions.FIELDS}
             if writer and st.form_submit_button(t("positions.save"), type="primary"):
                 try:
-                    positions.save(user, title, profile["department"], texts["responsibilities"], texts["core_competencies"],
-                                   texts["promotion_path"], profile_id=chosen)
+                    data.save_position(title, profile["department"], texts["responsibilities"], texts["core_competencies"],
+                                      texts["promotion_path"], profile_id=chosen)
                 except (NotAllowed, ValueError) as exc:
                     st.error(md(exc))  # messages carry typed and imported values: plain text
                 else:
@@ -162,7 +162,7 @@ with positions_tab:
                 department = st.selectbox(t("overview.department"), list(user.scope or ()))
                 new_title = st.text_input(t("positions.title_field"), value=f"{profile['title']} — {department}")
                 if st.form_submit_button(t("positions.tailor"), type="primary"):
-                    positions.tailor(user, chosen, department, new_title)
+                    data.tailor_position(chosen, department, new_title)
                     st.rerun()
         st.markdown(f"**{t('positions.comments')}**")
         thread = workspace_query("positions.comments", user, chosen)
@@ -177,7 +177,7 @@ with positions_tab:
                 body = st.text_area(t("positions.comment"), height=70)
                 if st.form_submit_button(t("positions.send")):
                     try:
-                        positions.comment(user, chosen, body)
+                        data.comment_position(chosen, body)
                     except (NotAllowed, ValueError) as exc:
                         st.error(md(exc))  # messages carry typed and imported values: plain text
                     else:
@@ -189,7 +189,7 @@ with positions_tab:
                 texts = {f: st.text_area(t(f"positions.{f}"), height=80) for f in positions.FIELDS}
                 if st.form_submit_button(t("positions.save"), type="primary"):
                     try:
-                        positions.save(user, title, None, texts["responsibilities"], texts["core_competencies"], texts["promotion_path"])
+                        data.save_position(title, None, texts["responsibilities"], texts["core_competencies"], texts["promotion_path"])
                     except (NotAllowed, ValueError) as exc:
                         st.error(md(exc))  # messages carry typed and imported values: plain text
                     else:

@@ -17,7 +17,6 @@ from dashboard.session import signed_in_user
 from services.i18n import t, widget_key
 from services.nominations import EXIT_REASONS
 from services.plans import KINDS as PLAN_KINDS, SOURCES as PLAN_SOURCES, STATUSES as PLAN_STATUSES
-from services.plans import add_item as plan_add_item, change_item as plan_change_item
 from services.permissions import can_write
 from services.reviews import ALL_OUTCOMES as REVIEW_OUTCOMES
 from services.people import READINESS
@@ -218,7 +217,7 @@ else:
             reason = st.text_input(t("profile.reason"))
             if st.form_submit_button(t("profile_plan.save_change"), type="primary"):
                 try:
-                    changed = plan_change_item(user, item, reason, status=status or None, due_date=due if move else None)
+                    changed = data.change_plan_item(item, reason, status=status or None, due_date=due if move else None)
                 except (NotAllowed, ValueError) as exc:
                     st.error(md(exc))  # messages carry typed and imported values: plain text
                 else:
@@ -232,7 +231,7 @@ else:
             reason = st.text_input(t("profile.reason"))
             if st.form_submit_button(t("profile_plan.add"), type="primary"):
                 try:
-                    plan_add_item(user, int(plan_items["plan_id"][0]), kind, title, due, reason)
+                    data.add_plan_item(int(plan_items["plan_id"][0]), kind, title, due, reason)
                 except (NotAllowed, ValueError) as exc:
                     st.error(md(exc))  # messages carry typed and imported values: plain text
                 else:

@@ -197,8 +197,8 @@ if can_record and is_open:
         adjustment = st.text_input(t("reviews.plan_adjustment"), help=t("reviews.plan_adjustment_help"))
         if st.form_submit_button(t("reviews.save_assessment"), type="primary"):
             try:
-                result = reviews.record_assessment(user, cycle_id, choice, values, outcome, strengths=strengths, gaps=gaps, comment=comment,
-                                                   self_assessment=self_assessment, rationale=rationale, plan_adjustment=adjustment)
+                result = data.record_assessment(cycle_id, choice, values, outcome, strengths=strengths, gaps=gaps, comment=comment,
+                                                self_assessment=self_assessment, rationale=rationale, plan_adjustment=adjustment)
             except (NotAllowed, ValueError) as exc:
                 st.error(md(exc))  # messages carry typed and imported values: plain text
             else:
@@ -222,7 +222,7 @@ if kind == "year_end" and user.role == "hr_admin" and is_open:
             note = st.text_input(t("reviews.confirm_note"))
             if st.form_submit_button(t("reviews.confirm"), type="primary"):
                 try:
-                    reviews.confirm(user, cycle_id, who, decision, note)
+                    data.confirm_outcome(cycle_id, who, decision, note)
                 except (NotAllowed, ValueError) as exc:
                     st.error(md(exc))  # messages carry typed and imported values: plain text
                 else:
@@ -252,7 +252,7 @@ if can_record:
         text = st.text_area(t("reviews.dispute"), height=80)
         if st.form_submit_button(t("reviews.raise")):
             try:
-                reviews.raise_dispute(user, cycle_id, who, text)
+                data.raise_dispute(cycle_id, who, text)
             except (NotAllowed, ValueError) as exc:
                 st.error(md(exc))  # messages carry typed and imported values: plain text
             else:
@@ -266,7 +266,7 @@ if can_record:
             answer = st.text_area(t("reviews.answer"), height=80)
             if st.form_submit_button(t("reviews.send_answer")):
                 try:
-                    reviews.answer_dispute(user, which, answer)
+                    data.answer_dispute(which, answer)
                 except (NotAllowed, ValueError) as exc:
                     st.error(md(exc))  # messages carry typed and imported values: plain text
                 else:

@@ -12,6 +12,7 @@ from dashboard.session import signed_in_user
 from services.i18n import t
 
 user = signed_in_user()
+data = ScopedData(user)
 st.title(t("users.title"))
 if not user.can("manage_users"):
     st.error(t("users.not_allowed"))
@@ -31,12 +32,12 @@ with st.expander(t("users.add_title"), icon=":material/person_add:"):
         username = st.text_input(t("auth.username"))
         display = st.text_input(t("users.display_name"))
         role = st.selectbox(t("users.role"), auth.ROLES, format_func=lambda r: t(f"auth.role_{r}"))
-        departments = st.multiselect(t("users.departments"), ScopedData(user).departments())
+        departments = st.multiselect(t("users.departments"), data.departments())
         password = st.text_input(t("auth.password"), type="password", help=t("users.password_help"))
         if st.form_submit_button(t("users.add"), type="primary"):
             try:
-                auth.create_user(username, role, password, tuple(departments), display or None, created_by=user.username)
-            except ValueError as exc:
+                data.create_user(username, role, password, tuple(departments), display or None)
+            except (ValueError, NotAllowed) as exc:
                 st.error(md(exc))  # messages carry typed and imported values: plain text
             else:
                 st.success(t("users.added", username=md(username)))
@@ -56,11 +57,11 @@ with st.expander(t("security.manage_title"), icon=":material/manage_accounts:"):
         if st.form_submit_button(t("security.apply"), type="primary"):
             try:
                 if action in ("disable", "enable"):
-                    auth.set_disabled(user, who, action == "disable")
+                    data.set_disabled(who, action == "disable")
                 elif action == "reset":
-                    auth.reset_password(user, who, temporary)
+                    data.reset_password(who, temporary)
                 else:
-                    auth.unlock(user, who)
+                    data.unlock(who)
             except (ValueError, NotAllowed) as exc:
                 st.error(md(exc))  # messages carry typed and imported values: plain text
             else:

@@ -63,6 +63,13 @@ class User:
         return self.role in PERMISSIONS[permission]
 
 
+# Who acts when nobody is signed in: the command line and tests (SYSTEM), the first start's admin account
+# (FIRST_START) and the demo organisation (DEMO). Their names are what created_by and the audit log show.
+SYSTEM = User("system", "System", "hr_admin", ())
+FIRST_START = User("first start", "First start", "hr_admin", ())
+DEMO = User("demo", "Demo generator", "hr_admin", ())
+
+
 def _rounds() -> int:
     return int(os.environ.get("TALENT_BCRYPT_ROUNDS", "12"))
 
@@ -91,8 +98,13 @@ def _user(row: tuple) -> User:
 _COLUMNS = "username, display_name, role, departments, is_demo, coalesce(must_change_password, false)"
 
 
+@workspace.writes("user_created")
 def create_user(username: str, role: str, password: str, departments: tuple[str, ...] = (), display_name: str | None = None,
-                is_demo: bool = False, created_by: str | None = None, must_change_password: bool = False) -> User:
+                is_demo: bool = False, created_by: User = SYSTEM, must_change_password: bool = False) -> User:
+    """An HR admin (created_by; SYSTEM for the command line) creates an account."""
+    from .permissions import require_role
+
+    require_role(created_by, "hr_admin")
     username = username.strip().lower()
     if not username:
         raise ValueError("a username is needed")
@@ -103,13 +115,13 @@ def create_user(username: str, role: str, password: str, departments: tuple[str,
     if role == "department_head" and not departments:
         raise ValueError("a department head needs at least one department")
     _check_password_rules(password, 4 if is_demo else MIN_PASSWORD)
-    with workspace.write(created_by, "user_created", username, f"role={role}; departments={','.join(departments)}") as con:
+    with workspace.write(created_by.username, "user_created", username, f"role={role}; departments={','.join(departments)}") as con:
         if con.sql("SELECT count(*) FROM users WHERE username = ?", params=[username]).fetchall()[0][0]:
             raise ValueError(f"user '{username}' exists already")
         con.execute(
             """INSERT INTO users (username, display_name, role, departments, password_hash, is_demo, created_by, must_change_password)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
-            [username, display_name or username, role, list(departments), hash_password(password), is_demo, created_by, must_change_password],
+            [username, display_name or username, role, list(departments), hash_password(password), is_demo, created_by.username, must_change_password],
         )
     return User(username, display_name or username, role, tuple(departments), is_demo, must_change_password)
 
@@ -142,9 +154,9 @@ def demo_accounts_allowed() -> bool:
     with workspace.connect() as con:
         if workspace.purpose(con) == "real":
             return False
-        if not _database_is_demo_only():
-            workspace.mark_real(con, "a non-demo import was found in the database")
-            return False
+    if not _database_is_demo_only():
+        workspace.mark_real("a non-demo import was found in the database")
+        return False
     return True
 
 
@@ -156,6 +168,7 @@ def demo_allowed_here() -> bool:
         return not workspace.holds_real_records(con)
 
 
+@workspace.writes("workspace_demo", "user_created")
 def ensure_demo_accounts(departments: list[str]) -> None:
     """Demo accounts for each role, marked is_demo, created with the demo organisation (never in a real workspace)."""
     if not departments:
@@ -163,9 +176,11 @@ def ensure_demo_accounts(departments: list[str]) -> None:
     with workspace.connect() as con:
         if workspace.holds_real_records(con):
             raise SignInError(t("security.demo_refused", path=str(workspace.workspace_path())))
-        if workspace.purpose(con) is None:
-            con.execute("INSERT OR REPLACE INTO workspace_info VALUES ('purpose', 'demo')")
+        unmarked = workspace.purpose(con) is None
         existing = {r[0] for r in con.sql("SELECT username FROM users").fetchall()}
+    if unmarked:
+        with workspace.write(DEMO.username, "workspace_demo") as change:
+            change.execute("INSERT OR REPLACE INTO workspace_info VALUES ('purpose', 'demo')")
     wanted = [
         ("demo.hr", "hr_admin", (), "Demo HR admin"),
         ("demo.leadership", "hr_leadership", (), "Demo HR leadership"),
@@ -174,7 +189,7 @@ def ensure_demo_accounts(departments: list[str]) -> None:
     ]
     for username, role, depts, name in wanted:
         if username not in existing:
-            create_user(username, role, DEMO_PASSWORD, depts, display_name=name, is_demo=True, created_by="demo")
+            create_user(username, role, DEMO_PASSWORD, depts, display_name=name, is_demo=True, created_by=DEMO)
 
 
 # --- signing in ---------------------------------------------------------------------------------
@@ -195,6 +210,7 @@ def _failures(con, name: str, client: str) -> tuple[int, int]:
     return account, by_client
 
 
+@workspace.writes("sign_in", "sign_in_failed", "sign_in_refused")
 def authenticate(username: str, password: str, client: str | None = None) -> User:
     """The user, or SignInError with a message fit to show. Every attempt is audited.
 
@@ -207,13 +223,13 @@ def authenticate(username: str, password: str, client: str | None = None) -> Use
         with workspace.connect() as con:
             account_failures, client_failures = _failures(con, name, client)
             locked = client_failures >= MAX_FAILURES or account_failures >= MAX_ACCOUNT_FAILURES
-            if locked:
-                workspace.audit(con, name, "sign_in_refused",
-                                detail=f"locked out ({'client' if client_failures >= MAX_FAILURES else 'account'}); client={client}")
-            else:
+            if not locked:
                 found = con.sql(f"SELECT password_hash, disabled, {_COLUMNS} FROM users WHERE username = ?", params=[name]).fetchall()
                 _in_flight[key] = _in_flight.get(key, 0) + 1
         if locked:
+            with workspace.write(name, "sign_in_refused",
+                                 detail=f"locked out ({'client' if client_failures >= MAX_FAILURES else 'account'}); client={client}"):
+                pass
             raise SignInError(t("security.locked", minutes=LOCKOUT_MINUTES))
     ok, refused, too_long = False, None, False
     try:
@@ -228,16 +244,13 @@ def authenticate(username: str, password: str, client: str | None = None) -> Use
     finally:
         with _attempts:  # the outcome replaces the in-flight count in one step, so nothing is counted twice
             try:
-                with workspace.connect() as con:
-                    con.execute("BEGIN TRANSACTION")
-                    con.execute("INSERT INTO sign_in_attempts (username, client, outcome) VALUES (?, ?, ?)",
-                                [name, client, "succeeded" if ok else "failed"])
+                with workspace.write(name, "sign_in" if ok else ("sign_in_refused" if refused else "sign_in_failed"),
+                                     detail=refused or ("password over 72 bytes" if too_long else None)) as change:
+                    change.execute("INSERT INTO sign_in_attempts (username, client, outcome) VALUES (?, ?, ?)",
+                                   [name, client, "succeeded" if ok else "failed"])
                     if ok:
-                        con.execute("UPDATE sign_in_attempts SET cleared = true WHERE username = ? AND client = ? AND outcome = 'failed'",
-                                    [name, client])
-                    workspace.audit(con, name, "sign_in" if ok else ("sign_in_refused" if refused else "sign_in_failed"),
-                                    detail=refused or ("password over 72 bytes" if too_long else None))
-                    con.execute("COMMIT")
+                        change.execute("UPDATE sign_in_attempts SET cleared = true WHERE username = ? AND client = ? AND outcome = 'failed'",
+                                       [name, client])
             finally:
                 _in_flight[key] -= 1
                 if not _in_flight[key]:
@@ -251,9 +264,11 @@ def authenticate(username: str, password: str, client: str | None = None) -> Use
     return user
 
 
+@workspace.writes()  # the caller names the action
 def record(user: User | None, action: str, target: str | None = None, detail: str | None = None) -> None:
-    with workspace.connect() as con:
-        workspace.audit(con, user.username if user else None, action, target, detail)
+    """An audit row alone, for what changes no row of the workspace (an export, a model trained)."""
+    with workspace.write(user.username if user else None, action, target, detail):
+        pass
 
 
 # --- sessions -----------------------------------------------------------------------------------
@@ -304,12 +319,14 @@ def _now_naive() -> datetime:
     return datetime.fromtimestamp(time.time())
 
 
+@workspace.writes("sign_out")
 def sign_out_everywhere(user: User, action: str = "sign_out") -> None:
     """Ends every session of the account, in every tab and browser."""
     with workspace.write(user.username, action, user.username) as con:
         con.execute("UPDATE users SET sessions_revoked_at = ? WHERE username = ?", [_now_naive(), user.username])
 
 
+@workspace.writes("password_changed")
 def change_password(user: User, current: str, new: str) -> None:
     """Every user changes their own password (and must, after a generated or reset one). Ends their other sessions."""
     with workspace.connect() as con:
@@ -336,6 +353,7 @@ def _require_admin(actor: User, username: str) -> str:
     return name
 
 
+@workspace.writes("password_reset")
 def reset_password(actor: User, username: str, temporary: str) -> None:
     """An HR admin sets a temporary password; the user must change it at the next sign-in. Ends their sessions."""
     name = _require_admin(actor, username)
@@ -345,6 +363,7 @@ def reset_password(actor: User, username: str, temporary: str) -> None:
                     [hash_password(temporary), _now_naive(), name])
 
 
+@workspace.writes("user_disabled", "user_enabled")
 def set_disabled(actor: User, username: str, disabled: bool) -> None:
     """An HR admin disables (ending every session at once) or enables an account; never their own."""
     name = _require_admin(actor, username)
@@ -355,6 +374,7 @@ def set_disabled(actor: User, username: str, disabled: bool) -> None:
                     [disabled, disabled, _now_naive(), name])
 
 
+@workspace.writes("sign_in_unlocked")
 def unlock(actor: User, username: str) -> int:
     """An HR admin clears an account's failed sign-ins (from every client). Returns how many were cleared."""
     name = _require_admin(actor, username)
@@ -384,6 +404,7 @@ def locked_accounts() -> list[tuple[str, int]]:
                              AND username IN (SELECT username FROM users) GROUP BY username ORDER BY 2 DESC, 1""").fetchall()
 
 
+@workspace.writes("user_created")
 def ensure_admin() -> None:
     """First run: create `admin` from TALENT_ADMIN_PASSWORD, or print a one-time password once, which must be
     changed at the first sign-in."""
@@ -393,7 +414,7 @@ def ensure_admin() -> None:
     password = os.environ.get("TALENT_ADMIN_PASSWORD")
     generated = password is None
     password = password or secrets.token_urlsafe(12)
-    create_user("admin", "hr_admin", password, display_name="Administrator", created_by="first start", must_change_password=generated)
+    create_user("admin", "hr_admin", password, display_name="Administrator", created_by=FIRST_START, must_change_password=generated)
     if generated:
         print(f"\n  Talent Pipeline: first start. Sign in as 'admin' with the one-time password: {password}\n"
               "  (shown once; it must be changed at the first sign-in; set TALENT_ADMIN_PASSWORD to choose it instead)\n",

@@ -5,19 +5,12 @@ import polars as pl
 
 from . import workspace
 from .people import BANDS
-from .permissions import scoped_to_current
-
-DDL = """CREATE SEQUENCE IF NOT EXISTS calibration_seq;
-CREATE TABLE IF NOT EXISTS grid_calibrations (
-    calibration_id BIGINT PRIMARY KEY DEFAULT nextval('calibration_seq'), employee_id VARCHAR NOT NULL, department VARCHAR NOT NULL,
-    from_performance VARCHAR, from_potential VARCHAR, to_performance VARCHAR NOT NULL, to_potential VARCHAR NOT NULL,
-    reason VARCHAR NOT NULL, decided_by VARCHAR NOT NULL, decided_at TIMESTAMP NOT NULL DEFAULT now()::TIMESTAMP)"""
-
+from .auth import User
+from .permissions import current_department, require_writer, scoped_to_current
 
 def current(scope: tuple[str, ...] | None) -> pl.DataFrame:
     """The latest calibrated placement per person within scope."""
     with workspace.connect() as con:
-        con.execute(DDL)
         frame = con.sql(
             """SELECT employee_id, arg_max(department, calibration_id) AS department,
                       arg_max(to_performance, calibration_id) AS calibrated_performance,
@@ -29,24 +22,27 @@ def current(scope: tuple[str, ...] | None) -> pl.DataFrame:
 
 def per_rater(scope: tuple[str, ...] | None) -> pl.DataFrame:
     with workspace.connect() as con:
-        con.execute(DDL)
         frame = con.sql("SELECT decided_by, department, employee_id FROM grid_calibrations").pl()
     return (scoped_to_current(frame, scope).group_by("decided_by", "department")
             .agg(pl.len().cast(pl.Int64).alias("moves"), pl.col("employee_id").n_unique().cast(pl.Int64).alias("people"))
             .sort(["moves", "decided_by"], descending=[True, False]))
 
 
-def record(employee_id: str, department: str, original: tuple[str, str], target: tuple[str, str], reason: str, decided_by: str) -> None:
+@workspace.writes("grid_calibrated")
+def record(user: User, employee_id: str, department: str | None, original: tuple[str, str], target: tuple[str, str],
+           reason: str) -> None:
+    """HR or the head of the person's current department moves them to another box (original: the box the data gives).
+    department: the one on record, used only for a person the latest import no longer has."""
     if target[0] not in BANDS or target[1] not in BANDS:
         raise ValueError(f"a box is a pair of {', '.join(BANDS)}")
     if not reason or not reason.strip():
         raise ValueError("a reason is required")
-    with workspace.connect() as con:
-        con.execute(DDL)
-        con.execute("BEGIN TRANSACTION")
-        con.execute(
+    department = current_department(employee_id, department)
+    require_writer(user, department)
+    if department is None:
+        raise ValueError(f"no employee '{employee_id}' in the latest import")
+    with workspace.write(user.username, "grid_calibrated", employee_id, f"{original} -> {target}; reason={reason.strip()}") as change:
+        change.execute(
             "INSERT INTO grid_calibrations (employee_id, department, from_performance, from_potential, to_performance, to_potential, reason, decided_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [employee_id, department, original[0], original[1], target[0], target[1], reason.strip(), decided_by],
+            [employee_id, department, original[0], original[1], target[0], target[1], reason.strip(), user.username],
         )
-        workspace.audit(con, decided_by, "grid_calibrated", employee_id, f"{original} -> {target}; reason={reason.strip()}")
-        con.execute("COMMIT")

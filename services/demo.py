@@ -4,8 +4,8 @@ So the plan-progress, review and trend views are populated on first start. The s
 formed in January two years ago (a second wave joins a year later); each member gets a plan from the
 template; July and year-end reviews follow, assessed more and more quantitatively; some members are
 promoted or leave. Everything derives from the imported data (pool score, promotions, exits) plus a
-seeded random generator, so the same database always gets the same history. Writes are bulk inserts,
-one transaction per step; the compiled figures come from reviews.compile_members, as in the app.
+seeded random generator, so the same database always gets the same history. Writes are bulk inserts, one
+workspace.write (with its audit row) per step; the compiled figures come from reviews.compile_members, as in the app.
 """
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ from pipelines import db
 from pipelines.settings import into_management_sql, load_settings
 
 from . import workspace
+from .auth import DEMO, User
+from .permissions import require_role
 from .reviews import INDICATORS, OUTCOMES, _reviewers, compile_members, score_assessments, suggestion
 
 GENERAL_ITEMS = [("course", "Leading High-Performance Teams", 3), ("course", "First-Time Manager Bootcamp", 4),
@@ -53,8 +55,12 @@ def _cycles(today: date) -> list[tuple[int, str, date, date | None]]:
     return out
 
 
-def seed_demo_reviews(db_path: Path, seed: int = 11, progress: Callable[[float, str], None] | None = None) -> dict | None:
-    """Fill an empty workspace with the demo's pool, plans and review cycles; None when it holds any already."""
+@workspace.writes("demo_pool_seeded", "demo_review_cycle_seeded", "demo_reviews_seeded")
+def seed_demo_reviews(db_path: Path, seed: int = 11, progress: Callable[[float, str], None] | None = None,
+                      user: User = DEMO) -> dict | None:
+    """Fill an empty workspace with the demo's pool, plans and review cycles; None when it holds any already.
+    One write (and audit row) per step: the pool and plans, each review cycle, the exits."""
+    require_role(user, "hr_admin")
     report = progress or (lambda fraction, message: None)
     with workspace.connect() as con:
         if con.sql("SELECT (SELECT count(*) FROM nominations) + (SELECT count(*) FROM review_cycles) + (SELECT count(*) FROM development_plans)").fetchall()[0][0]:
@@ -127,8 +133,7 @@ def seed_demo_reviews(db_path: Path, seed: int = 11, progress: Callable[[float, 
             .when(pl.col("starts_on") <= today).then(pl.lit("in_progress")).otherwise(pl.lit("planned")).alias("status"),
         ).with_columns(pl.when(pl.col("status") == "done").then(pl.col("completed_on")).alias("completed_on"))
 
-        with workspace.connect() as con:
-            con.execute("BEGIN TRANSACTION")
+        with workspace.write(user.username, "demo_pool_seeded", None, f"{n} pool members, {m} plan items") as con:
             con.register("seed_template", template.to_arrow())
             con.execute(f"""INSERT INTO plan_template_items (department, kind, title, due_months, created_by, created_at)
                             SELECT department, kind, title, due_months, 'demo.hr', TIMESTAMP '{start - timedelta(days=5)} 09:00' FROM seed_template""")
@@ -167,7 +172,6 @@ def seed_demo_reviews(db_path: Path, seed: int = 11, progress: Callable[[float, 
                             [profile_id, comment, stamp + timedelta(days=4), profile_id, "Agreed; added to the core competencies.", stamp + timedelta(days=6)])
             for name in ("seed_template", "seed_pool", "seed_items"):
                 con.unregister(name)
-            con.execute("COMMIT")
 
         # --- exits from the pool: promoted into management, left the company --------------------
         exits = pool.select(
@@ -231,8 +235,7 @@ def seed_demo_reviews(db_path: Path, seed: int = 11, progress: Callable[[float, 
                 "employee_id", "department", "recorded_by", "recorded_at",
                 pl.when(pl.col("outcome") == "accelerate").then(pl.col("accelerate_note")).otherwise(pl.col("adjust_note")).alias("note"))
             cycle_id = f"{year}-{kind}"
-            with workspace.connect() as con:
-                con.execute("BEGIN TRANSACTION")
+            with workspace.write(user.username, "demo_review_cycle_seeded", cycle_id, f"{k} members, {frame.height} assessed") as con:
                 con.execute("INSERT INTO review_cycles (cycle_id, year, kind, status, opened_by, opened_at, closed_by, closed_at) VALUES (?, ?, ?, ?, 'demo.hr', ?, ?, ?)",
                             [cycle_id, year, kind, "closed" if closed else "open", datetime.combine(opened, datetime.min.time()) + timedelta(hours=9),
                              "demo.hr" if closed else None, datetime.combine(closed, datetime.min.time()) + timedelta(hours=18) if closed else None])
@@ -282,20 +285,16 @@ def seed_demo_reviews(db_path: Path, seed: int = 11, progress: Callable[[float, 
                             removed[employee_id] = min(removed.get(employee_id, closed), closed)
                 for name in ("seed_members", "seed_assessments", "seed_adjust"):
                     con.unregister(name)
-                con.execute("COMMIT")
             written["cycles"].append({"cycle_id": cycle_id, "members": k, "assessed": frame.height})
 
         # the other exits, in date order after the review-outcome removals
-        with workspace.connect() as con:
-            con.execute("BEGIN TRANSACTION")
+        with workspace.write(user.username, "demo_reviews_seeded", None, f"{n} pool members, {len(written['cycles'])} cycles") as con:
             con.register("seed_exits", exits.filter(~pl.col("employee_id").is_in(
                 con.sql("SELECT employee_id FROM nominations WHERE action = 'remove'").pl()["employee_id"].implode())).to_arrow())
             con.execute("""INSERT INTO nominations (employee_id, department, action, reason, decided_by, decided_at, exit_reason)
                            SELECT employee_id, department, 'remove', CASE exit_reason WHEN 'promoted' THEN 'promoted into management'
                                   ELSE 'left the company' END, 'demo.hr', left_on + TIME '12:00', exit_reason FROM seed_exits ORDER BY left_on, employee_id""")
             con.unregister("seed_exits")
-            workspace.audit(con, "demo", "demo_reviews_seeded", None, f"{n} pool members, {len(written['cycles'])} cycles")
-            con.execute("COMMIT")
         report(1.0, "Demo review history ready")
         return written
     finally:

@@ -400,12 +400,13 @@ def sha256(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
+@workspace.writes("review_export")
 def log_export(username: str, result: Export, files: dict[str, bytes], workspace_file: Path | None = None) -> None:
     """One audit row per export: who, which cycle and departments, and each file's SHA-256 (when = logged_at)."""
     detail = (f"cycle={result.cycle['cycle_id']}; departments={'all' if result.scope is None else ','.join(result.scope)}; "
               + "; ".join(f"{name} sha256={sha256(content)}" for name, content in files.items()))
-    with workspace.connect(workspace_file) as con:
-        workspace.audit(con, username, "review_export", result.cycle["cycle_id"], detail)
+    with workspace.write(username, "review_export", result.cycle["cycle_id"], detail, workspace_file):
+        pass
 
 
 def app_export(user, cycle_id: str, fmt: str, lang: str = DEFAULT_LANGUAGE) -> bytes:

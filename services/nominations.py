@@ -5,6 +5,8 @@ import polars as pl
 
 from . import pool, workspace
 from .people import READINESS
+from .auth import User
+from .permissions import current_department, require_writer
 
 ACTIONS = ("nominate", "remove")
 # Why someone leaves the pool, as categories HR counts (the source document tracks "capability mismatch").
@@ -26,9 +28,11 @@ def history(employee_id: str) -> pl.DataFrame:
         ).pl()
 
 
-def record(employee_id: str, department: str, action: str, reason: str, decided_by: str,
-           readiness: str | None = None, target_position: str | None = None, exit_reason: str | None = None) -> None:
-    """Validated by the access layer (who may act on whom); here: what a valid entry is."""
+@workspace.writes("pool_nominate", "pool_remove")
+def record(user: User, employee_id: str, department: str | None, action: str, reason: str, readiness: str | None = None,
+           target_position: str | None = None, exit_reason: str | None = None) -> None:
+    """HR or the head of the person's current department nominates them or removes them from the pool.
+    department: the one on record, used only for a person the latest import no longer has."""
     if action not in ACTIONS:
         raise ValueError(f"unknown action '{action}'")
     if not reason or not reason.strip():
@@ -41,12 +45,14 @@ def record(employee_id: str, department: str, action: str, reason: str, decided_
             raise ValueError(f"exit reason must be one of {', '.join(EXIT_REASONS)}")
     else:
         exit_reason = None
-    with workspace.connect() as con:
-        con.execute("BEGIN TRANSACTION")
-        con.execute(
+    department = current_department(employee_id, department)
+    require_writer(user, department)
+    if department is None:
+        raise ValueError(f"no employee '{employee_id}' in the latest import")
+    with workspace.write(user.username, f"pool_{action}", employee_id,
+                         f"readiness={readiness}; target={target_position}; reason={reason.strip()}") as change:
+        change.execute(
             "INSERT INTO nominations (employee_id, department, action, readiness, target_position, reason, decided_by, exit_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [employee_id, department, action, readiness if action == "nominate" else None,
-             (target_position or "").strip() or None, reason.strip(), decided_by, exit_reason],
+             (target_position or "").strip() or None, reason.strip(), user.username, exit_reason],
         )
-        workspace.audit(con, decided_by, f"pool_{action}", employee_id, f"readiness={readiness}; target={target_position}; reason={reason.strip()}")
-        con.execute("COMMIT")

@@ -46,6 +46,7 @@ def template(departments: tuple[str, ...] | None = None) -> pl.DataFrame:
     return frame
 
 
+@workspace.writes("plan_template_item_added")
 def add_template_item(user: User, department: str | None, kind: str, title: str, due_months: int) -> int:
     """department None: a general item (HR only); otherwise that department's personalised item."""
     require_writer(user, department)
@@ -53,22 +54,24 @@ def add_template_item(user: User, department: str | None, kind: str, title: str,
         raise ValueError(f"kind must be one of {', '.join(KINDS)}")
     if not 0 < int(due_months) <= 36:
         raise ValueError("due in 1 to 36 months after the plan starts")
-    with workspace.connect() as con:
-        con.execute("BEGIN TRANSACTION")
-        new_id = con.execute(
+    title = _text(title, "a title")
+    with workspace.write(user.username, "plan_template_item_added", department or "general", f"{kind}: {title}") as change:
+        return change.execute(
             "INSERT INTO plan_template_items (department, kind, title, due_months, created_by) VALUES (?, ?, ?, ?, ?) RETURNING template_item_id",
-            [department, kind, _text(title, "a title"), int(due_months), user.username]).fetchall()[0][0]
-        workspace.audit(con, user.username, "plan_template_item_added", department or "general", f"{kind}: {title.strip()}")
-        con.execute("COMMIT")
-    return new_id
+            [department, kind, title, int(due_months), user.username]).fetchall()[0][0]
 
 
 # --- plans -------------------------------------------------------------------------------------
-def create_plan(user: User, employee_id: str, department: str, starts_on: date, position_profile_id: int | None = None,
+@workspace.writes("plan_created")
+def create_plan(user: User, employee_id: str, department: str | None, starts_on: date, position_profile_id: int | None = None,
                 at: datetime | None = None) -> int:
-    """The candidate's plan from the template: general items plus the department's, due relative to the start."""
+    """The candidate's plan from the template: general items plus those of the person's current department, due
+    relative to the start. department: the one on record, used only for a person the latest import no longer has."""
+    department = current_department(employee_id, department)
     require_writer(user, department)
-    with workspace.connect() as con:
+    if department is None:
+        raise ValueError(f"no employee '{employee_id}' in the latest import")
+    with workspace.write(user.username, "plan_created", employee_id) as con:
         if con.sql("SELECT 1 FROM development_plans WHERE employee_id = ?", params=[employee_id]).fetchall():
             raise ValueError(f"{employee_id} already has a development plan; change its items instead")
         items = con.sql(
@@ -78,7 +81,6 @@ def create_plan(user: User, employee_id: str, department: str, starts_on: date, 
         if not items:
             raise ValueError("the plan template is empty: HR adds general items (and the department its own) first")
         stamp = at or datetime.now()
-        con.execute("BEGIN TRANSACTION")
         plan_id = con.execute(
             "INSERT INTO development_plans (employee_id, department, position_profile_id, starts_on, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING plan_id",
             [employee_id, department, position_profile_id, starts_on, user.username, stamp]).fetchall()[0][0]
@@ -90,11 +92,11 @@ def create_plan(user: User, employee_id: str, department: str, starts_on: date, 
         con.execute(
             "INSERT INTO plan_changes (plan_id, employee_id, department, change, after, changed_by, changed_at) VALUES (?, ?, ?, 'created', ?, ?, ?)",
             [plan_id, employee_id, department, f"{len(items)} items from the template", user.username, stamp])
-        workspace.audit(con, user.username, "plan_created", employee_id, f"plan {plan_id}, {len(items)} items")
-        con.execute("COMMIT")
+        con.detail = f"plan {plan_id}, {len(items)} items"
     return plan_id
 
 
+@workspace.writes("plan_item_added")
 def add_item(user: User, plan_id: int, kind: str, title: str, due_date: date, reason: str, at: datetime | None = None) -> int:
     """A personalised item added to one candidate's plan; a plan adjustment."""
     if kind not in KINDS:
@@ -102,14 +104,14 @@ def add_item(user: User, plan_id: int, kind: str, title: str, due_date: date, re
     reason, title = _text(reason, "a reason"), _text(title, "a title")
     with workspace.connect() as con:
         found = con.sql("SELECT employee_id, department FROM development_plans WHERE plan_id = ?", params=[plan_id]).fetchall()
-        if not found:
-            raise ValueError(f"no plan {plan_id}")
-        employee_id, department = found[0]
-        department = current_department(employee_id, department)  # the person's department now, not when the plan was made
-        require_writer(user, department)
-        stamp = at or datetime.now()
+    if not found:
+        raise ValueError(f"no plan {plan_id}")
+    employee_id, department = found[0]
+    department = current_department(employee_id, department)  # the person's department now, not when the plan was made
+    require_writer(user, department)
+    stamp = at or datetime.now()
+    with workspace.write(user.username, "plan_item_added", employee_id) as con:
         cycle_id = _open_cycle(con, employee_id)
-        con.execute("BEGIN TRANSACTION")
         item_id = con.execute(
             """INSERT INTO plan_items (plan_id, employee_id, department, kind, title, source, due_date, updated_by, updated_at)
                VALUES (?, ?, ?, ?, ?, 'individual', ?, ?, ?) RETURNING item_id""",
@@ -118,11 +120,11 @@ def add_item(user: User, plan_id: int, kind: str, title: str, due_date: date, re
             """INSERT INTO plan_changes (plan_id, item_id, employee_id, department, change, after, reason, cycle_id, changed_by, changed_at)
                VALUES (?, ?, ?, ?, 'item_added', ?, ?, ?, ?, ?)""",
             [plan_id, item_id, employee_id, department, f"{kind}: {title} (due {due_date})", reason, cycle_id, user.username, stamp])
-        workspace.audit(con, user.username, "plan_item_added", employee_id, f"item {item_id}; {reason}")
-        con.execute("COMMIT")
+        con.detail = f"item {item_id}; {reason}"
     return item_id
 
 
+@workspace.writes("plan_item_changed")
 def change_item(user: User, item_id: int, reason: str, *, status: str | None = None, due_date: date | None = None,
                 title: str | None = None, kind: str | None = None, completed_on: date | None = None,
                 at: datetime | None = None) -> int:
@@ -135,20 +137,21 @@ def change_item(user: User, item_id: int, reason: str, *, status: str | None = N
     with workspace.connect() as con:
         found = con.sql("SELECT plan_id, employee_id, department, status, due_date, title, kind FROM plan_items WHERE item_id = ?",
                         params=[item_id]).fetchall()
-        if not found:
-            raise ValueError(f"no plan item {item_id}")
-        plan_id, employee_id, department, *before = found[0]
-        department = current_department(employee_id, department)  # the person's department now, not when the item was made
-        require_writer(user, department)
-        after = [status, due_date, title.strip() if title else None, kind]
-        fields = [(name, old, new) for name, old, new in zip(("status", "due_date", "title", "kind"), before, after)
-                  if new is not None and new != old]
-        if not fields:
-            return 0
-        stamp = at or datetime.now()
+    if not found:
+        raise ValueError(f"no plan item {item_id}")
+    plan_id, employee_id, department, *before = found[0]
+    department = current_department(employee_id, department)  # the person's department now, not when the item was made
+    require_writer(user, department)
+    after = [status, due_date, title.strip() if title else None, kind]
+    fields = [(name, old, new) for name, old, new in zip(("status", "due_date", "title", "kind"), before, after)
+              if new is not None and new != old]
+    if not fields:
+        return 0
+    stamp = at or datetime.now()
+    done_on = (completed_on or stamp.date()) if status == "done" else None
+    with workspace.write(user.username, "plan_item_changed", employee_id,
+                         f"item {item_id}: {', '.join(f[0] for f in fields)}; {reason}") as con:
         cycle_id = _open_cycle(con, employee_id)
-        done_on = (completed_on or stamp.date()) if status == "done" else None
-        con.execute("BEGIN TRANSACTION")
         con.execute(
             f"""UPDATE plan_items SET {', '.join(f'{name} = ?' for name, _, _ in fields)},
                    completed_on = CASE WHEN ? IS NOT NULL THEN ? WHEN ? THEN NULL ELSE completed_on END, updated_by = ?, updated_at = ?
@@ -159,8 +162,6 @@ def change_item(user: User, item_id: int, reason: str, *, status: str | None = N
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [[plan_id, item_id, employee_id, department, f"{name}_changed", str(old), str(new), reason, cycle_id, user.username, stamp]
              for name, old, new in fields])
-        workspace.audit(con, user.username, "plan_item_changed", employee_id, f"item {item_id}: {', '.join(f[0] for f in fields)}; {reason}")
-        con.execute("COMMIT")
     return len(fields)
 
 

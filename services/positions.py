@@ -35,33 +35,34 @@ def _get(con, profile_id: int) -> tuple:
     return found[0]
 
 
+@workspace.writes("position_profile_created", "position_profile_updated")
 def save(user: User, title: str, department: str | None, responsibilities: str, core_competencies: str, promotion_path: str,
          profile_id: int | None = None, based_on: int | None = None, at: datetime | None = None) -> int:
     """Create (profile_id None) or update a profile. department None: an HR template."""
     if not title or not title.strip():
         raise ValueError("a position title is required")
     stamp = at or datetime.now()
-    with workspace.connect() as con:
-        if profile_id is not None:
+    if profile_id is not None:
+        with workspace.connect() as con:
             department = _get(con, profile_id)[0]
-        require_writer(user, department)
-        values = [title.strip(), (responsibilities or "").strip(), (core_competencies or "").strip(), (promotion_path or "").strip()]
-        con.execute("BEGIN TRANSACTION")
+    require_writer(user, department)
+    values = [title.strip(), (responsibilities or "").strip(), (core_competencies or "").strip(), (promotion_path or "").strip()]
+    action = "position_profile_created" if profile_id is None else "position_profile_updated"
+    with workspace.write(user.username, action, None if profile_id is None else str(profile_id),
+                         f"{department or 'HR template'}: {title.strip()}") as con:
         if profile_id is None:
             profile_id = con.execute(
                 """INSERT INTO position_profiles (title, responsibilities, core_competencies, promotion_path, department, based_on, updated_by, updated_at)
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING profile_id""",
                 [*values, department, based_on, user.username, stamp]).fetchall()[0][0]
-            action = "position_profile_created"
+            con.target = str(profile_id)
         else:
             con.execute("""UPDATE position_profiles SET title = ?, responsibilities = ?, core_competencies = ?, promotion_path = ?,
                            updated_by = ?, updated_at = ? WHERE profile_id = ?""", [*values, user.username, stamp, profile_id])
-            action = "position_profile_updated"
-        workspace.audit(con, user.username, action, str(profile_id), f"{department or 'HR template'}: {title.strip()}")
-        con.execute("COMMIT")
     return profile_id
 
 
+@workspace.writes("position_profile_created")
 def tailor(user: User, template_id: int, department: str, title: str | None = None) -> int:
     """A department's copy of an HR template, to be edited for one of its positions."""
     with workspace.connect() as con:
@@ -73,19 +74,17 @@ def tailor(user: User, template_id: int, department: str, title: str | None = No
     return save(user, title or f"{base_title} — {department}", department, *texts, based_on=template_id)
 
 
+@workspace.writes("position_profile_comment")
 def comment(user: User, profile_id: int, body: str, at: datetime | None = None) -> None:
     """HR and the department's head comment on a tailored profile (HR alone on a template)."""
     if not body or not body.strip():
         raise ValueError("a comment cannot be empty")
     with workspace.connect() as con:
         department, _ = _get(con, profile_id)
-        if not (user.role == "hr_admin" or (user.role == "department_head" and department and in_scope(user, department))):
-            raise NotAllowed("Only HR and the department's head comment on this profile.")
-        con.execute("BEGIN TRANSACTION")
-        con.execute("INSERT INTO position_comments (profile_id, author, body, written_at) VALUES (?, ?, ?, ?)",
-                    [profile_id, user.username, body.strip(), at or datetime.now()])
-        workspace.audit(con, user.username, "position_profile_comment", str(profile_id))
-        con.execute("COMMIT")
+    require_writer(user, department)  # HR, and the department's head on a tailored profile (HR alone on a template)
+    with workspace.write(user.username, "position_profile_comment", str(profile_id)) as change:
+        change.execute("INSERT INTO position_comments (profile_id, author, body, written_at) VALUES (?, ?, ?, ?)",
+                       [profile_id, user.username, body.strip(), at or datetime.now()])
 
 
 def comments(user: User, profile_id: int) -> pl.DataFrame:

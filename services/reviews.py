@@ -176,6 +176,7 @@ def _write_members(con: duckdb.DuckDBPyConnection, cycle_id: str, members: pl.Da
         con.unregister("compiled_members")
 
 
+@workspace.writes("review_cycle_opened")
 def open_cycle(user: User, cur: duckdb.DuckDBPyConnection, year: int, kind: str, opened_on: date | None = None) -> str:
     """HR opens a cycle: every current pool member becomes a member, reviewed by their department's head."""
     require_role(user, "hr_admin")
@@ -192,16 +193,14 @@ def open_cycle(user: User, cur: duckdb.DuckDBPyConnection, year: int, kind: str,
     if pool.height == 0:
         raise ValueError("the talent pool is empty: nominate candidates before opening a review cycle")
     members = compile_members(cur, pool, int(year), kind, stamp.date(), settings)
-    with workspace.connect() as con:
-        con.execute("BEGIN TRANSACTION")
-        con.execute("INSERT INTO review_cycles (cycle_id, year, kind, status, opened_by, opened_at) VALUES (?, ?, ?, 'open', ?, ?)",
-                    [cycle_id, int(year), kind, user.username, stamp])
-        _write_members(con, cycle_id, members)
-        workspace.audit(con, user.username, "review_cycle_opened", cycle_id, f"{members.height} members")
-        con.execute("COMMIT")
+    with workspace.write(user.username, "review_cycle_opened", cycle_id, f"{members.height} members") as change:
+        change.execute("INSERT INTO review_cycles (cycle_id, year, kind, status, opened_by, opened_at) VALUES (?, ?, ?, 'open', ?, ?)",
+                       [cycle_id, int(year), kind, user.username, stamp])
+        _write_members(change.con, cycle_id, members)
     return cycle_id
 
 
+@workspace.writes("review_cycle_refreshed")
 def refresh_cycle(user: User, cur: duckdb.DuckDBPyConnection, cycle_id: str, as_of: date | None = None) -> int:
     """Compile the members' figures again (plans change while a cycle is open)."""
     require_role(user, "hr_admin")
@@ -210,13 +209,12 @@ def refresh_cycle(user: User, cur: duckdb.DuckDBPyConnection, cycle_id: str, as_
         _require_open(cycle)
         people = con.sql("SELECT employee_id, department, reviewer FROM review_members WHERE cycle_id = ?", params=[cycle_id]).pl()
     members = compile_members(cur, people, cycle["year"], cycle["kind"], as_of or date.today(), load_settings())
-    with workspace.connect() as con:
-        con.execute("BEGIN TRANSACTION")
-        _write_members(con, cycle_id, members)
-        con.execute("COMMIT")
+    with workspace.write(user.username, "review_cycle_refreshed", cycle_id, f"{members.height} members") as change:
+        _write_members(change.con, cycle_id, members)
     return members.height
 
 
+@workspace.writes("review_cycle_closed")
 def close_cycle(user: User, cur: duckdb.DuckDBPyConnection, cycle_id: str, closed_on: date | None = None) -> None:
     """HR closes a cycle; the members' figures are compiled a last time and frozen."""
     require_role(user, "hr_admin")
@@ -226,12 +224,9 @@ def close_cycle(user: User, cur: duckdb.DuckDBPyConnection, cycle_id: str, close
         _require_open(cycle)
         people = con.sql("SELECT employee_id, department, reviewer FROM review_members WHERE cycle_id = ?", params=[cycle_id]).pl()
     members = compile_members(cur, people, cycle["year"], cycle["kind"], stamp.date(), load_settings())
-    with workspace.connect() as con:
-        con.execute("BEGIN TRANSACTION")
-        _write_members(con, cycle_id, members)
-        con.execute("UPDATE review_cycles SET status = 'closed', closed_by = ?, closed_at = ? WHERE cycle_id = ?", [user.username, stamp, cycle_id])
-        workspace.audit(con, user.username, "review_cycle_closed", cycle_id)
-        con.execute("COMMIT")
+    with workspace.write(user.username, "review_cycle_closed", cycle_id) as change:
+        _write_members(change.con, cycle_id, members)
+        change.execute("UPDATE review_cycles SET status = 'closed', closed_by = ?, closed_at = ? WHERE cycle_id = ?", [user.username, stamp, cycle_id])
 
 
 # --- assessments -------------------------------------------------------------------------------
@@ -301,6 +296,7 @@ def suggest(kind: str, composite_score: float | None, plan_completion: float | N
     return one.select(suggestion(kind, settings))[0, 0]
 
 
+@workspace.writes("review_assessment_recorded")
 def record_assessment(user: User, cycle_id: str, employee_id: str, indicators: dict, outcome: str, *, strengths: str = "",
                       gaps: str = "", comment: str = "", self_assessment: str = "", rationale: str = "",
                       plan_adjustment: str = "", at: datetime | None = None) -> dict:
@@ -319,16 +315,17 @@ def record_assessment(user: User, cycle_id: str, employee_id: str, indicators: d
         cycle = _cycle(con, cycle_id)
         _require_open(cycle)
         member = _member(con, cycle_id, employee_id)
-        require_writer_for(user, employee_id, member["department"])
-        if outcome not in OUTCOMES[cycle["kind"]]:
-            raise ValueError(f"a {cycle['kind'].replace('_', '-')} outcome is one of {', '.join(OUTCOMES[cycle['kind']])}")
-        scores = composite(indicators, member["department"], settings)
-        suggested = suggest(cycle["kind"], scores["composite_score"], member["plan_completion"], settings)
-        if (cycle["kind"] == "year_end" or outcome != suggested) and not rationale.strip():
-            raise ValueError("a rationale is required" + (f" (the rules suggest '{suggested}')" if outcome != suggested else " for a year-end recommendation"))
-        if outcome == "adjust_plan" and not plan_adjustment.strip():
-            raise ValueError("describe the plan adjustment (e.g. switch a course to online)")
-        con.execute("BEGIN TRANSACTION")
+    require_writer_for(user, employee_id, member["department"])
+    if outcome not in OUTCOMES[cycle["kind"]]:
+        raise ValueError(f"a {cycle['kind'].replace('_', '-')} outcome is one of {', '.join(OUTCOMES[cycle['kind']])}")
+    scores = composite(indicators, member["department"], settings)
+    suggested = suggest(cycle["kind"], scores["composite_score"], member["plan_completion"], settings)
+    if (cycle["kind"] == "year_end" or outcome != suggested) and not rationale.strip():
+        raise ValueError("a rationale is required" + (f" (the rules suggest '{suggested}')" if outcome != suggested else " for a year-end recommendation"))
+    if outcome == "adjust_plan" and not plan_adjustment.strip():
+        raise ValueError("describe the plan adjustment (e.g. switch a course to online)")
+    with workspace.write(user.username, "review_assessment_recorded", employee_id, f"{cycle_id}: {outcome} (suggested {suggested})") as con:
+        _require_open(_cycle(con, cycle_id))  # closed meanwhile: nothing is recorded
         con.execute(
             f"""INSERT INTO review_assessments (cycle_id, employee_id, department, {', '.join(INDICATORS)}, quantitative_score,
                     qualitative_score, quantitative_weight, composite_score, strengths, gaps, self_assessment, comment, outcome,
@@ -339,12 +336,11 @@ def record_assessment(user: User, cycle_id: str, employee_id: str, indicators: d
              gaps.strip() or None, self_assessment.strip() or None, comment.strip() or None, outcome, suggested,
              rationale.strip() or None, user.username, stamp])
         if plan_adjustment.strip():
-            plans.record_adjustment(con, employee_id, member["department"], plan_adjustment.strip(), cycle_id, user.username, stamp)
-        workspace.audit(con, user.username, "review_assessment_recorded", employee_id, f"{cycle_id}: {outcome} (suggested {suggested})")
-        con.execute("COMMIT")
+            plans.record_adjustment(con.con, employee_id, member["department"], plan_adjustment.strip(), cycle_id, user.username, stamp)
     return {**scores, "suggested_outcome": suggested}
 
 
+@workspace.writes("review_outcome_confirmed")
 def confirm(user: User, cycle_id: str, employee_id: str, outcome: str, note: str = "", at: datetime | None = None) -> None:
     """HR confirms a year-end recommendation (or decides otherwise, with a note). Leaving the pool removes the nomination."""
     require_role(user, "hr_admin")
@@ -363,7 +359,8 @@ def confirm(user: User, cycle_id: str, employee_id: str, outcome: str, note: str
             raise ValueError(f"a year-end outcome is one of {', '.join(OUTCOMES['year_end'])}")
         if outcome != latest and not note.strip():
             raise ValueError(f"a note is required to decide otherwise than the recommendation ('{latest}')")
-        con.execute("BEGIN TRANSACTION")
+    with workspace.write(user.username, "review_outcome_confirmed", employee_id, f"{cycle_id}: {outcome}") as con:
+        _require_open(_cycle(con, cycle_id))
         con.execute("DELETE FROM review_confirmations WHERE cycle_id = ? AND employee_id = ?", [cycle_id, employee_id])
         con.execute("INSERT INTO review_confirmations (cycle_id, employee_id, outcome, note, confirmed_by, confirmed_at) VALUES (?, ?, ?, ?, ?, ?)",
                     [cycle_id, employee_id, outcome, note.strip() or None, user.username, stamp])
@@ -371,10 +368,9 @@ def confirm(user: User, cycle_id: str, employee_id: str, outcome: str, note: str
             con.execute("""INSERT INTO nominations (employee_id, department, action, reason, decided_by, decided_at, exit_reason)
                            VALUES (?, ?, 'remove', ?, ?, ?, 'review_outcome')""",
                         [employee_id, member["department"], f"{cycle_id}: leave the pool", user.username, stamp])
-        workspace.audit(con, user.username, "review_outcome_confirmed", employee_id, f"{cycle_id}: {outcome}")
-        con.execute("COMMIT")
 
 
+@workspace.writes("review_dispute_raised")
 def raise_dispute(user: User, cycle_id: str, employee_id: str, dispute: str, at: datetime | None = None) -> int:
     """The candidate disputes a comment or result; recorded by HR or the head on the candidate's behalf."""
     if not dispute or not dispute.strip():
@@ -382,34 +378,32 @@ def raise_dispute(user: User, cycle_id: str, employee_id: str, dispute: str, at:
     with workspace.connect() as con:
         _cycle(con, cycle_id)
         member = _member(con, cycle_id, employee_id)
-        require_writer_for(user, employee_id, member["department"])
-        if not con.sql("SELECT 1 FROM review_assessments WHERE cycle_id = ? AND employee_id = ?", params=[cycle_id, employee_id]).fetchall():
-            raise ValueError("there is no result to dispute yet")
-        con.execute("BEGIN TRANSACTION")
+        assessed = bool(con.sql("SELECT 1 FROM review_assessments WHERE cycle_id = ? AND employee_id = ?", params=[cycle_id, employee_id]).fetchall())
+    require_writer_for(user, employee_id, member["department"])
+    if not assessed:
+        raise ValueError("there is no result to dispute yet")
+    with workspace.write(user.username, "review_dispute_raised", employee_id, cycle_id) as con:
         dispute_id = con.execute(
             "INSERT INTO review_disputes (cycle_id, employee_id, department, dispute, raised_by, raised_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING dispute_id",
             [cycle_id, employee_id, member["department"], dispute.strip(), user.username, at or datetime.now().replace(microsecond=0)]).fetchall()[0][0]
-        workspace.audit(con, user.username, "review_dispute_raised", employee_id, cycle_id)
-        con.execute("COMMIT")
     return dispute_id
 
 
+@workspace.writes("review_dispute_answered")
 def answer_dispute(user: User, dispute_id: int, answer: str, at: datetime | None = None) -> None:
     if not answer or not answer.strip():
         raise ValueError("the answer cannot be empty")
     with workspace.connect() as con:
         found = con.sql("SELECT department, answered_by, employee_id FROM review_disputes WHERE dispute_id = ?", params=[dispute_id]).fetchall()
-        if not found:
-            raise ValueError(f"no dispute {dispute_id}")
-        department, answered_by, employee_id = found[0]
-        require_writer_for(user, employee_id, department)
-        if answered_by:
-            raise ValueError(f"dispute {dispute_id} was answered already by {answered_by}")
-        con.execute("BEGIN TRANSACTION")
+    if not found:
+        raise ValueError(f"no dispute {dispute_id}")
+    department, answered_by, employee_id = found[0]
+    require_writer_for(user, employee_id, department)
+    if answered_by:
+        raise ValueError(f"dispute {dispute_id} was answered already by {answered_by}")
+    with workspace.write(user.username, "review_dispute_answered", employee_id, str(dispute_id)) as con:
         con.execute("UPDATE review_disputes SET answer = ?, answered_by = ?, answered_at = ? WHERE dispute_id = ?",
                     [answer.strip(), user.username, at or datetime.now().replace(microsecond=0), dispute_id])
-        workspace.audit(con, user.username, "review_dispute_answered", employee_id, str(dispute_id))
-        con.execute("COMMIT")
 
 
 # --- reading -----------------------------------------------------------------------------------

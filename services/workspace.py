@@ -115,6 +115,13 @@ CREATE TABLE IF NOT EXISTS sign_in_attempts (
     attempted_at TIMESTAMP NOT NULL DEFAULT now()::TIMESTAMP, outcome VARCHAR NOT NULL, cleared BOOLEAN NOT NULL DEFAULT false);
 -- What this workspace is for: 'demo' (made with the demo organisation) or 'real' (has seen real data). Sticky.
 CREATE TABLE IF NOT EXISTS workspace_info (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+
+-- 9-box calibration: a person moved to another box with a reason; the original placement is kept.
+CREATE SEQUENCE IF NOT EXISTS calibration_seq;
+CREATE TABLE IF NOT EXISTS grid_calibrations (
+    calibration_id BIGINT PRIMARY KEY DEFAULT nextval('calibration_seq'), employee_id VARCHAR NOT NULL, department VARCHAR NOT NULL,
+    from_performance VARCHAR, from_potential VARCHAR, to_performance VARCHAR NOT NULL, to_potential VARCHAR NOT NULL,
+    reason VARCHAR NOT NULL, decided_by VARCHAR NOT NULL, decided_at TIMESTAMP NOT NULL DEFAULT now()::TIMESTAMP);
 """
 MAX_NAME = 64  # user names and targets longer than this are cut in the audit log (a sign-in form takes any text)
 
@@ -177,10 +184,29 @@ def _cap(value: str | None) -> str | None:
     return f"{value[:MAX_NAME]}… (+{len(value) - MAX_NAME} characters)"
 
 
-def audit(con: duckdb.DuckDBPyConnection, username: str | None, action: str, target: str | None = None, detail: str | None = None) -> None:
-    """The one place audit rows are written. User names and targets are capped (a sign-in form takes any text)."""
+def _audit(con: duckdb.DuckDBPyConnection, username: str | None, action: str, target: str | None = None, detail: str | None = None) -> None:
+    """The one place audit rows are written (only by write()). User names and targets are capped (a sign-in form takes any text)."""
     con.execute("INSERT INTO audit_log (username, action, target, detail) VALUES (?, ?, ?, ?)",
                 [_cap(username), action, _cap(target), detail if detail is None else detail[:4000]])
+
+
+# --- the registry of write services -----------------------------------------------------------------
+# "module.function" -> the audit actions it appends (empty: the caller names the action). Every public function
+# that writes registers itself with @writes; tests/test_write_path.py finds every function calling write() and
+# fails on one that is not here, then calls each registered one and counts its audit rows.
+WRITERS: dict[str, tuple[str, ...]] = {}
+
+
+def writes(*actions: str):
+    """Registers the decorated public function as a write service appending these audit actions."""
+    def register(fn):
+        WRITERS[f"{fn.__module__.rsplit('.', 1)[-1]}.{fn.__qualname__}"] = actions
+        return fn
+    return register
+
+
+class Unchanged(Exception):
+    """Raised in a write() body that finds nothing to change: rolled back quietly, no audit row."""
 
 
 class Change:
@@ -204,8 +230,10 @@ def write(username: str | None, action: str, target: str | None = None, detail: 
         try:
             change = Change(con, target, detail)
             yield change
-            audit(con, username, action, change.target, change.detail)
+            _audit(con, username, action, change.target, change.detail)
             con.execute("COMMIT")
+        except Unchanged:
+            con.execute("ROLLBACK")
         except BaseException:
             con.execute("ROLLBACK")
             raise
@@ -218,15 +246,14 @@ def purpose(con: duckdb.DuckDBPyConnection) -> str | None:
     return found[0][0] if found else None
 
 
-def mark_real(con: duckdb.DuckDBPyConnection, why: str) -> None:
+@writes("workspace_real")
+def mark_real(why: str, path: Path | None = None) -> None:
     """From now on this workspace belongs to real data: demo accounts are disabled and never come back."""
-    if purpose(con) == "real":
-        return
-    con.execute("BEGIN TRANSACTION")
-    con.execute("INSERT OR REPLACE INTO workspace_info VALUES ('purpose', 'real')")
-    con.execute("UPDATE users SET disabled = true, sessions_revoked_at = now()::TIMESTAMP WHERE is_demo")
-    audit(con, None, "workspace_real", None, why)
-    con.execute("COMMIT")
+    with write(None, "workspace_real", None, why, path) as change:
+        if purpose(change.con) == "real":
+            raise Unchanged
+        change.execute("INSERT OR REPLACE INTO workspace_info VALUES ('purpose', 'real')")
+        change.execute("UPDATE users SET disabled = true, sessions_revoked_at = now()::TIMESTAMP WHERE is_demo")
 
 
 def holds_real_records(con: duckdb.DuckDBPyConnection) -> bool:

@@ -133,7 +133,7 @@ def test_access_layer_refuses_other_departments_directly(env: Path) -> None:
 
     head = ScopedData(load_user("head"))
     other = other_department_employee(env)
-    with pytest.raises(NotAllowed, match="not in your department"):
+    with pytest.raises(NotAllowed, match="is not your department"):
         head.nominate(other, "nominate", "because", "ready_now")
     with pytest.raises(NotAllowed, match="your own department"):
         head.candidates(CandidateFilters(department="R&D"))
@@ -205,7 +205,7 @@ def test_nine_box_counts_and_calibration_moves(env: Path) -> None:
     with workspace.connect() as con:
         assert con.sql("SELECT username, action, target FROM audit_log WHERE action = 'grid_calibrated'").fetchall() == [("head", "grid_calibrated", person["employee_id"])]
     other = other_department_employee(env)
-    with pytest.raises(NotAllowed, match="not a candidate in your department"):
+    with pytest.raises(NotAllowed, match="is not your department"):
         head.calibrate(other, "high", "high", "because")
     with pytest.raises(ValueError, match="a reason is required"):
         head.calibrate(person["employee_id"], "high", "high", "  ")

@@ -76,7 +76,7 @@ def reviewed(_reviewed_template: Path, tmp_path: Path, monkeypatch) -> Path:
 def _build_reviewed(tmp_path: Path, monkeypatch) -> Path:
     db = small_org(tmp_path, monkeypatch, FILES, (HEAD_SALES, HEAD_RD))
     for employee_id, department in (("S1", "Sales"), ("S2", "Sales"), ("R1", "R&D"), ("O1", "Ops/East [B]")):
-        nominations.record(employee_id, department, "nominate", "meets the rules", "hr", "ready_1_2_years")
+        nominations.record(HR, employee_id, department, "nominate", "meets the rules", "ready_1_2_years")
     plans.add_template_item(HEAD_SALES, "Sales", "course", "Negotiation Skills", 3)  # due 2026-04-15 for a plan from 2026-01-15
     for employee_id in ("S1", "S2"):
         plans.create_plan(HEAD_SALES, employee_id, "Sales", date(2026, 1, 15), at=at("2026-01-15"))

@@ -100,7 +100,7 @@ def test_a_review_year(org: Path) -> None:
     tailored = positions.tailor(HEAD_SALES, template, "Sales")
     positions.comment(HEAD_SALES, tailored, "Add customer-resource integration")
     positions.comment(HR, tailored, "Added to core competencies")
-    with pytest.raises(NotAllowed, match="Only HR and the department's head"):
+    with pytest.raises(NotAllowed, match="Sales is not your department"):
         positions.comment(HEAD_RD, tailored, "R&D has an opinion")
     with pytest.raises(NotAllowed, match="company-wide"):
         positions.save(HEAD_SALES, "Another template", None, "", "", "")
@@ -118,7 +118,7 @@ def test_a_review_year(org: Path) -> None:
 
     for employee_id, department, head in (("S1", "Sales", HEAD_SALES), ("S2", "Sales", HEAD_SALES), ("S3", "Sales", HEAD_SALES),
                                           ("R1", "R&D", HEAD_RD), ("R2", "R&D", HEAD_RD)):
-        nominations.record(employee_id, department, "nominate", "meets the rules", head.username, "ready_1_2_years")
+        nominations.record(head, employee_id, department, "nominate", "meets the rules", "ready_1_2_years")
         plans.create_plan(head, employee_id, department, date(2026, 1, 15), position_profile_id=tailored if department == "Sales" else None,
                           at=at("2026-01-15"))
     with pytest.raises(NotAllowed):
@@ -230,7 +230,7 @@ def test_a_review_year(org: Path) -> None:
     assert figures_row(reviews.cycle_figures(cur, ("R&D",), mid), None)["members"] == 2
 
     # --- autumn: R2 leaves the pool; S1 finishes the rotation -----------------------------------------
-    nominations.record("R2", "R&D", "remove", "moving to a specialist track", HEAD_RD.username, exit_reason="withdrew")
+    nominations.record(HEAD_RD, "R2", "R&D", "remove", "moving to a specialist track", exit_reason="withdrew")
     done("S1", "Rotation to Operations", "2026-10-15", HEAD_SALES)
 
     # --- year-end -------------------------------------------------------------------------------------

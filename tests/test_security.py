@@ -81,7 +81,7 @@ def audit_rows(action: str) -> list[tuple]:
 
 # --- 1. demo accounts never beside a real workspace -----------------------------------------------------------
 def test_resetting_the_database_does_not_reopen_demo_accounts_over_a_real_workspace(env: Path, moved_db, monkeypatch) -> None:
-    auth.create_user("demo.x", "hr_admin", "demo", is_demo=True, created_by="demo")
+    auth.create_user("demo.x", "hr_admin", "demo", is_demo=True, created_by=auth.DEMO)
     assert auth.demo_accounts_allowed() and auth.authenticate("demo.x", "demo").is_demo
     real = shutil.copyfile(moved_db[0], env.with_name("real.duckdb"))  # a real import (run by hr) ...
     monkeypatch.setenv("TALENT_DB", str(real))
@@ -154,7 +154,7 @@ def test_failed_sign_ins_with_huge_user_names_are_capped_in_the_audit_log(accoun
 
 # --- 4. the account is checked again on every rerun ----------------------------------------------------------
 def test_a_session_loses_what_the_account_lost_at_the_next_rerun(env: Path, moved_db, monkeypatch) -> None:
-    auth.create_user("demo.x", "hr_admin", "demo", is_demo=True, created_by="demo")
+    auth.create_user("demo.x", "hr_admin", "demo", is_demo=True, created_by=auth.DEMO)
     demo = signed_in("demo.x", "demo")
     assert demo.title[0].value != "Sign in"
     monkeypatch.setenv("TALENT_DB", str(shutil.copyfile(moved_db[0], env.with_name("real.duckdb"))))  # a real import comes in
@@ -236,7 +236,7 @@ def test_plans_reviews_and_nominations_follow_a_person_who_changes_department(en
     cur = dbmod.read_cursor(before)
     plans.add_template_item(HR, None, "course", "Leading people", 6)
     plan_id = plans.create_plan(HEAD, employee, "Sales", date(2026, 1, 1))
-    nominations.record(employee, "Sales", "nominate", "Strong results", "head", "ready_1_2_years")
+    nominations.record(HEAD, employee, "Sales", "nominate", "Strong results", "ready_1_2_years")
     reviews.open_cycle(HR, cur, 2026, "mid_year", opened_on=date(2026, 7, 1))
     before.close()
     after = shutil.copyfile(moved, env.with_name("after.duckdb"))

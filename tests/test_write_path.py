@@ -1,0 +1,312 @@
+"""One write path: every function that writes the app's own database is registered, appends exactly its audit
+row through workspace.write, checks its policy before writing, and leaves nothing behind when it fails."""
+from __future__ import annotations
+
+import ast
+import importlib
+import os
+import shutil
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+import pytest
+
+from services import auth, calibration, nominations, plans, positions, reviews, workspace
+from services.permissions import NotAllowed
+
+from .conftest import TODAY, small_org
+from .test_reviews import FILES
+
+ROOT = Path(__file__).resolve().parents[1]
+SERVICES = sorted((ROOT / "services").glob("*.py"))
+PASSWORD = "a-long-password"  # small_org's
+HR = auth.User("hr", "hr", "hr_admin", ())
+HEAD_SALES = auth.User("head.sales", "head.sales", "department_head", ("Sales",))
+HEAD_RD = auth.User("head.rd", "head.rd", "department_head", ("R&D",))
+MID, END = "2026-mid_year", "2026-year_end"
+INDICATORS = {"team_results_growth": 10, "project_on_time_rate": 80, "leadership_360": 70}
+
+for path in SERVICES:  # every write service registers itself when its module is imported
+    importlib.import_module(f"services.{path.stem}")
+
+
+# --- the registry is complete ------------------------------------------------------------------------------
+def _calls_write(fn: ast.AST) -> bool:
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Call):
+            f = node.func
+            if (isinstance(f, ast.Name) and f.id == "write") or (
+                    isinstance(f, ast.Attribute) and f.attr == "write" and isinstance(f.value, ast.Name) and f.value.id == "workspace"):
+                return True
+    return False
+
+
+def writing_functions() -> set[str]:
+    """module.function of every function in services/ whose body opens workspace.write."""
+    found = set()
+    for path in SERVICES:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _calls_write(node):
+                found.add(f"{path.stem}.{node.name}")
+            if isinstance(node, ast.ClassDef):
+                found |= {f"{path.stem}.{node.name}.{m.name}" for m in node.body
+                          if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and _calls_write(m)}
+    return found
+
+
+def test_every_function_that_writes_is_registered() -> None:
+    found = writing_functions()
+    assert len(found) >= 25  # the scan sees the services' writes (a broken scan would find none)
+    assert not found - set(workspace.WRITERS), "write services without @workspace.writes(...)"
+    assert all(not name.split(".")[-1].startswith("_") for name in workspace.WRITERS)
+
+
+def test_only_the_write_path_begins_a_transaction_or_appends_audit() -> None:
+    for folder in ("services", "dashboard", "pages"):
+        for path in sorted((ROOT / folder).glob("*.py")) + ([ROOT / "app.py"] if folder == "pages" else []):
+            text = path.read_text(encoding="utf-8")
+            if path.name == "workspace.py":
+                # once, inside write(); and the audit row only from there
+                assert text.count("BEGIN TRANSACTION") == 1 and text.count("_audit(") == 2
+                body = text[text.index("def write("):text.index("def mark_real(")]
+                assert "BEGIN TRANSACTION" in body and "_audit(con" in body
+            else:
+                assert "BEGIN TRANSACTION" not in text, path
+                assert "workspace.audit(" not in text and "_audit(" not in text, path
+            if folder != "services":  # pages and the access layer write through services only
+                assert "workspace.write(" not in text and "workspace.connect(" not in text, path
+
+
+def test_no_second_schema_for_the_workspace() -> None:
+    for path in sorted(ROOT.glob("services/*.py")) + sorted(ROOT.glob("dashboard/*.py")) + sorted(ROOT.glob("pages/*.py")):
+        if path.name != "workspace.py":
+            text = path.read_text(encoding="utf-8")
+            assert "CREATE TABLE" not in text and "ALTER TABLE" not in text and "CREATE SEQUENCE" not in text, path
+
+
+# --- a small organisation with a little of everything, built once ------------------------------------------
+@pytest.fixture(scope="module")
+def _template(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("write_path")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TALENT_CONFIG", str(shutil.copyfile(ROOT / "config" / "talent.toml", folder / "talent.toml")))
+        mp.setenv("TALENT_MODELS", str(folder / "models"))
+        db = small_org(folder, mp, FILES, (HEAD_SALES, HEAD_RD))
+        template = positions.save(HR, "Middle manager", None, "Lead a team", "Leadership", "Team lead -> manager")
+        plans.add_template_item(HR, None, "course", "Leading people", 6)
+        for employee_id, department in (("S1", "Sales"), ("S2", "Sales"), ("R1", "R&D")):
+            nominations.record(HR, employee_id, department, "nominate", "meets the rules", "ready_1_2_years")
+        plans.create_plan(HEAD_SALES, "S1", "Sales", date(2026, 1, 15))
+        plans.create_plan(HEAD_RD, "R1", "R&D", date(2026, 1, 15))
+        cur = duckdb.connect(str(db), read_only=True)
+        try:
+            reviews.open_cycle(HR, cur, 2026, "mid_year", opened_on=date(2026, 7, 1))
+            reviews.close_cycle(HR, cur, MID, closed_on=date(2026, 7, 31))
+            reviews.open_cycle(HR, cur, 2026, "year_end", opened_on=date(2026, 11, 20))
+        finally:
+            cur.close()
+        reviews.record_assessment(HEAD_SALES, END, "S1", INDICATORS, "keep_developing", rationale="one more year")
+        reviews.raise_dispute(HEAD_SALES, END, "S1", "the 360 came from two raters")
+        (folder / "template_id").write_text(str(template))
+    return folder
+
+
+@dataclass
+class Org:
+    db: Path
+    ws: Path
+    cur: duckdb.DuckDBPyConnection
+    template: int
+
+    def one(self, sql: str, params: list | None = None):
+        with workspace.connect() as con:
+            return con.sql(sql, params=params).fetchall()[0][0]
+
+
+@pytest.fixture
+def org(_template: Path, tmp_path: Path, monkeypatch) -> Org:
+    for name in ("talent.duckdb", "workspace.duckdb", "workspace.duckdb.wal"):
+        if (_template / name).exists():
+            shutil.copyfile(_template / name, tmp_path / name)
+    monkeypatch.setenv("TALENT_DB", str(tmp_path / "talent.duckdb"))
+    monkeypatch.setenv("TALENT_WORKSPACE", str(tmp_path / "workspace.duckdb"))
+    monkeypatch.setenv("TALENT_BCRYPT_ROUNDS", "4")
+    monkeypatch.setenv("TALENT_ADMIN_PASSWORD", "first-admin-password")
+    cur = duckdb.connect(str(tmp_path / "talent.duckdb"), read_only=True)
+    # Held open for the test so DuckDB keeps the file's instance: each service's own connect is then cheap
+    # (no reopen and checkpoint per call); every service still opens, writes and commits as it does in the app.
+    held = duckdb.connect(str(tmp_path / "workspace.duckdb"))
+    yield Org(tmp_path / "talent.duckdb", tmp_path / "workspace.duckdb", cur, int((_template / "template_id").read_text()))
+    held.close()
+    cur.close()
+
+
+def fresh_workspace(o: Org) -> None:
+    """For the first-start writes: a workspace that has never held anything."""
+    os.environ["TALENT_WORKSPACE"] = str(o.ws.with_name("fresh.duckdb"))  # the org fixture's monkeypatch restores it
+
+
+def audit_rows() -> list[tuple]:
+    with workspace.connect() as con:
+        return con.sql("SELECT audit_id, username, action FROM audit_log ORDER BY audit_id").fetchall()
+
+
+def snapshot() -> dict[str, int]:
+    """Row count of every workspace table (the audit log included)."""
+    with workspace.connect() as con:
+        names = [r[0] for r in con.sql("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
+        return {n: con.sql(f'SELECT count(*) FROM "{n}"').fetchall()[0][0] for n in names}
+
+
+def s1_plan(o: Org) -> int:
+    return o.one("SELECT plan_id FROM development_plans WHERE employee_id = 'S1'")
+
+
+def s1_item(o: Org) -> int:
+    return o.one("SELECT min(item_id) FROM plan_items WHERE employee_id = 'S1'")
+
+
+def dispute(o: Org) -> int:
+    return o.one("SELECT max(dispute_id) FROM review_disputes")
+
+
+def _seed(o: Org) -> list[str]:
+    from services.demo import seed_demo_reviews
+
+    fresh_workspace(o)
+    written = seed_demo_reviews(o.db)
+    return ["demo_pool_seeded", *["demo_review_cycle_seeded"] * len(written["cycles"]), "demo_reviews_seeded"]
+
+
+def _log_export(o: Org) -> list[str]:
+    from services import export
+
+    result = export.build_export(o.db, MID, workspace_file=o.ws, generated_by="hr")
+    export.log_export("hr", result, {"review.html": result.html.encode("utf-8")}, o.ws)
+    return ["review_export"]
+
+
+def _ensure_demo_accounts(o: Org) -> list[str]:
+    fresh_workspace(o)
+    auth.ensure_demo_accounts(["Sales"])
+    return ["workspace_demo"] + ["user_created"] * 4
+
+
+# One valid call per registered write service, and the audit actions it appends (None: the registered action).
+EXAMPLES: dict[str, Callable[[Org], list[str] | None]] = {
+    "auth.create_user": lambda o: auth.create_user("new.viewer", "viewer", PASSWORD, created_by=HR),
+    "auth.ensure_demo_accounts": _ensure_demo_accounts,
+    "auth.authenticate": lambda o: auth.authenticate("head.sales", PASSWORD, client="10.0.0.1"),
+    "auth.record": lambda o: (auth.record(HR, "export", "people.csv", "3 rows"), ["export"])[1],
+    "auth.sign_out_everywhere": lambda o: auth.sign_out_everywhere(HEAD_SALES),
+    "auth.change_password": lambda o: auth.change_password(HEAD_SALES, PASSWORD, "another-long-password"),
+    "auth.reset_password": lambda o: auth.reset_password(HR, "head.sales", "temporary-pass-1"),
+    "auth.set_disabled": lambda o: (auth.set_disabled(HR, "head.sales", True), ["user_disabled"])[1],
+    "auth.unlock": lambda o: auth.unlock(HR, "head.sales"),
+    "auth.ensure_admin": lambda o: auth.ensure_admin(),
+    "workspace.mark_real": lambda o: workspace.mark_real("a real import"),
+    "nominations.record": lambda o: (nominations.record(HEAD_SALES, "S3", None, "nominate", "strong year", "ready_now"), ["pool_nominate"])[1],
+    "calibration.record": lambda o: calibration.record(HEAD_SALES, "S3", None, ("medium", "medium"), ("high", "high"), "calibration meeting"),
+    "plans.add_template_item": lambda o: plans.add_template_item(HEAD_SALES, "Sales", "course", "Negotiation Skills", 4),
+    "plans.create_plan": lambda o: plans.create_plan(HEAD_SALES, "S2", None, date(2026, 2, 1)),
+    "plans.add_item": lambda o: plans.add_item(HEAD_SALES, s1_plan(o), "project", "Lead the CRM rollout", date(2026, 12, 1), "review"),
+    "plans.change_item": lambda o: plans.change_item(HEAD_SALES, s1_item(o), "finished", status="done", completed_on=date(2026, 6, 1)),
+    "positions.save": lambda o: (positions.save(HR, "Team lead", None, "a", "b", "c"), ["position_profile_created"])[1],
+    "positions.tailor": lambda o: positions.tailor(HEAD_SALES, o.template, "Sales"),
+    "positions.comment": lambda o: positions.comment(HR, o.template, "Looks right"),
+    "reviews.open_cycle": lambda o: reviews.open_cycle(HR, o.cur, 2025, "year_end", opened_on=date(2025, 11, 20)),
+    "reviews.refresh_cycle": lambda o: reviews.refresh_cycle(HR, o.cur, END, as_of=TODAY),
+    "reviews.close_cycle": lambda o: reviews.close_cycle(HR, o.cur, END, closed_on=TODAY),
+    "reviews.record_assessment": lambda o: reviews.record_assessment(HEAD_RD, END, "R1", INDICATORS, "keep_developing", rationale="steady"),
+    "reviews.confirm": lambda o: reviews.confirm(HR, END, "S1", "keep_developing"),
+    "reviews.raise_dispute": lambda o: reviews.raise_dispute(HEAD_SALES, END, "S1", "the comment misses the new team"),
+    "reviews.answer_dispute": lambda o: reviews.answer_dispute(HR, dispute(o), "checked; the score stands"),
+    "demo.seed_demo_reviews": _seed,
+    "export.log_export": _log_export,
+}
+
+
+# Writes that update rows in place (no row count changes); the rest must add rows besides their audit row.
+CHANGES_IN_PLACE = {"auth.sign_out_everywhere", "auth.change_password", "auth.reset_password", "auth.set_disabled",
+                    "auth.unlock", "plans.change_item", "reviews.refresh_cycle", "reviews.close_cycle",
+                    "reviews.answer_dispute", "workspace.mark_real"}
+AUDIT_ONLY = {"auth.record", "export.log_export"}
+FIRST_START = {"demo.seed_demo_reviews", "auth.ensure_demo_accounts"}  # on a fresh workspace of their own
+
+
+def test_every_registered_write_service_has_an_example() -> None:
+    assert sorted(set(workspace.WRITERS) - set(EXAMPLES)) == []
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_a_write_appends_its_audit_rows(name: str, org: Org) -> None:
+    registered = workspace.WRITERS[name]
+    before = {} if name in FIRST_START else snapshot()
+    result = EXAMPLES[name](org)
+    expected = result if isinstance(result, list) else [registered[0]]
+    new = [action for _, _, action in audit_rows()[before.get("audit_log", 0):]]
+    assert new == expected
+    assert set(new) <= set(registered) or not registered  # registered with no action: the caller names it
+    if before and name not in AUDIT_ONLY | CHANGES_IN_PLACE:
+        after = snapshot()
+        assert any(after[t] > before[t] for t in after if t != "audit_log"), "no row written"
+
+
+
+# --- refused before anything is written: a head of another department --------------------------------------
+REFUSED = {
+    "nominate": lambda o: nominations.record(HEAD_RD, "S3", None, "nominate", "poaching", "ready_now"),
+    "nominate, claiming the wrong department": lambda o: nominations.record(HEAD_RD, "S3", "R&D", "nominate", "poaching", "ready_now"),
+    "nominate through the access layer": lambda o: __import__("dashboard.access", fromlist=["ScopedData"]).ScopedData(HEAD_RD).nominate(
+        "S3", "nominate", "poaching", "ready_now"),
+    "calibrate": lambda o: calibration.record(HEAD_RD, "S3", "R&D", ("medium", "medium"), ("high", "high"), "because"),
+    "create a plan": lambda o: plans.create_plan(HEAD_RD, "S2", "R&D", date(2026, 2, 1)),
+    "add a plan item": lambda o: plans.add_item(HEAD_RD, s1_plan(o), "project", "R&D's idea", date(2026, 12, 1), "because"),
+    "change a plan item": lambda o: plans.change_item(HEAD_RD, s1_item(o), "because", status="dropped"),
+    "add a template item for another department": lambda o: plans.add_template_item(HEAD_RD, "Sales", "course", "R&D knows best", 2),
+    "tailor for another department": lambda o: positions.tailor(HEAD_RD, o.template, "Sales"),
+    "comment on an HR template": lambda o: positions.comment(HEAD_RD, o.template, "R&D has an opinion"),
+    "assess": lambda o: reviews.record_assessment(HEAD_RD, END, "S2", INDICATORS, "keep_developing", rationale="x"),
+    "raise a dispute": lambda o: reviews.raise_dispute(HEAD_RD, END, "S1", "x"),
+    "answer a dispute": lambda o: reviews.answer_dispute(HEAD_RD, dispute(o), "x"),
+    "open a cycle": lambda o: reviews.open_cycle(HEAD_RD, o.cur, 2025, "mid_year"),
+    "confirm an outcome": lambda o: reviews.confirm(HEAD_RD, END, "S1", "keep_developing"),
+    "create an account": lambda o: auth.create_user("sneaky", "hr_admin", PASSWORD, created_by=HEAD_RD),
+}
+
+
+def test_a_head_of_another_department_is_refused_and_nothing_is_written(org: Org) -> None:
+    before = snapshot()
+    for what, attempt in REFUSED.items():  # one workspace for all: a refusal writes nothing (checked after each)
+        with pytest.raises(NotAllowed):
+            attempt(org)
+            pytest.fail(f"{what}: not refused")
+        assert snapshot() == before, f"{what}: written although refused"
+
+
+# --- failures roll back the change and its audit row ---------------------------------------------------------
+def test_a_failing_body_rolls_back_and_writes_no_audit_row(org: Org) -> None:
+    before = snapshot()
+    with pytest.raises(RuntimeError, match="half way"):
+        with workspace.write("hr", "pool_nominate", "S3") as change:
+            change.execute("INSERT INTO nominations (employee_id, department, action, reason, decided_by) VALUES ('S3', 'Sales', 'nominate', 'x', 'hr')")
+            raise RuntimeError("half way")
+    assert snapshot() == before
+
+
+def test_a_service_failing_after_its_first_insert_leaves_nothing(org: Org) -> None:
+    # S2 has no plan: the assessment row is inserted, then the plan adjustment fails inside the same write
+    before = snapshot()
+    with pytest.raises(NotAllowed, match="no development plan"):
+        reviews.record_assessment(HEAD_SALES, END, "S2", INDICATORS, "keep_developing", rationale="x", plan_adjustment="one course fewer")
+    assert snapshot() == before
+
+
+def test_a_write_with_nothing_to_change_leaves_no_audit_row(org: Org) -> None:
+    workspace.mark_real("first real import")
+    workspace.mark_real("second real import")
+    assert [a for _, _, a in audit_rows()].count("workspace_real") == 1
