@@ -77,8 +77,8 @@ def after_import(actor: User | str | None, summary: dict, db_path: Path, *, comm
     who = _who(actor)
     ws = workspace.workspace_path(db_path)
     if not demo:
-        with workspace.connect(ws) as con:  # from now on demo accounts are off for good
-            workspace.mark_real(con, f"import run {summary['run_id']} by {who or 'the command line'}")
+        # from now on demo accounts are off for good
+        workspace.mark_real(f"import run {summary['run_id']} by {who or 'the command line'}", ws)
     totals = summary["totals"]
     detail = (f"run_id={summary['run_id']}; command={command}; preset={summary['preset']}; as_of={summary['as_of']}; "
               f"read={totals['read']}; loaded={totals['loaded']}; quarantined={totals['quarantined']}; "
