@@ -67,6 +67,13 @@ def table_counts(db: Path) -> dict[str, int]:
         con.close()
 
 
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory) -> Path:
+    """The page tests' demo (800 employees), imported once per test process. A module that imports this name from
+    another test module instead gets a second fixture, built a second time: take it from here."""
+    return build_demo_db(tmp_path_factory.mktemp("demo"), employees=800, seed=11)
+
+
 # The smallest generated demo the model can learn from: its training snapshots hold 31 promotions into management,
 # over the 20 of min_positive_labels in config/talent.toml (1,000 employees hold 15; the app's demo has 6,000).
 MODEL_DEMO_EMPLOYEES, MODEL_DEMO_SEED = 2000, 21

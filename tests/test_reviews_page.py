@@ -9,7 +9,7 @@ import pytest
 
 from services import auth, reviews, workspace
 from services.demo import seed_demo_reviews
-from tests.test_app import ACCOUNTS, PASSWORD, ROOT, demo_db, fresh_caches, signed_in  # noqa: F401  (fixtures)
+from tests.test_app import ACCOUNTS, PASSWORD, ROOT, fresh_caches, signed_in  # noqa: F401  (fixtures; demo_db is conftest's)
 from tests.conftest import rows
 
 # Its module fixture is built once: keep the module on one test worker (pytest-xdist --dist loadgroup).
