@@ -8,7 +8,6 @@ two writers apart.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import shutil
 import struct
@@ -17,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
+import filelock
 
 from .entities import ENTITIES
 
@@ -66,35 +66,32 @@ def data_version(path: Path) -> str | None:
     return f"{st.st_ino}-{st.st_mtime_ns}-{st.st_size}"
 
 
+def _record_holder(fd: int) -> None:
+    # Who holds the lock, for the message a waiting writer gives up with (the lock itself is the kernel's flock).
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"pid {os.getpid()} since {time.strftime('%Y-%m-%d %H:%M:%S')}".encode(), 0)
+
+
 @contextlib.contextmanager
 def _write_lock(path: Path, wait: float) -> Iterator[None]:
+    """One writer at a time; a killed writer's lock goes with its process (flock), so a rerun never finds it stale."""
     path.parent.mkdir(parents=True, exist_ok=True)
     lock_path = path.with_name(path.name + ".lock")
-    with open(lock_path, "a+") as fh:
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    fh.seek(0)
-                    holder = fh.read().strip() or "another process"
-                    raise DatabaseBusy(
-                        f"{path}: another import is writing this database ({holder}); "
-                        f"waited {wait:g} s — try again when it has finished"
-                    ) from None
-                time.sleep(0.2)
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"pid {os.getpid()} since {time.strftime('%Y-%m-%d %H:%M:%S')}")
-        fh.flush()
-        try:
-            yield
-        finally:
-            fh.seek(0)
-            fh.truncate()
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    # fallback_to_soft=False: where flock is missing fail rather than fall back to a marker file a kill would leave behind.
+    lock = filelock.FileLock(lock_path, timeout=wait, poll_interval=0.2, on_acquired=_record_holder,
+                             fallback_to_soft=False, preserve_lock_file=True)
+    try:
+        lock.acquire()
+    except filelock.Timeout:
+        holder = lock_path.read_text(errors="replace").strip() or "another process"
+        raise DatabaseBusy(
+            f"{path}: another import is writing this database ({holder}); "
+            f"waited {wait:g} s — try again when it has finished"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def _fsync(path: Path) -> None:

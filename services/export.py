@@ -24,6 +24,7 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import polars.selectors as cs
 import xlsxwriter
 
 from . import reviews, workspace
@@ -185,32 +186,43 @@ def _people_frame(people: pl.DataFrame, lang: str) -> pl.DataFrame:
     )
 
 
+NUMBER_FORMATS = {"int": "#,##0", "percent": "0%", "score": "0.0", "change": "+0;-0;0", "change2": "+0.00;-0.00;0.00"}
+TEXT_KINDS = ("text", "long", "outcome", "dispute")
+HEADER_FORMAT = {"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F5A96", "text_wrap": True, "valign": "top", "border": 1}
+
+
 def _display_width(frame: pl.DataFrame, column: str) -> int:
-    """Characters a column needs (CJK characters count twice), from its text form."""
+    """Characters a column needs (CJK characters count twice), from its text form.
+    (xlsxwriter's autofit counts a CJK character as one Latin one, which cuts Chinese columns short.)"""
     text = frame.get_column(column).cast(pl.String)
     width = (text.str.len_chars() + (text.str.len_bytes() - text.str.len_chars()) // 2).max()
     return int(width or 0)
 
 
-def _write_table(book: xlsxwriter.Workbook, sheet, frame: pl.DataFrame, headers: list[str], kinds: dict[str, str], formats: dict) -> None:
-    """A header row (frozen, with filters) and the rows; text is written as text, never as a formula."""
-    frame = neutralise_formulas(frame)
-    for col, header in enumerate(headers):
-        sheet.write_string(0, col, header, formats["header"])
-    floats = [c for c, dtype in frame.schema.items() if dtype.is_float()]
-    frame = frame.with_columns(pl.col(floats).fill_nan(None))
-    for col, name in enumerate(frame.columns):
-        kind = kinds.get(name, "text")
-        # write() on a workbook made with strings_to_formulas=False: str -> string cell, None -> blank, numbers -> numbers.
-        sheet.write_column(1, col, frame.get_column(name).to_list(), formats.get(kind, formats["text"]))
-        header_width = min(len(headers[col]) + (len(headers[col].encode("utf-8")) - len(headers[col])) // 2, 18)  # headers wrap
-        content_width = _display_width(frame, name) if kind in ("text", "long", "outcome", "dispute") else 7
-        width = min(max(header_width + 2, content_width + 2, 8), 60 if kind == "long" else 40)
-        sheet.set_column(col, col, width)
-    sheet.set_row(0, 32)
-    sheet.freeze_panes(1, 0)
-    sheet.autofilter(0, 0, max(frame.height, 1), max(len(headers) - 1, 0))
-    sheet.set_landscape()
+def _column_width(frame: pl.DataFrame, column: str, header: str, kind: str) -> int:
+    """Pixels: text columns fit their longest value (long texts wrap beyond 60 characters); numbers stay narrow and
+    their headers wrap at 18."""
+    header_width = min(len(header) + (len(header.encode("utf-8")) - len(header)) // 2, 18)
+    content_width = _display_width(frame, column) if kind in TEXT_KINDS else 7
+    characters = min(max(header_width + 2, content_width + 2, 8), 60 if kind == "long" else 40)
+    return characters * 7 + 5  # Excel's default font: 7 pixels a character plus 5 of padding
+
+
+def _write_table(book: xlsxwriter.Workbook, name: str, frame: pl.DataFrame, headers: list[str], kinds: dict[str, str]) -> None:
+    """One Excel table per sheet (header row frozen, filters on), text written as text, never as a formula."""
+    frame = neutralise_formulas(frame).with_columns(cs.float().fill_nan(None))
+    kind = {header: kinds.get(column, "text") for column, header in zip(frame.columns, headers)}
+    widths = {header: _column_width(frame, column, header, kinds.get(column, "text")) for column, header in zip(frame.columns, headers)}
+    frame.rename(dict(zip(frame.columns, headers))).write_excel(
+        book, name,  # our workbook: strings_to_formulas=False, so a text starting with = stays text
+        table_style={"style": "Table Style Light 1", "banded_rows": False},
+        header_format=HEADER_FORMAT,
+        column_formats={h: {"num_format": NUMBER_FORMATS[k], "valign": "top"} if k in NUMBER_FORMATS
+                        else {"valign": "top", "text_wrap": k == "long"} for h, k in kind.items()},
+        column_widths=widths, row_heights={0: 43}, freeze_panes=(1, 0),
+    )
+    sheet = book.get_worksheet_by_name(name)
+    sheet.set_landscape()  # printed: landscape, one page wide, the header on every page
     sheet.fit_to_pages(1, 0)
     sheet.repeat_rows(0)
 
@@ -223,34 +235,18 @@ def workbook(meta: dict, figures: pl.DataFrame, people: pl.DataFrame, lang: str 
                                         "strings_to_numbers": False, "remove_timezone": True})
     book.set_properties({"title": t("export.title", lang=lang, cycle=meta["cycle_id"]), "author": "Talent Pipeline",
                          "comments": f"{meta['generated_by']} {meta['generated_at']:%Y-%m-%d %H:%M}"})
-    formats = {
-        "header": book.add_format({"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F5A96", "text_wrap": True, "valign": "top", "border": 1}),
-        "text": book.add_format({"valign": "top"}),
-        "long": book.add_format({"valign": "top", "text_wrap": True}),
-        "int": book.add_format({"num_format": "#,##0", "valign": "top"}),
-        "percent": book.add_format({"num_format": "0%", "valign": "top"}),
-        "score": book.add_format({"num_format": "0.0", "valign": "top"}),
-        "change": book.add_format({"num_format": "+0;-0;0", "valign": "top"}),
-        "change2": book.add_format({"num_format": "+0.00;-0.00;0.00", "valign": "top"}),
-        "datetime": book.add_format({"num_format": "yyyy-mm-dd hh:mm", "valign": "top"}),
-    }
-    for same in ("outcome", "dispute"):
-        formats[same] = formats["text"]
-
     summary = _summary_frame(meta, figures, lang)
     kinds = {c: "percent" if c.removeprefix("prev_") in PERCENT_FIGURES else ("score" if c.endswith("avg_composite") else "int")
              for c in summary.columns if c != "department"}
     headers = [t("export.col_department", lang=lang)] + [_figure_header(c, lang) for c in summary.columns[1:]]
     taken: set[str] = set()
-    sheet = book.add_worksheet(sheet_name(t("export.summary_sheet", lang=lang), taken))
-    _write_table(book, sheet, summary, headers, kinds, formats)
+    _write_table(book, sheet_name(t("export.summary_sheet", lang=lang), taken), summary, headers, kinds)
 
     shown = _people_frame(people, lang)
     kinds = dict(PEOPLE_COLUMNS)
     for department in shown["department"].unique().sort().to_list():
         part = shown.filter(pl.col("department") == department).drop("department")
-        sheet = book.add_worksheet(sheet_name(department, taken))
-        _write_table(book, sheet, part, [t(f"export.col_{c}", lang=lang) for c in part.columns], kinds, formats)
+        _write_table(book, sheet_name(department, taken), part, [t(f"export.col_{c}", lang=lang) for c in part.columns], kinds)
 
     about = pl.DataFrame({
         "item": [t(f"export.about_{k}", lang=lang) for k in ("cycle", "kind", "opened", "closed", "scope", "generated", "generated_by", "previous")],
@@ -261,9 +257,8 @@ def workbook(meta: dict, figures: pl.DataFrame, people: pl.DataFrame, lang: str 
     })
     definitions = pl.DataFrame({"item": [_figure_header(c, lang) for c in ("quantified_share", "plan_adjustment_rate", "promotion_rate", "avg_plan_completion", "avg_composite")],
                                 "value": [t(f"export.define_{c}", lang=lang) for c in ("quantified_share", "plan_adjustment_rate", "promotion_rate", "avg_plan_completion", "avg_composite")]})
-    sheet = book.add_worksheet(sheet_name(t("export.about_sheet", lang=lang), taken))
-    _write_table(book, sheet, pl.concat([about, definitions]), [t("export.col_item", lang=lang), t("export.col_value", lang=lang)],
-                 {"value": "long"}, formats)
+    _write_table(book, sheet_name(t("export.about_sheet", lang=lang), taken), pl.concat([about, definitions]),
+                 [t("export.col_item", lang=lang), t("export.col_value", lang=lang)], {"value": "long"})
     book.close()
     return buffer.getvalue()
 
@@ -336,14 +331,14 @@ def _charts(meta: dict, people: pl.DataFrame, lang: str) -> list[tuple[str, str,
               .with_columns(pl.col("final_outcome").replace_strict(labels).alias("outcome")))
     charts = []
     if counts.height:
-        fig = px.bar(counts.sort("dept").to_pandas(), x="dept", y="people", color="outcome", template=theme.TEMPLATE,
+        fig = px.bar(counts.sort("dept"), x="dept", y="people", color="outcome", template=theme.TEMPLATE,
                      color_discrete_sequence=theme.SEQUENCE, category_orders={"outcome": list(labels.values())},
                      labels={"dept": t("export.col_department", lang=lang), "people": t("export.axis_people", lang=lang), "outcome": ""})
         fig.update_layout(barmode="stack", height=360, legend_title_text=None)
         charts.append((t("export.chart_outcomes", lang=lang), t("export.chart_outcomes_definition", lang=lang), fig))
     scored = frame.filter(pl.col("composite_score").is_not_null())
     if scored.height:
-        fig = px.box(scored.sort("dept").to_pandas(), x="dept", y="composite_score", points="all", template=theme.TEMPLATE,
+        fig = px.box(scored.sort("dept"), x="dept", y="composite_score", points="all", template=theme.TEMPLATE,
                      color_discrete_sequence=[theme.PRIMARY],
                      labels={"dept": t("export.col_department", lang=lang), "composite_score": t("export.axis_composite", lang=lang)})
         fig.update_layout(height=360, yaxis_range=[0, 100])
@@ -351,7 +346,7 @@ def _charts(meta: dict, people: pl.DataFrame, lang: str) -> list[tuple[str, str,
     planned = frame.filter(pl.col("plan_completion").is_not_null())
     if planned.height:
         average = planned.group_by("dept").agg(pl.col("plan_completion").mean(), pl.len().alias("people")).sort("dept")
-        fig = px.bar(average.to_pandas(), x="dept", y="plan_completion", template=theme.TEMPLATE, color_discrete_sequence=[theme.ACCENT],
+        fig = px.bar(average, x="dept", y="plan_completion", template=theme.TEMPLATE, color_discrete_sequence=[theme.ACCENT],
                      custom_data=["people"], labels={"dept": t("export.col_department", lang=lang), "plan_completion": t("export.axis_plan_completion", lang=lang)})
         fig.update_layout(height=320, yaxis_tickformat=".0%", yaxis_range=[0, 1])
         charts.append((t("export.chart_plan", lang=lang), t("export.chart_plan_definition", lang=lang), fig))

@@ -61,6 +61,7 @@ def import_files(actor: User | str | None, paths: Iterable[str | Path], db_path:
     return summary
 
 
+@workspace.writes("import", "workspace_real")
 def after_import(actor: User | str | None, summary: dict, db_path: Path, *, command: str = "", demo: bool = False,
                  progress: Progress | None = None) -> dict:
     """What follows every import: score again with the trained model (a damaged model file is a warning, the import

@@ -27,6 +27,7 @@ def _who(actor: User | str | None) -> str | None:
     return actor
 
 
+@workspace.writes("model_trained")
 def train(actor: User | str | None, db_path: str | Path | None = None, *, strict: bool = False, as_of: date | None = None,
           then_score: bool = True) -> dict:
     """Train on the database's snapshots (compared with the pool rules on the hold-out) and, unless told not to, score
@@ -42,6 +43,7 @@ def train(actor: User | str | None, db_path: str | Path | None = None, *, strict
     return {**card, "scores": scored} if scored else card
 
 
+@workspace.writes("model_scored")
 def score(actor: User | str | None, db_path: str | Path | None = None, version: str | None = None) -> dict:
     """Score everyone with the newest (or a named) model. Raises ModelFileError."""
     who = _who(actor)

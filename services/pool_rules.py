@@ -58,6 +58,7 @@ def _write_synced(path: Path, text: str) -> None:
         os.fsync(fh.fileno())
 
 
+@workspace.writes("pool_rules_changed")
 def edit(user: User, rules: dict, db_path: str | Path | None = None) -> dict:
     """Change the pool rules and rebuild the analysis with them; returns the rules now in force.
     Raises NotAllowed, ValueError (nothing changed), or the rebuild's or the file system's error (nothing changed)."""

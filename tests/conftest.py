@@ -67,6 +67,36 @@ def table_counts(db: Path) -> dict[str, int]:
         con.close()
 
 
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory) -> Path:
+    """The page tests' demo (800 employees), imported once per test process. A module that imports this name from
+    another test module instead gets a second fixture, built a second time: take it from here."""
+    return build_demo_db(tmp_path_factory.mktemp("demo"), employees=800, seed=11)
+
+
+# The smallest generated demo the model can learn from: its training snapshots hold 31 promotions into management,
+# over the 20 of min_positive_labels in config/talent.toml (1,000 employees hold 15; the app's demo has 6,000).
+MODEL_DEMO_EMPLOYEES, MODEL_DEMO_SEED = 2000, 21
+
+
+@pytest.fixture(scope="session")
+def model_demo_files(tmp_path_factory) -> Path:
+    """The model demo's files, generated once per test process (tests in xdist group "model" share them)."""
+    from pipelines.demo import generate_demo
+
+    folder = tmp_path_factory.mktemp("model_demo") / "files"
+    generate_demo(folder, employees=MODEL_DEMO_EMPLOYEES, seed=MODEL_DEMO_SEED)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def model_demo_template(model_demo_files: Path) -> Path:
+    """The model demo imported as the first start does; never written: copy it (training writes scores)."""
+    db = model_demo_files.parent / "talent.duckdb"
+    ingest([model_demo_files], db, today=TODAY, run_by="demo")
+    return db
+
+
 def build_demo_db(folder: Path, employees: int, seed: int) -> Path:
     """A real database of a generated demo organisation, imported as the first start does."""
     from pipelines.demo import generate_demo
@@ -105,3 +135,31 @@ def fresh_streamlit_caches():
     yield
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+@pytest.fixture
+def download_clicks(monkeypatch):
+    """Click a download button of an AppTest page: returns click(at, label) -> the file's bytes.
+
+    A page's download button carries no file, only a callable that Streamlit registers with its media file
+    manager and runs when the browser asks for the file; AppTest has no click for it, so this records each
+    registered callable and runs the one behind the button, as Streamlit's server does on a real click."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    registered: dict[str, object] = {}
+    add_deferred = MediaFileManager.add_deferred
+
+    def recording(self, data_callable, *args, **kwargs) -> str:
+        file_id = add_deferred(self, data_callable, *args, **kwargs)
+        registered[file_id] = data_callable
+        return file_id
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", recording)
+
+    def click(at, label: str, key: str | None = None) -> bytes:
+        buttons = [b for b in at.get("download_button") if b.proto.label == label and (key is None or b.proto.id.endswith(f"-{key}"))]
+        assert len(buttons) == 1, (label, [b.proto.label for b in at.get("download_button")])
+        content = registered[buttons[0].proto.deferred_file_id]()
+        return content.encode("utf-8") if isinstance(content, str) else content
+
+    return click

@@ -66,16 +66,15 @@ def test_a_second_writer_waits_and_then_fails_clearly(loaded_db: Path, good_dir:
         release.set()
         t.join()
     assert done.returncode == 2
-    assert "another import is writing this database" in done.stderr and "pid" in done.stderr
+    assert "another import is writing this database" in done.stderr
+    assert f"(pid {os.getpid()} since " in done.stderr  # names the holder: this process, whose thread holds the lock
     # Once the first writer is done the second one goes through.
     assert ingest([good_dir], loaded_db, today=TODAY)["run_id"] == 2
 
 
-def test_killed_ingest_leaves_the_previous_state_and_can_be_rerun(tmp_path: Path, loaded_db: Path) -> None:
-    from pipelines.demo import generate_demo
-
-    demo = tmp_path / "demo"
-    generate_demo(demo, employees=6000, seed=3)
+@pytest.mark.xdist_group("model")  # shares the model tests' demo files
+def test_killed_ingest_leaves_the_previous_state_and_can_be_rerun(model_demo_files: Path, loaded_db: Path) -> None:
+    demo = model_demo_files
     before = table_counts(loaded_db)
     proc = subprocess.Popen([sys.executable, "-m", "pipelines", "ingest", str(demo), "--db", str(loaded_db)], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -89,7 +88,7 @@ def test_killed_ingest_leaves_the_previous_state_and_can_be_rerun(tmp_path: Path
     proc.wait()
     assert table_counts(loaded_db) == before
     summary = ingest([demo], loaded_db, today=TODAY)
-    assert summary["entities"]["employees"]["loaded"] > 5000
+    assert summary["entities"]["employees"]["loaded"] > 1500
     assert rows(loaded_db, "SELECT count(*) FROM analysis_employee")[0][0] == before["employees"] + summary["entities"]["employees"]["loaded"]
     assert [p.name for p in loaded_db.parent.iterdir() if ".tmp" in p.name] == []
 

@@ -145,6 +145,16 @@ def test_only_data_managers_import(env: Path, tmp_path: Path) -> None:
     assert rows(env, "SELECT max(run_id) FROM import_runs") == [(1,)] and audit("import") == []
 
 
+def test_training_through_the_service_scores_and_audits(env: Path, trained, tmp_path: Path, monkeypatch) -> None:
+    from services import model
+
+    monkeypatch.setenv("TALENT_CONFIG", str(trained[0].parent / "talent.toml"))  # the small demo's label threshold
+    monkeypatch.setenv("TALENT_MODELS", str(tmp_path / "models"))  # a model of its own: the module's stays the newest
+    card = model.train(HR, env)
+    assert card["scores"]["scored"] > 0 and card["version"] == model_version(tmp_path / "models")
+    assert [(r[0], r[2]) for r in audit("model_trained")] == [("hr", card["version"])]
+
+
 def test_models_cli_scores_through_the_service_and_audits(env: Path, trained) -> None:
     assert models_main(["score", "--db", str(env)]) == 0
     assert_rescored(env, trained[1])

@@ -123,6 +123,18 @@ def sheet_xml(content: bytes) -> dict[str, str]:
                 for s in book.find("m:sheets", ns)}
 
 
+def table_xml(content: bytes) -> dict[str, str]:
+    """Worksheet name -> the XML of the one Excel table on it (sheets are numbered in workbook order)."""
+    with zipfile.ZipFile(BytesIO(content)) as z:
+        out = {}
+        for index, (name, xml) in enumerate(sheet_xml(content).items(), start=1):
+            rel = re.search(r'<tablePart r:id="(rId\d+)"/>', xml).group(1)
+            rels = ElementTree.fromstring(z.read(f"xl/worksheets/_rels/sheet{index}.xml.rels"))
+            target = {r.get("Id"): r.get("Target") for r in rels}[rel]
+            out[name] = z.read("xl/" + target.removeprefix("../")).decode("utf-8")
+        return out
+
+
 def cell_formats(content: bytes, sheet: str) -> dict[str, str]:
     """Cell reference -> its number format code, for one worksheet."""
     with zipfile.ZipFile(BytesIO(content)) as z:
@@ -195,10 +207,10 @@ def test_workbook_has_the_summary_and_one_sheet_per_department(reviewed: Path) -
 
 def test_workbook_is_formatted_as_hr_expects(reviewed: Path) -> None:
     content = export.build_export(reviewed, MID).xlsx
-    xml = sheet_xml(content)
+    xml, tables = sheet_xml(content), table_xml(content)
     for name, last in (("Summary", "U5"), ("Sales", "W3"), ("R&D", "W2"), ("About", "B14")):
         assert '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>' in xml[name], name  # frozen header
-        assert f'<autoFilter ref="A1:{last}"/>' in xml[name], name  # filters on every column
+        assert f'<autoFilter ref="A1:{last}"/>' in tables[name], name  # an Excel table with filters on every column
         widths = [float(w) for w in re.findall(r'<col [^>]*width="([0-9.]+)"', xml[name])]
         assert widths and all(8 <= w <= 61 for w in widths), name  # sensible widths, no default 8.43 everywhere
     summary, sales = cell_formats(content, "Summary"), cell_formats(content, "Sales")
@@ -257,7 +269,7 @@ def test_the_apps_download_is_the_users_scope_and_is_logged(reviewed: Path) -> N
     ]
 
 
-def test_trends_page_offers_the_closed_cycles_for_download(reviewed: Path, monkeypatch) -> None:
+def test_trends_page_offers_the_closed_cycles_for_download_and_audits_each_download(reviewed: Path, monkeypatch, download_clicks) -> None:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
@@ -272,9 +284,25 @@ def test_trends_page_offers_the_closed_cycles_for_download(reviewed: Path, monke
     at.switch_page("pages/trends.py").run()
     assert not at.exception, [e.message for e in at.exception]
     assert at.selectbox(key="export_cycle").options == ["2026-mid_year (closed 2026-07-31)"]  # the open year-end is not offered
-    buttons = {b.proto.label for b in at.get("download_button")}
-    assert {"Download the workbook (XLSX)", "Download the report (HTML, printable)"} <= buttons
     assert "Limited to Sales." in [c.value for c in at.caption]
+
+    def audit_rows() -> list[tuple]:
+        with workspace.connect() as con:
+            return con.sql("SELECT username, action, target, detail FROM audit_log WHERE action IN ('review_export', 'export') "
+                           "ORDER BY audit_id").fetchall()
+
+    # Nothing is made (or logged) until a button is clicked; each click logs exactly what it handed over.
+    assert audit_rows() == []
+    workbook = download_clicks(at, "Download the workbook (XLSX)")
+    assert list(sheets(workbook)) == ["Summary", "Sales", "About"]
+    assert audit_rows() == [("head.sales", "review_export", MID,
+                             f"cycle={MID}; departments=Sales; review-summary-2026-mid_year-Sales.xlsx sha256={export.sha256(workbook)}")]
+    report = download_clicks(at, "Download the report (HTML, printable)")
+    assert audit_rows()[-1] == ("head.sales", "review_export", MID,
+                                f"cycle={MID}; departments=Sales; review-summary-2026-mid_year-Sales.html sha256={export.sha256(report)}")
+    coverage = download_clicks(at, "Download this chart's data (CSV)", key="download_coverage").decode("utf-8-sig")
+    assert audit_rows()[-1] == ("head.sales", "export", "trends/coverage.csv", f"{len(coverage.splitlines()) - 1} rows")
+    assert len(audit_rows()) == 3
     st.cache_data.clear()
     st.cache_resource.clear()
 

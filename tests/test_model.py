@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -14,15 +15,17 @@ from services.cli import models_main
 from models.potential import as_inputs, contributions, fairness, fit_model, predict_probability, time_split
 from models.scoring import explain
 from pipelines.ingest import ingest
-from tests.conftest import TODAY, build_demo_db, rows
+from tests.conftest import TODAY, rows
 
 # Its module fixtures are built once: keep the module on one test worker (pytest-xdist --dist loadgroup).
 pytestmark = pytest.mark.xdist_group("model")
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory) -> Path:
-    return build_demo_db(tmp_path_factory.mktemp("model_demo"), employees=6000, seed=21)
+def demo_db(model_demo_template: Path, tmp_path_factory) -> Path:
+    db = tmp_path_factory.mktemp("model_demo") / "talent.duckdb"
+    shutil.copyfile(model_demo_template, db)  # this module's copy: training writes the scores into it
+    return db
 
 
 @pytest.fixture
@@ -175,8 +178,6 @@ def test_too_little_history_is_said_plainly(tmp_path: Path, model_dir: Path, cap
 
 
 def test_pages_show_the_model_its_scores_and_explanations(demo_db: Path, model_dir: Path, tmp_path: Path, monkeypatch) -> None:
-    import shutil
-
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 

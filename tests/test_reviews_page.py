@@ -1,14 +1,54 @@
 """The review-cycle and plan pages as their users work them (AppTest), on the demo with its seeded history."""
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import polars as pl
+import pytest
 
-from services import reviews, workspace
+from services import auth, reviews, workspace
 from services.demo import seed_demo_reviews
-from tests.test_app import demo_db, env, fresh_caches, seeded, signed_in  # noqa: F401  (fixtures)
+from tests.test_app import ACCOUNTS, PASSWORD, ROOT, fresh_caches, signed_in  # noqa: F401  (fixtures; demo_db is conftest's)
 from tests.conftest import rows
+
+# Its module fixture is built once: keep the module on one test worker (pytest-xdist --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("reviews_page")
+FILES = ("talent.duckdb", "workspace.duckdb", "workspace.duckdb.wal")
+
+
+def _use(folder: Path, monkeypatch) -> None:
+    monkeypatch.setenv("TALENT_DB", str(folder / "talent.duckdb"))
+    monkeypatch.setenv("TALENT_WORKSPACE", str(folder / "workspace.duckdb"))
+    monkeypatch.setenv("TALENT_BCRYPT_ROUNDS", "4")
+    monkeypatch.setenv("TALENT_ADMIN_PASSWORD", "first-admin-password")
+
+
+@pytest.fixture(scope="module")
+def _seeded_template(demo_db: Path, tmp_path_factory) -> Path:
+    """The demo with one account per role and its pool, plans and past review cycles, as on first start: built once."""
+    folder = tmp_path_factory.mktemp("seeded")
+    shutil.copyfile(demo_db, folder / "talent.duckdb")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        config = tmp_path_factory.mktemp("config") / "talent.toml"
+        shutil.copyfile(ROOT / "config" / "talent.toml", config)
+        monkeypatch.setenv("TALENT_CONFIG", str(config))
+        _use(folder, monkeypatch)
+        for name, (role, departments) in ACCOUNTS.items():
+            auth.create_user(name, role, PASSWORD, departments)
+        seed_demo_reviews(folder / "talent.duckdb")
+    return folder
+
+
+@pytest.fixture
+def seeded(_seeded_template: Path, tmp_path: Path, monkeypatch) -> Path:
+    """Each test's own copy of the seeded demo (tests/test_app.py's `seeded`, without seeding it again)."""
+    for name in FILES:
+        if (_seeded_template / name).exists():
+            shutil.copyfile(_seeded_template / name, tmp_path / name)
+    _use(tmp_path, monkeypatch)
+    monkeypatch.chdir(ROOT)
+    return tmp_path / "talent.duckdb"
 
 
 def _workspace(sql: str, params: list | None = None) -> list[tuple]:
