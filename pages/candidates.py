@@ -84,7 +84,7 @@ if total == 0:
     st.stop()
 
 event = st.dataframe(
-    table.to_pandas(), hide_index=True, on_select="rerun", selection_mode="multi-row", key="candidate_table",
+    table, hide_index=True, on_select="rerun", selection_mode="multi-row", key="candidate_table",
     column_order=["name", "department", "position", "job_level", "tenure_years", *(["potential_score"] if table["potential_score"].is_not_null().any() else []),
                   "composite_score", "pool_score", "latest_rating", "rating_points_history",
                   "feedback_others", "leadership_training_hours", "projects_led", "career_aspiration", "meets_pool_rules", "nominated", "readiness"],
@@ -125,11 +125,11 @@ elif 2 <= len(selected) <= 4:
             "direct_reports", "career_aspiration", "career_plan_submitted", "meets_pool_rules", "readiness"]
     side = chosen.select("name", *[pl.col(r).cast(pl.String) for r in rows]).transpose(include_header=True, header_name="figure", column_names="name")
     side = side.with_columns(pl.col("figure").replace({r: t(f"compare.{r}") for r in rows}))
-    st.dataframe(side.to_pandas(), hide_index=True)
+    st.dataframe(side, hide_index=True)
     radar = data.feedback_by_competency(tuple(selected)).filter(pl.col("rater_relation") != "self").group_by("employee_id", "competency").agg(
         pl.col("score").mean()).join(chosen.select("employee_id", "name"), on="employee_id")
     if radar.height:
-        fig = px.line_polar(radar.sort("competency").to_pandas(), r="score", theta="competency", color="name", line_close=True,
+        fig = px.line_polar(radar.sort("competency"), r="score", theta="competency", color="name", line_close=True,
                             template=theme.TEMPLATE, range_r=[1, 5], color_discrete_sequence=theme.SEQUENCE)
         fig.update_layout(height=380, legend_title_text=None)
         st.caption(t("compare.radar_definition"))

@@ -381,7 +381,7 @@ def show_preview(entity: str, result) -> None:
         st.dataframe(
             result.quarantine.with_columns(
                 pl.col("column_name").replace_strict({c: column_label(entity, c) for c in ENTITIES[entity].column_names}, default=pl.col("column_name"))
-            ).to_pandas(),
+            ),
             hide_index=True, key="mapping_reasons",
             column_config={"column_name": t("mapping.col_column"), "reason": t("mapping.col_reason"),
                            "rows": st.column_config.NumberColumn(t("mapping.col_rows"), format="localized"),
@@ -389,7 +389,7 @@ def show_preview(entity: str, result) -> None:
         )
     st.markdown(f"**{t('mapping.rows_title', count=min(result.loaded.height, 200))}**")
     st.dataframe(
-        result.loaded.to_pandas(), hide_index=True, key="mapping_rows",
+        result.loaded, hide_index=True, key="mapping_rows",
         column_config={"row": st.column_config.NumberColumn(t("mapping.col_row"), format="plain"),
                        **{c: column_label(entity, c) for c in ENTITIES[entity].column_names}},
     )
@@ -419,7 +419,7 @@ if runs.height == 0:
 st.subheader(t("data.runs_title"))
 st.caption(t("data.runs_definition"))
 st.dataframe(
-    runs.to_pandas(), hide_index=True,
+    runs, hide_index=True,
     column_config={
         "run_id": t("data.col_run"), "started_at": st.column_config.DatetimeColumn(t("data.col_started"), format="YYYY-MM-DD HH:mm"),
         "finished_at": None, "run_by": t("data.col_by"), "command": t("data.col_command"), "preset": t("data.col_preset"),
@@ -441,7 +441,7 @@ file_table = file_table.with_columns(pl.col("file").map_elements(lambda f: Path(
                             for c, d in derived.get((r["entity"], r["file"]), {}).items()),
         return_dtype=pl.String).alias("derived"))
 st.dataframe(
-    readable(file_table).to_pandas(), hide_index=True,
+    readable(file_table), hide_index=True,
     column_order=["entity", "file", "rows_read", "rows_loaded", "rows_quarantined", "exact_duplicates", "derived", "ignored_columns", "sha256"],
     column_config={
         "entity": t("data.col_entity"), "file": t("data.col_file"), "rows_read": st.column_config.NumberColumn(t("data.col_read"), format="localized"),
@@ -463,14 +463,14 @@ if reasons.height == 0:
     st.success(t("data.quarantine_empty"))
     st.stop()
 st.dataframe(
-    readable(reasons).to_pandas(), hide_index=True,
+    readable(reasons), hide_index=True,
     column_config={"entity": t("data.col_entity"), "column_name": t("data.col_column"), "problem": t("data.col_problem"), "rows": st.column_config.NumberColumn(t("data.col_rows"), format="localized")},
 )
 entity = st.selectbox(t("data.pick_entity"), [None, *reasons["entity"].unique(maintain_order=True).to_list()],
                       format_func=lambda e: t("data.all_entities") if e is None else t(f"mapping.entity_name.{e}") if e in ENTITIES else e)
 rows = query("quarantine_rows", run_id, entity=entity)
 st.dataframe(
-    readable(rows).to_pandas(), hide_index=True,
+    readable(rows), hide_index=True,
     column_config={"entity": t("data.col_entity"), "file": t("data.col_file"), "row_number": t("data.col_row"),
                    "column_name": t("data.col_column"), "value": t("data.col_value"), "reason": t("data.col_reason"), "raw_row": t("data.col_raw")},
 )

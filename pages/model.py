@@ -62,7 +62,7 @@ for name, figures in estimators.items():
     header = t(f"model_card.estimator_{name}") + (f" ({t('model_card.chosen')})" if name == chosen else "")
     table[header] = [figures.get(n) for n in names] + [figures.get("validation_average_precision")]
 table[t("model.rules_col")] = [card["metrics"]["rules"][n] for n in names] + [None]  # the rules are not fitted: no validation
-st.dataframe(pl.DataFrame(table).to_pandas(), hide_index=True,
+st.dataframe(pl.DataFrame(table), hide_index=True,
              column_config={c: st.column_config.NumberColumn(format="%.3f") for c in table if c != t("model.metric")})
 st.caption(t("model_card.rules_no_validation"))
 
@@ -93,7 +93,7 @@ with right:
             pl.col("group").replace({"unknown": t("model_card.group_unknown")}),
             pl.col("flagged").replace_strict({True: t("model_card.flag_yes"), False: ""}, return_dtype=pl.String),
         )
-    st.dataframe(fair.to_pandas(), hide_index=True, column_config={
+    st.dataframe(fair, hide_index=True, column_config={
         "attribute": t("model_card.col_attribute"), "group": t("model_card.col_group"),
         "people": st.column_config.NumberColumn(t("model_card.col_people"), format="localized"),
         "selected": st.column_config.NumberColumn(t("model_card.col_selected"), format="localized"),
@@ -112,7 +112,7 @@ st.caption(t("model_card.protected_line", names=", ".join(card.get("audited_attr
 if card.get("left_out"):
     with st.expander(t("model_card.left_out_title")):
         st.dataframe(pl.DataFrame({t("model_card.col_input"): [feature_label(f, t, attribute_names) for f in card["left_out"]],
-                                   t("model_card.col_reason"): list(card["left_out"].values())}).to_pandas(), hide_index=True)
+                                   t("model_card.col_reason"): list(card["left_out"].values())}), hide_index=True)
 st.subheader(t("model.history_title"))
 history = []
 for v in versions:
@@ -129,6 +129,6 @@ for v in versions:
         t("model.roc_auc"): c.get("metrics", {}).get("model", {}).get("roc_auc"),
         t("model.average_precision"): c.get("metrics", {}).get("model", {}).get("average_precision"),
         t("model_card.col_beats_rules"): t("model_card.flag_yes") if c.get("beats_rules") else t("model_card.flag_no")})
-st.dataframe(pl.DataFrame(history).to_pandas(), hide_index=True,
+st.dataframe(pl.DataFrame(history), hide_index=True,
              column_config={t("model.roc_auc"): st.column_config.NumberColumn(format="%.3f"),
                             t("model.average_precision"): st.column_config.NumberColumn(format="%.3f")})

@@ -29,8 +29,8 @@ if st.session_state.get("department") not in (None, *offered):  # a crafted widg
     st.session_state.department = all_label
 choice = st.selectbox(t("overview.department"), offered, key="department")
 department = None if choice == all_label else choice
-rules = load_settings().pool_rules
-top_pct = round(100 * float(rules.get("top_performance_share", 0.15)))
+rules = load_settings().rules  # typed, defaults filled in one place
+top_pct = round(100 * rules.top_performance_share)
 
 h = data.headline(department)
 cols = st.columns(6)
@@ -53,7 +53,7 @@ with left:
     labels["top_performance"] = t("model_card.rule_top_performance", top=top_pct, achieved=achieved_pct)
     funnel = funnel.with_columns(pl.col("rule").replace(labels).alias("label"))
     funnel = funnel.with_columns((pl.col("employees").shift(1) - pl.col("employees")).fill_null(0).cast(pl.Int64).alias("dropped"))
-    fig = px.funnel(funnel.to_pandas(), x="employees", y="label", template=theme.TEMPLATE, color_discrete_sequence=[theme.PRIMARY],
+    fig = px.funnel(funnel, x="employees", y="label", template=theme.TEMPLATE, color_discrete_sequence=[theme.PRIMARY],
                     custom_data=["dropped"])
     fig.update_traces(texttemplate="%{value:,}", hovertemplate="%{y}: " + t("overview.keeps_drops") + "<extra></extra>")
     fig.update_layout(yaxis_title=None, xaxis_title=t("overview.axis_employees"), height=340)
@@ -63,9 +63,9 @@ with left:
         with st.expander(t("rules.edit_title"), icon=":material/tune:"):
             with st.form("pool_rules"):
                 share = st.slider(t("rules.top_share"), 1, 50, top_pct, format="%d %%")
-                by_department = st.checkbox(t("rules.by_department"), value=rules.get("performance_scope", "company") == "department")
-                mgmt = st.checkbox(t("rules.require_management"), value=bool(rules.get("require_management_experience", True)))
-                plan = st.checkbox(t("rules.require_plan"), value=bool(rules.get("require_career_plan", True)))
+                by_department = st.checkbox(t("rules.by_department"), value=rules.performance_scope == "department")
+                mgmt = st.checkbox(t("rules.require_management"), value=rules.require_management_experience)
+                plan = st.checkbox(t("rules.require_plan"), value=rules.require_career_plan)
                 if st.form_submit_button(t("rules.save"), type="primary"):
                     new_rules = {"top_performance_share": share / 100, "performance_scope": "department" if by_department else "company",
                                  "require_management_experience": mgmt, "require_career_plan": plan}
@@ -86,7 +86,7 @@ with right:
     if department:
         by_dept = by_dept.filter(pl.col("department") == department)
     fig = px.bar(
-        by_dept.to_pandas(), x="pool_eligible", y="department", orientation="h", template=theme.TEMPLATE,
+        by_dept, x="pool_eligible", y="department", orientation="h", template=theme.TEMPLATE,
         color_discrete_sequence=[theme.PRIMARY], custom_data=["pool_share", "active_employees"],
         labels={"pool_eligible": t("overview.axis_pool_eligible"), "department": t("overview.department")},
     )
@@ -100,7 +100,7 @@ ratings = data.rating_distribution(department)
 if ratings.height:
     grades = list(load_settings().grades)
     fig = px.bar(
-        ratings.with_columns(pl.col("year").cast(pl.String)).to_pandas(), x="year", y="share", color="rating",
+        ratings.with_columns(pl.col("year").cast(pl.String)), x="year", y="share", color="rating",
         category_orders={"rating": grades}, color_discrete_map=theme.grade_colours(grades), template=theme.TEMPLATE,
         labels={"year": t("overview.axis_year"), "share": t("overview.axis_share"), "rating": t("overview.axis_rating")},
         custom_data=["employees"],
@@ -113,7 +113,7 @@ else:
 
 with st.expander(t("overview.table_title")):
     st.dataframe(
-        data.department_pool().with_columns(pl.col("department").fill_null(other_label)).to_pandas(),
+        data.department_pool().with_columns(pl.col("department").fill_null(other_label)),
         hide_index=True,
         column_config={
             "department": t("overview.department"),

@@ -53,7 +53,7 @@ with progress_tab:
         with left:
             st.markdown(f"**{t('plans.by_department_title')}**")
             by_department = plans.completion_by(items, ["department"])
-            fig = px.bar(by_department.to_pandas(), x="completion", y="department", orientation="h", template=theme.TEMPLATE,
+            fig = px.bar(by_department, x="completion", y="department", orientation="h", template=theme.TEMPLATE,
                          color_discrete_sequence=[theme.PRIMARY], custom_data=["done", "items", "overdue"],
                          labels={"completion": t("plans.axis_completion"), "department": ""})
             fig.update_traces(hovertemplate="%{y}: %{x:.0%} (%{customdata[0]} / %{customdata[1]}), " + t("plans.overdue") + " %{customdata[2]}<extra></extra>")
@@ -63,7 +63,7 @@ with progress_tab:
             st.markdown(f"**{t('plans.by_kind_title')}**")
             by_kind = plans.completion_by(items, ["kind"]).with_columns(
                 pl.col("kind").replace_strict({k: kind_label(k) for k in plans.KINDS}).alias("kind_label"))
-            fig = px.bar(by_kind.to_pandas(), x="kind_label", y=["done", "overdue"], barmode="group", template=theme.TEMPLATE,
+            fig = px.bar(by_kind, x="kind_label", y=["done", "overdue"], barmode="group", template=theme.TEMPLATE,
                          color_discrete_sequence=[theme.PRIMARY, theme.ACCENT], labels={"kind_label": "", "value": t("plans.axis_items"), "variable": ""})
             fig.for_each_trace(lambda tr: tr.update(name=t(f"plans.series_{tr.name}")))
             fig.update_layout(height=320, legend_title_text="")
@@ -75,7 +75,7 @@ with progress_tab:
         if trend.height:
             long = trend.unpivot(index="month_end", on=["done_share", "due_share"], variable_name="series", value_name="share").with_columns(
                 pl.col("series").replace_strict({"done_share": t("plans.series_done_share"), "due_share": t("plans.series_due_share")}))
-            fig = px.line(long.to_pandas(), x="month_end", y="share", color="series", markers=True, template=theme.TEMPLATE,
+            fig = px.line(long, x="month_end", y="share", color="series", markers=True, template=theme.TEMPLATE,
                           color_discrete_sequence=[theme.PRIMARY, theme.MUTED], labels={"month_end": t("plans.axis_month"), "share": t("plans.axis_share"), "series": ""})
             fig.update_layout(yaxis_tickformat=".0%", yaxis_range=[0, 1], height=300, legend_title_text="")
             st.plotly_chart(safe_chart(fig), width="stretch")
@@ -86,7 +86,7 @@ with progress_tab:
         per_person = plans.completion_by(items, ["employee_id", "name", "department"]).sort(["overdue", "completion"], descending=[True, False])
         if per_person.height > SHOWN:
             st.caption(t("plans.showing", shown=SHOWN, total=per_person.height))
-        st.dataframe(per_person.head(SHOWN).select("employee_id", "name", "department", "items", "done", "overdue", (100 * pl.col("completion")).round(0)).to_pandas(), hide_index=True,
+        st.dataframe(per_person.head(SHOWN).select("employee_id", "name", "department", "items", "done", "overdue", (100 * pl.col("completion")).round(0)), hide_index=True,
                      height=300, column_config={
                          "employee_id": t("reviews.col_employee"), "name": t("reviews.col_name"), "department": t("reviews.col_department"),
                          "items": t("plans.items"), "done": t("plans.series_done"), "overdue": t("plans.overdue"),
@@ -96,7 +96,7 @@ with progress_tab:
         st.markdown(f"**{t('plans.overdue_title', n=overdue.height)}**")
         if overdue.height > SHOWN:
             st.caption(t("plans.showing", shown=SHOWN, total=overdue.height))
-        st.dataframe(overdue.head(SHOWN).to_pandas(), hide_index=True, height=240, column_config={
+        st.dataframe(overdue.head(SHOWN), hide_index=True, height=240, column_config={
             "employee_id": t("reviews.col_employee"), "name": t("reviews.col_name"), "department": t("reviews.col_department"),
             "kind": t("plans.kind"), "title": t("plans.item_title"), "due_date": st.column_config.DateColumn(t("plans.due"), format="YYYY-MM-DD")})
         cols = st.columns(2)
@@ -109,7 +109,7 @@ with template_tab:
     template = workspace_query("plans.template", user.scope)
     if template.height:
         st.dataframe(template.select(pl.col("department").fill_null(t("plans.general")), pl.col("kind").replace_strict({k: kind_label(k) for k in plans.KINDS}),
-                                     "title", "due_months", "created_by").to_pandas(), hide_index=True, column_config={
+                                     "title", "due_months", "created_by"), hide_index=True, column_config={
             "department": t("plans.applies_to"), "kind": t("plans.kind"), "title": t("plans.item_title"),
             "due_months": t("plans.due_months"), "created_by": t("plans.created_by")})
     else:

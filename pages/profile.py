@@ -44,7 +44,7 @@ m[0].metric(t("candidates.col_score"), f"{person['pool_score']:.0f}", help=t("ca
 m[1].metric(t("candidates.col_rating"), person["latest_rating"] or "–", help=t("profile.rating_help"))
 m[2].metric(t("candidates.col_360"), f"{person['feedback_others']:.2f}" if person["feedback_others"] is not None else "–", help=t("profile.feedback_help"))
 m[3].metric(t("candidates.col_leadership_hours"), f"{person['leadership_training_hours']:.0f}", help=t("profile.leadership_help"))
-m[4].metric(t("candidates.col_meets_rules"), t("profile.yes") if person["meets_pool_rules"] else t("profile.no"), help=t("overview.pool_eligible_help", top=round(100 * float(load_settings().pool_rules.get("top_performance_share", 0.15)))))
+m[4].metric(t("candidates.col_meets_rules"), t("profile.yes") if person["meets_pool_rules"] else t("profile.no"), help=t("overview.pool_eligible_help", top=round(100 * load_settings().rules.top_performance_share)))
 
 st.subheader(t("profile.why_title"))
 if person.get("potential_score") is not None:
@@ -77,7 +77,7 @@ if person.get("composite_score") is not None:
     c[1].metric(t("profile.quantitative", weight=round(100 * person["quantitative_weight"])), "–" if person["quantitative_score"] is None else f"{person['quantitative_score']:.1f}")
     c[2].metric(t("profile.qualitative", weight=round(100 * person["qualitative_weight"])), "–" if person["qualitative_score"] is None else f"{person['qualitative_score']:.1f}")
     st.dataframe(pl.DataFrame({t("profile.indicator"): [t(f"indicator.{p}") for p in parts],
-                               t("profile.indicator_value"): [person[p] for p in parts]}).to_pandas(),
+                               t("profile.indicator_value"): [person[p] for p in parts]}),
                  hide_index=True, column_config={t("profile.indicator_value"): st.column_config.ProgressColumn(min_value=0, max_value=100, format="%.0f")})
 else:
     st.caption(t("profile.no_composite"))
@@ -92,7 +92,7 @@ with left:
         grades = list(load_settings().grades)
         points = {g: len(grades) - i for i, g in enumerate(grades)}
         chart = ratings.with_columns(pl.col("rating").replace_strict(points, default=None).alias("points"))
-        fig = px.line(chart.to_pandas(), x="period", y="points", markers=True, template=theme.TEMPLATE, color_discrete_sequence=[theme.PRIMARY],
+        fig = px.line(chart, x="period", y="points", markers=True, template=theme.TEMPLATE, color_discrete_sequence=[theme.PRIMARY],
                       category_orders={"period": chart["period"].to_list()},
                       labels={"period": t("profile.axis_period"), "points": t("profile.axis_grade")}, hover_data=["rating", "score"])
         fig.update_layout(height=300, yaxis=dict(tickvals=list(points.values()), ticktext=list(points.keys()), range=[0.5, len(grades) + 0.5]))
@@ -104,7 +104,7 @@ with right:
     st.caption(t("profile.radar_definition"))
     if feedback.height:
         labelled = feedback.sort("competency").with_columns(pl.col("rater_relation").replace({r: t(f"relation.{r}") for r in ("self", "manager", "peer", "direct_report")}))
-        fig = px.line_polar(labelled.to_pandas(), r="score", theta="competency", color="rater_relation", line_close=True,
+        fig = px.line_polar(labelled, r="score", theta="competency", color="rater_relation", line_close=True,
                             template=theme.TEMPLATE, range_r=[1, 5], color_discrete_sequence=theme.SEQUENCE)
         fig.update_layout(height=300, legend_title_text=None)
         st.plotly_chart(safe_chart(fig), width="stretch")
@@ -122,7 +122,7 @@ timeline = pl.concat([
                         pl.coalesce("expiry_date", pl.col("issued_date") + pl.duration(days=365)).alias("end"), pl.lit("valid").alias("status")),
 ], how="vertical_relaxed") if training.height or certificates.height else pl.DataFrame()
 if timeline.height:
-    fig = px.timeline(timeline.with_columns(pl.col("end").clip(lower_bound=pl.col("start") + pl.duration(days=7))).to_pandas(),
+    fig = px.timeline(timeline.with_columns(pl.col("end").clip(lower_bound=pl.col("start") + pl.duration(days=7))),
                       x_start="start", x_end="end", y="item", color="kind", template=theme.TEMPLATE, color_discrete_sequence=theme.SEQUENCE,
                       hover_data=["status"], labels={"kind": t("profile.axis_kind"), "item": ""})
     fig.update_layout(height=min(120 + 22 * timeline.height, 520), xaxis_title=t("profile.axis_date"))
@@ -138,7 +138,7 @@ for tab, entity in zip(tabs, ("performance_ratings", "training_records", "certif
         frame = {"performance_ratings": ratings, "training_records": training, "certifications": certificates}.get(entity)
         frame = data.records(employee_id, entity) if frame is None else frame
         if frame.height:
-            st.dataframe(frame.to_pandas(), hide_index=True, column_config={
+            st.dataframe(frame, hide_index=True, column_config={
                 "source_file": t("profile.col_source_file"), "source_row": t("profile.col_source_row"),
                 "imported_at": st.column_config.DatetimeColumn(t("profile.col_imported_at"), format="YYYY-MM-DD HH:mm")})
         else:
@@ -169,7 +169,7 @@ if user.can("nominate"):
                 st.rerun()
 history = data.nomination_history(employee_id)
 if history.height:
-    st.dataframe(history.to_pandas(), hide_index=True, column_config={
+    st.dataframe(history, hide_index=True, column_config={
         "decided_at": st.column_config.DatetimeColumn(t("profile.col_when"), format="YYYY-MM-DD HH:mm"),
         "action": t("profile.col_action"), "readiness": t("candidates.readiness"), "target_position": t("profile.target_position"),
         "exit_reason": t("profile.exit_reason"), "reason": t("profile.reason"), "decided_by": t("profile.col_by")})
@@ -200,7 +200,7 @@ else:
         .otherwise(pl.col("status").replace_strict(statuses)).alias("status"), "done_on", "overdue")
     done, counted = plan_items.filter(pl.col("counts"))["done"].sum(), plan_items.filter(pl.col("counts")).height
     st.progress(done / counted if counted else 0.0, text=t("profile_plan.progress", done=done, items=counted))
-    st.dataframe(shown.to_pandas(), hide_index=True, column_config={
+    st.dataframe(shown, hide_index=True, column_config={
         "item_id": "#", "kind": t("plans.kind"), "title": t("plans.item_title"), "source": t("profile_plan.source"),
         "due_date": st.column_config.DateColumn(t("plans.due"), format="YYYY-MM-DD"), "status": t("profile_plan.status"),
         "done_on": st.column_config.DateColumn(t("profile_plan.done_on"), format="YYYY-MM-DD"),
@@ -238,7 +238,7 @@ else:
                     st.rerun()
     if plan_changes.height:
         with st.expander(t("profile_plan.history", n=plan_changes.height)):
-            st.dataframe(plan_changes.select("changed_at", "change", "before", "after", "reason", "cycle_id", "changed_by").to_pandas(), hide_index=True,
+            st.dataframe(plan_changes.select("changed_at", "change", "before", "after", "reason", "cycle_id", "changed_by"), hide_index=True,
                          column_config={"changed_at": st.column_config.DatetimeColumn(t("profile.col_when"), format="YYYY-MM-DD HH:mm"),
                                         "change": t("profile_plan.change"), "before": t("profile_plan.before"), "after": t("profile_plan.after"),
                                         "reason": t("profile.reason"), "cycle_id": t("reviews.cycle"), "changed_by": t("profile.col_by")})
@@ -255,7 +255,7 @@ else:
         "year", pl.col("kind").replace_strict({k: t(f"reviews.kind_{k}") for k in ("mid_year", "year_end")}),
         (100 * pl.col("plan_completion")).round(0).alias("plan_completion"), "composite_score",
         pl.col("outcome").replace_strict(outcomes, default=None), pl.col("confirmed_outcome").replace_strict(outcomes, default=None),
-        "strengths", "gaps", "comment", "rationale", "disputes").to_pandas(), hide_index=True, column_config={
+        "strengths", "gaps", "comment", "rationale", "disputes"), hide_index=True, column_config={
         "year": st.column_config.NumberColumn(t("reviews.year"), format="%d"), "kind": t("reviews.cycle"),
         "plan_completion": st.column_config.NumberColumn(t("reviews.col_plan_completion"), format="%.0f%%"),
         "composite_score": st.column_config.NumberColumn(t("reviews.col_composite"), format="%.1f"),

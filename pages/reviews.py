@@ -107,7 +107,7 @@ left, right = st.columns([3, 2])
 with left:
     st.markdown(f"**{t('reviews.outcomes_title')}**")
     st.caption(t("reviews.outcomes_definition"))
-    fig = px.bar(long.to_pandas(), y="department", x="people", color="outcome", orientation="h", template=theme.TEMPLATE,
+    fig = px.bar(long, y="department", x="people", color="outcome", orientation="h", template=theme.TEMPLATE,
                  color_discrete_sequence=theme.SEQUENCE, labels={"people": t("reviews.axis_people"), "department": "", "outcome": ""})
     fig.update_layout(height=80 + 36 * max(by_department.height, 1), legend_title_text="")
     st.plotly_chart(safe_chart(fig), width="stretch")
@@ -115,7 +115,7 @@ with right:
     st.markdown(f"**{t('reviews.by_department_title')}**")
     shares = ("quantified_share", "plan_adjustment_rate", "promotion_rate", "prev_promotion_rate")
     table = by_department.select("department", "members", "assessed", *((100 * pl.col(c)).round(0).alias(c) for c in shares), "disputes_open")
-    st.dataframe(table.to_pandas(), hide_index=True, column_config={
+    st.dataframe(table, hide_index=True, column_config={
         "department": t("reviews.col_department"), "members": t("reviews.members"), "assessed": t("reviews.assessed"),
         "quantified_share": st.column_config.ProgressColumn(t("reviews.quantified_share"), format="%.0f%%", min_value=0, max_value=100),
         "plan_adjustment_rate": st.column_config.NumberColumn(t("reviews.plan_adjustment_rate"), format="%.0f%%"),
@@ -136,7 +136,7 @@ shown = people.select(
 )
 if kind == "mid_year":
     shown = shown.drop("confirmed_outcome")
-st.dataframe(shown.to_pandas(), hide_index=True, height=320, column_config={
+st.dataframe(shown, hide_index=True, height=320, column_config={
     "employee_id": t("reviews.col_employee"), "name": t("reviews.col_name"), "department": t("reviews.col_department"),
     "reviewer": t("reviews.col_reviewer"),
     "plan_completion": st.column_config.ProgressColumn(t("reviews.col_plan_completion"), format="%.0f%%", min_value=0, max_value=100),
@@ -234,7 +234,7 @@ st.caption(t("reviews.disputes_definition"))
 disputes = data.cycle_disputes(cycle_id)
 if disputes.height:
     st.dataframe(disputes.select("dispute_id", "employee_id", "department", "dispute", "raised_by", "raised_at", "answer", "answered_by",
-                                 "answered_at").to_pandas(), hide_index=True, column_config={
+                                 "answered_at"), hide_index=True, column_config={
         "dispute_id": "#", "employee_id": t("reviews.col_employee"), "department": t("reviews.col_department"),
         "dispute": t("reviews.dispute"), "raised_by": t("reviews.raised_by"),
         "raised_at": st.column_config.DatetimeColumn(t("reviews.raised_at"), format="YYYY-MM-DD"),

@@ -44,7 +44,7 @@ cell = st.selectbox(t("grid.pick_cell"), cells, format_func=lambda c: t("grid.ce
                                                                        people=int(counts.filter((pl.col("performance") == c[0]) & (pl.col("potential") == c[1]))["people"].sum())))
 people = grid.filter((pl.col("performance") == cell[0]) & (pl.col("potential") == cell[1]))
 st.dataframe(people.select("employee_id", "name", "department", "position", "job_level", "latest_annual_rating", "potential_value",
-                           "original_performance", "original_potential", "calibrated", "calibrated_by").to_pandas(),
+                           "original_performance", "original_potential", "calibrated", "calibrated_by"),
              hide_index=True, column_config={"potential_value": st.column_config.NumberColumn(t("grid.col_potential"), format="%.1f"),
                                              "name": t("candidates.col_name"), "department": t("candidates.department"),
                                              "position": t("compare.position"), "job_level": t("candidates.col_level"),
@@ -75,6 +75,6 @@ st.subheader(t("grid.raters_title"))
 st.caption(t("grid.raters_definition"))
 raters = data.calibration_by_rater()
 if raters.height:
-    st.dataframe(raters.to_pandas(), hide_index=True)
+    st.dataframe(raters, hide_index=True)
 else:
     st.caption(t("grid.no_moves"))

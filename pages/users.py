@@ -22,7 +22,7 @@ users, log = auth.users_and_audit_log(user)
 users = users.with_columns(pl.col("role").replace({r: t(f"auth.role_{r}") for r in auth.ROLES}))  # words, not codes
 
 st.subheader(t("users.users_title"))
-st.dataframe(users.to_pandas(), hide_index=True, column_config={
+st.dataframe(users, hide_index=True, column_config={
     "username": t("auth.username"), "display_name": t("users.display_name"), "role": t("users.role"),
     "departments": t("users.departments"), "is_demo": st.column_config.CheckboxColumn(t("users.col_demo")),
     "disabled": st.column_config.CheckboxColumn(t("users.col_disabled")),
@@ -69,6 +69,6 @@ with st.expander(t("security.manage_title"), icon=":material/manage_accounts:"):
 
 st.subheader(t("users.audit_title"))
 st.caption(t("users.audit_definition"))
-st.dataframe(log.to_pandas(), hide_index=True, column_config={
+st.dataframe(log, hide_index=True, column_config={
     "logged_at": st.column_config.DatetimeColumn(t("profile.col_when"), format="YYYY-MM-DD HH:mm:ss"), "username": t("auth.username"),
     "action": t("users.col_action"), "target": t("users.col_target"), "detail": t("users.col_detail")})

@@ -343,7 +343,7 @@ def load_mapping(preset_or_path: str | Mapping = "canonical", db_path: Path | No
 
 def save_mapping(raw: dict, name: str, db_path: Path | None = None) -> Path:
     """Write a mapping built in the app as TOML beside the database (the same format as the presets)."""
-    import tomli_w
+    import tomlkit
 
     clean = re.sub(r"[^\w\-]+", "-", name.strip(), flags=re.UNICODE).strip("-")
     if not clean:
@@ -357,7 +357,7 @@ def save_mapping(raw: dict, name: str, db_path: Path | None = None) -> Path:
     target = folder / f"{clean}.toml"
     tmp = target.with_name(f".{target.name}.tmp")
     tmp.write_text("# Saved from the Data page's mapping screen; the same format as pipelines/mappings/*.toml.\n"
-                   + tomli_w.dumps(body), encoding="utf-8")
+                   + tomlkit.dumps(body), encoding="utf-8")
     os.replace(tmp, target)
     return target
 

@@ -37,18 +37,18 @@ def validated(rules: dict) -> dict:
     unknown = set(rules) - set(KEYS)
     if unknown:
         raise ValueError(f"unknown pool rules: {', '.join(sorted(unknown))}")
-    merged = {**current(), **rules}
+    merged = {**current(), **rules}  # current(): every rule, defaults filled (pipelines.settings.PoolRules)
     try:
         share = float(merged["top_performance_share"])
-    except (KeyError, TypeError, ValueError):
+    except (TypeError, ValueError):
         raise ValueError("the top performance share must be a number between 0 and 1") from None
     if not 0 < share <= 1:
         raise ValueError("the top performance share must be between 0 and 1")
-    if merged.get("performance_scope", "company") not in SCOPES:
+    if merged["performance_scope"] not in SCOPES:
         raise ValueError("the performance scope is 'company' or 'department'")
-    return {"top_performance_share": share, "performance_scope": merged.get("performance_scope", "company"),
-            "require_management_experience": bool(merged.get("require_management_experience", True)),
-            "require_career_plan": bool(merged.get("require_career_plan", True))}
+    return {"top_performance_share": share, "performance_scope": merged["performance_scope"],
+            "require_management_experience": bool(merged["require_management_experience"]),
+            "require_career_plan": bool(merged["require_career_plan"])}
 
 
 def _write_synced(path: Path, text: str) -> None:
