@@ -33,7 +33,7 @@ rules = load_settings().rules  # typed, defaults filled in one place
 top_pct = round(100 * rules.top_performance_share)
 
 h = data.headline(department)
-cols = st.columns(6)
+cols = [*st.columns(3), *st.columns(3)]  # two rows of three: every label stays whole on a laptop screen
 cols[0].metric(t("overview.active_employees"), f"{h['active_employees']:,}", help=t("overview.active_employees_help"))
 # the pool (nominated members) and who meets its rules are different figures: both shown, each named
 cols[1].metric(t("overview.pool_members"), f"{h['pool_members']:,}", help=t("overview.pool_members_help"))

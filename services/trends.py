@@ -179,11 +179,8 @@ def bench(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str | None, 
                        string_agg(DISTINCT department, ', ' ORDER BY department) AS departments, count(*) AS seats
                 FROM analysis_employee WHERE status = 'active' AND holds_management_seat AND position IS NOT NULL AND {where}
                 GROUP BY lower(trim(position))),
-            nominees AS (
-                SELECT l.employee_id, arg_max(l.readiness, l.nomination_id) AS readiness,
-                       lower(trim(arg_max(l.target_position, l.nomination_id))) AS target_key
-                FROM scoped l JOIN current_members c USING (employee_id)
-                WHERE l.action = 'nominate' GROUP BY l.employee_id),
+            nominees AS (  -- today's members with their readiness and target (services.pool)
+                SELECT employee_id, readiness, lower(trim(target_position)) AS target_key FROM current_members),
             matched AS (
                 SELECT p.position, p.departments, p.seats, {counts}, count(n.employee_id) AS nominees
                 FROM positions p LEFT JOIN nominees n ON n.target_key = p.position_key

@@ -85,8 +85,12 @@ def page():
         browser.close()
 
 
-def settle(pg, before: int = 800, after: int = 500) -> None:
-    pg.wait_for_timeout(before)
+def settle(pg, before: int = 800, after: int = 300) -> None:
+    """Wait for the rerun a click started: its running indicator appears (within `before` ms) and goes again."""
+    try:
+        pg.wait_for_selector("[data-testid='stStatusWidget']", timeout=before)
+    except playwright.TimeoutError:  # a rerun so quick it came and went, or none
+        pass
     pg.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60000)
     pg.wait_for_timeout(after)
 
