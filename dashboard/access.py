@@ -122,6 +122,16 @@ class ScopedData:
                  exit_reason: str | None = None) -> None:
         nominations.record(self.user, employee_id, None, action, reason, readiness, target_position, exit_reason)
 
+    # --- profile search, readiness (issue 15) ---
+    def search_people(self, text: str) -> pl.DataFrame:
+        """People within scope by name or employee id (services.people.search)."""
+        self._require("view_people")
+        return query("people.search", self.scope, " ".join((text or "").split())[:100])
+
+    def change_readiness(self, employee_id: str, readiness: str, reason: str, target_position: str | None = None) -> None:
+        """A pool member's readiness changes; the membership goes on (nominations.change_readiness checks who)."""
+        nominations.change_readiness(self.user, employee_id, None, readiness, reason, target_position)
+
     def nine_box(self, department: str | None = None) -> pl.DataFrame:
         """Placements with calibration applied: performance/potential are the calibrated box."""
         self._require("view_people")

@@ -19,13 +19,31 @@ def current(scope: tuple[str, ...] | None, cur=None, workspace_file=None) -> dic
     return pool.nominated(cur, scope, workspace_file)
 
 
+# What a row of the history did: a 'nominate' row after another 'nominate' continues the membership with a new
+# readiness (services.pool: the stint goes on, readiness is the latest 'nominate' row's).
+CHANGES = ("nominate", "readiness_changed", "remove")
+
+
 def history(employee_id: str) -> pl.DataFrame:
+    """One person's nominations, newest first: decided_at, change (one of CHANGES), action, readiness, target_position,
+    exit_reason, reason, decided_by."""
     with workspace.connect() as con:
         return con.sql(
-            """SELECT decided_at, action, readiness, target_position, exit_reason, reason, decided_by
+            """SELECT decided_at,
+                      CASE WHEN action = 'nominate' AND lag(action) OVER (ORDER BY nomination_id) = 'nominate'
+                           THEN 'readiness_changed' ELSE action END AS change,
+                      action, readiness, target_position, exit_reason, reason, decided_by
                FROM nominations WHERE employee_id = ? ORDER BY nomination_id DESC""",
             params=[employee_id],
         ).pl()
+
+
+def _latest(employee_id: str) -> tuple | None:
+    """The person's latest nominations row: (action, readiness, target_position), or None."""
+    with workspace.connect() as con:
+        rows = con.sql("""SELECT action, readiness, target_position FROM nominations WHERE employee_id = ?
+                          ORDER BY nomination_id DESC LIMIT 1""", params=[employee_id]).fetchall()
+    return rows[0] if rows else None
 
 
 @workspace.writes("pool_nominate", "pool_remove")
@@ -40,7 +58,8 @@ def record(user: User, employee_id: str, department: str | None, action: str, re
     if action == "nominate" and readiness not in READINESS:
         raise ValueError(f"readiness must be one of {', '.join(READINESS)}")
     if action == "remove":
-        exit_reason = exit_reason or "other"
+        if exit_reason is None:  # said explicitly: no default that would count a false exit
+            raise ValueError("say why they leave the pool")
         if exit_reason not in EXIT_REASONS:
             raise ValueError(f"exit reason must be one of {', '.join(EXIT_REASONS)}")
     else:
@@ -55,4 +74,32 @@ def record(user: User, employee_id: str, department: str | None, action: str, re
             "INSERT INTO nominations (employee_id, department, action, readiness, target_position, reason, decided_by, exit_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [employee_id, department, action, readiness if action == "nominate" else None,
              (target_position or "").strip() or None, reason.strip(), user.username, exit_reason],
+        )
+
+
+@workspace.writes("pool_readiness_changed")
+def change_readiness(user: User, employee_id: str, department: str | None, readiness: str, reason: str,
+                     target_position: str | None = None) -> None:
+    """HR or the head of the person's current department changes a pool member's readiness (and, if given, the target
+    position; otherwise the current one is kept). Recorded as a new 'nominate' row: the membership goes on, with no exit.
+    department: the one on record, used only for a person the latest import no longer has."""
+    if readiness not in READINESS:
+        raise ValueError(f"readiness must be one of {', '.join(READINESS)}")
+    if not reason or not reason.strip():
+        raise ValueError("a reason is required")
+    department = current_department(employee_id, department)
+    require_writer(user, department)
+    if department is None:
+        raise ValueError(f"no employee '{employee_id}' in the latest import")
+    latest = _latest(employee_id)
+    if latest is None or latest[0] != "nominate":
+        raise ValueError("not in the talent pool: nominate them first")
+    target = (target_position or "").strip() or latest[2]
+    if readiness == latest[1] and target == latest[2]:
+        raise ValueError("readiness unchanged")
+    with workspace.write(user.username, "pool_readiness_changed", employee_id,
+                         f"readiness {latest[1]} -> {readiness}; target={target}; reason={reason.strip()}") as change:
+        change.execute(
+            "INSERT INTO nominations (employee_id, department, action, readiness, target_position, reason, decided_by) VALUES (?, ?, 'nominate', ?, ?, ?, ?)",
+            [employee_id, department, readiness, target, reason.strip(), user.username],
         )

@@ -128,6 +128,29 @@ def profile(cur: duckdb.DuckDBPyConnection, scope: Scope, employee_id: str) -> d
     return found.row(0, named=True) if found.height else None
 
 
+SEARCH_ROWS = 20
+
+
+def search(cur: duckdb.DuckDBPyConnection, scope: Scope, text: str, limit: int = SEARCH_ROWS) -> pl.DataFrame:
+    """People within scope whose name contains `text` or whose employee id starts with it (case ignored), at most
+    `limit`: employee_id, name, department, position, status; an exact id first, then active people, then by name."""
+    text = " ".join((text or "").split())[:100]
+    schema = {"employee_id": pl.String, "name": pl.String, "department": pl.String, "position": pl.String, "status": pl.String}
+    if not text:
+        return pl.DataFrame(schema=schema)
+    params: dict = {"q": text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")}
+    where = "(name ILIKE '%' || $q || '%' ESCAPE '\\' OR employee_id ILIKE $q || '%' ESCAPE '\\')"
+    if scope is not None:
+        where += " AND department IN (SELECT unnest($scope::VARCHAR[]))"
+        params["scope"] = list(scope)
+    params["exact"] = text
+    return cur.sql(
+        f"""SELECT employee_id, name, department, position, status FROM analysis_employee WHERE {where}
+            ORDER BY lower(employee_id) = lower($exact) DESC, status = 'active' DESC, name, employee_id LIMIT {int(limit)}""",
+        params=params,
+    ).pl()
+
+
 # Chronological, by the period_order fact (pipelines/intermediate.py).
 PERIOD_ORDER = "(SELECT o.sort_key FROM period_order o WHERE o.period = r.period)"
 
@@ -168,6 +191,30 @@ def feedback_by_competency(cur: duckdb.DuckDBPyConnection, scope: Scope, employe
 
 
 BANDS = ("low", "medium", "high")
+# The nine boxes by (performance, potential), and what each means for the bench: 0 ready to grow into a leader,
+# 1 solid, 2 to watch, 3 at risk (the grid is coloured by this, not by how many people sit in a box).
+BOXES = {
+    ("high", "high"): "future_leader", ("high", "medium"): "high_performer", ("high", "low"): "trusted_professional",
+    ("medium", "high"): "growth_talent", ("medium", "medium"): "core_player", ("medium", "low"): "solid_contributor",
+    ("low", "high"): "rough_diamond", ("low", "medium"): "inconsistent_player", ("low", "low"): "talent_risk",
+}
+BOX_MEANING = {"future_leader": 0, "high_performer": 0, "growth_talent": 0, "core_player": 1, "trusted_professional": 1,
+               "rough_diamond": 1, "solid_contributor": 2, "inconsistent_player": 2, "talent_risk": 3}
+
+
+def nine_box_cells(grid: pl.DataFrame, names: int = 3) -> pl.DataFrame:
+    """Every one of the nine boxes (also the empty ones) for a nine_box frame (performance, potential, name,
+    potential_value): performance, potential, box, meaning, people, and the names of the `names` people with the
+    highest potential in it."""
+    boxes = pl.DataFrame({"performance": [k[0] for k in BOXES], "potential": [k[1] for k in BOXES], "box": list(BOXES.values())},
+                         schema={"performance": pl.String, "potential": pl.String, "box": pl.String})
+    counted = (grid.sort(["potential_value", "name"], descending=[True, False], nulls_last=True)
+               .group_by("performance", "potential", maintain_order=True)
+               .agg(pl.len().cast(pl.Int64).alias("people"), pl.col("name").head(names).alias("names")))
+    return (boxes.join(counted, on=["performance", "potential"], how="left")
+            .with_columns(pl.col("box").replace_strict(BOX_MEANING, return_dtype=pl.Int64).alias("meaning"),
+                          pl.col("people").fill_null(0), pl.col("names").fill_null(pl.lit([], pl.List(pl.String))))
+            .select("performance", "potential", "box", "meaning", "people", "names"))
 
 
 def nine_box(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str | None) -> pl.DataFrame:

@@ -210,6 +210,7 @@ EXAMPLES: dict[str, Callable[[Org], list[str] | None]] = {
     "auth.ensure_admin": lambda o: auth.ensure_admin(),
     "workspace.mark_real": lambda o: workspace.mark_real("a real import"),
     "nominations.record": lambda o: (nominations.record(HEAD_SALES, "S3", None, "nominate", "strong year", "ready_now"), ["pool_nominate"])[1],
+    "nominations.change_readiness": lambda o: nominations.change_readiness(HEAD_SALES, "S1", None, "ready_now", "led the CRM rollout"),
     "calibration.record": lambda o: calibration.record(HEAD_SALES, "S3", None, ("medium", "medium"), ("high", "high"), "calibration meeting"),
     "plans.add_template_item": lambda o: plans.add_template_item(HEAD_SALES, "Sales", "course", "Negotiation Skills", 4),
     "plans.create_plan": lambda o: plans.create_plan(HEAD_SALES, "S2", None, date(2026, 2, 1)),
@@ -274,6 +275,9 @@ REFUSED = {
     "nominate, claiming the wrong department": lambda o: nominations.record(HEAD_RD, "S3", "R&D", "nominate", "poaching", "ready_now"),
     "nominate through the access layer": lambda o: __import__("dashboard.access", fromlist=["ScopedData"]).ScopedData(HEAD_RD).nominate(
         "S3", "nominate", "poaching", "ready_now"),
+    "change readiness": lambda o: nominations.change_readiness(HEAD_RD, "S1", None, "ready_now", "poaching"),
+    "change readiness through the access layer": lambda o: __import__("dashboard.access", fromlist=["ScopedData"]).ScopedData(HEAD_RD).change_readiness(
+        "S1", "ready_now", "poaching"),
     "calibrate": lambda o: calibration.record(HEAD_RD, "S3", "R&D", ("medium", "medium"), ("high", "high"), "because"),
     "create a plan": lambda o: plans.create_plan(HEAD_RD, "S2", "R&D", date(2026, 2, 1)),
     "add a plan item": lambda o: plans.add_item(HEAD_RD, s1_plan(o), "project", "R&D's idea", date(2026, 12, 1), "because"),
