@@ -103,7 +103,8 @@ def test_head_nominates_and_removes_with_history_and_audit(env: Path) -> None:
     at.button(key="FormSubmitter:nomination-Nominate into the pool").click().run()
     assert not at.exception, [e.message for e in at.exception]
     assert "In the talent pool · Ready in 1–2 years" in [m.value for m in at.markdown]
-    at.text_area[0].input("Moved to a specialist track at their request.")
+    at.selectbox(key="exit_reason.en").set_value("withdrew")
+    at.text_area(key="remove_reason").input("Moved to a specialist track at their request.")
     at.button(key="FormSubmitter:nomination-Remove from the pool").click().run()
     assert "Not in the talent pool." in [m.value for m in at.markdown]
     with workspace.connect() as con:
@@ -115,7 +116,7 @@ def test_head_nominates_and_removes_with_history_and_audit(env: Path) -> None:
     ]
     assert audit == [("head", "pool_nominate", employee), ("head", "pool_remove", employee)]
     table = at.dataframe[-1].value
-    assert list(table["action"]) == ["remove", "nominate"]
+    assert list(table["change"]) == ["Removed from the pool", "Nominated"]
 
 
 def test_nominating_without_a_reason_is_refused(env: Path) -> None:
