@@ -97,6 +97,8 @@ if user is None and _oidc_configured() and getattr(st.user, "is_logged_in", Fals
     else:
         session.start(user)
 if user is None:
+    with st.sidebar:
+        session.keep_cookie()  # after signing out: the cookie goes too
     # Every address shows the sign-in form, so a shared link (page and filters) opens after signing in.
     paths = ["candidates", "profile", "talent_grid", "plans", "reviews", "model", "trends", "data", "users", "account"]
     st.navigation(
@@ -107,6 +109,8 @@ if user is None:
     st.stop()
 
 st.session_state.user = user
+with st.sidebar:
+    session.keep_cookie()  # a reload or a new tab finds this session (a signed, expiring token; docs/security.md)
 if user.must_change_password:  # the first admin's generated password, or a reset one: changed before anything else
     st.navigation([st.Page("pages/account.py", title=t("security.account_nav"), default=True)], position="hidden").run()
     st.stop()

@@ -71,12 +71,13 @@ def show_summary_notes(summary: dict, counts: bool = True) -> None:
                    icon=":material/warning:")
 
 
-def run_import(paths: list[Path], preset: str, command: str, as_of: date | None = None) -> dict | None:
+def run_import(paths: list[Path], preset: str, command: str, as_of: date | None = None,
+               new_admin: imports.NewAdmin | None = None) -> dict | None:
     """Import through the pipeline with a progress bar; shows the outcome, returns the summary (None when refused)."""
     bar = st.progress(0.0, text=t("data.importing"))
     try:
         # In a child process with a memory cap (one file cannot take the app down), then re-scored and audited.
-        summary = imports.import_files(user, paths, db_path, preset=preset, command=command, as_of=as_of, isolated=True,
+        summary = imports.import_files(user, paths, db_path, preset=preset, command=command, as_of=as_of, isolated=True, new_admin=new_admin,
                                        progress=lambda fraction, _message: bar.progress(min(fraction, 1.0), text=t("data.importing")))
     except IMPORT_ERRORS as exc:
         bar.empty()
@@ -91,16 +92,44 @@ def run_import(paths: list[Path], preset: str, command: str, as_of: date | None 
 # --- Import files with a mapping (a preset or one saved from the mapping screen) ----------------------------
 saved_names = mb.saved_mapping_names(db_path)
 presets = available_presets()
-with st.expander(t("data.upload_title"), expanded=False, icon=":material/upload:"):
+# In the demo, an import of real files switches the demo accounts off for good (services.imports): say so before, and
+# let a demo account's user create the HR admin account they will sign in with afterwards, in the same form.
+demo_accounts = imports.demo_accounts_switched_off(db_path)
+with st.expander(t("data.upload_title"), expanded=bool(demo_accounts), icon=":material/upload:"):
     st.write(t("data.upload_help", entities=", ".join(ENTITIES)))
-    with st.form("upload", clear_on_submit=True):
+    if demo_accounts:
+        st.warning(t("data.leave_demo", accounts=", ".join(demo_accounts))
+                   + " " + t("data.leave_demo_yours" if user.is_demo else "data.leave_demo_not_yours"), icon=":material/warning:")
+    with st.form("upload", clear_on_submit=not demo_accounts):  # leaving the demo: a refusal keeps what was typed
         files = st.file_uploader(t("data.upload_files"), type=["csv", "xlsx", "parquet"], accept_multiple_files=True)
         choices_of_mapping = presets + [n for n in saved_names if n not in presets]
         preset = st.selectbox(t("data.preset"), choices_of_mapping, index=choices_of_mapping.index("canonical"),
                               format_func=lambda n: n if n in presets else t("mapping.saved_option", name=n))
+        new_admin = confirmed = None
+        if demo_accounts:
+            if user.is_demo:
+                st.markdown(f"**{t('data.new_admin_title')}**")
+                left, middle = st.columns(2)
+                admin_name = left.text_input(t("data.new_admin_username"), max_chars=64)
+                admin_display = middle.text_input(t("data.new_admin_name"), max_chars=64)
+                admin_password = left.text_input(t("security.new_password"), type="password", help=t("users.password_help"))
+                admin_again = middle.text_input(t("security.new_password_again"), type="password")
+            confirmed = st.checkbox(t("data.leave_demo_confirm"))
         submitted = st.form_submit_button(t("data.import_button"), type="primary")
+    problem = None
+    if submitted and demo_accounts:
+        if user.is_demo and not admin_name.strip():
+            problem = t("data.new_admin_needed")
+        elif user.is_demo and admin_password != admin_again:
+            problem = t("security.passwords_differ")
+        elif not confirmed:
+            problem = t("data.leave_demo_unconfirmed")
+        elif user.is_demo:
+            new_admin = imports.NewAdmin(admin_name.strip(), admin_display, admin_password)
     if submitted and not files:
         st.warning(t("data.no_files"))
+    elif problem:
+        st.error(problem)
     elif submitted:
         with tempfile.TemporaryDirectory() as tmp:
             paths = []
@@ -108,9 +137,11 @@ with st.expander(t("data.upload_title"), expanded=False, icon=":material/upload:
                 target = Path(tmp) / Path(f.name).name  # never trust a client path
                 target.write_bytes(f.getbuffer())
                 paths.append(target)
-            summary = run_import(paths, preset, "app upload")
+            summary = run_import(paths, preset, "app upload", new_admin=new_admin)
         if summary:
             st.success(t("data.import_done", run_id=summary["run_id"], loaded=summary["totals"]["loaded"], quarantined=summary["totals"]["quarantined"]))
+            if new_admin is not None:
+                st.info(t("data.new_admin_ready", username=plain(new_admin.username)), icon=":material/login:")
             show_summary_notes(summary)
             st.code(format_summary(summary), language=None)
 
@@ -333,8 +364,10 @@ def mapping_screen() -> None:
     blocked = bool(unresolved or problem)
     left, right, _ = st.columns([1, 1, 3])
     save_only = left.button(t("mapping.save_button"), icon=":material/save:", disabled=blocked, key=f"mapping.{token}.save", width="stretch")
-    save_and_import = right.button(t("mapping.import_button"), icon=":material/upload:", type="primary", disabled=blocked,
+    save_and_import = right.button(t("mapping.import_button"), icon=":material/upload:", type="primary", disabled=blocked or bool(demo_accounts),
                                    key=f"mapping.{token}.import", width="stretch")
+    if demo_accounts:  # leaving the demo goes through Import files, which says what ends and offers the new account
+        st.caption(t("data.leave_demo_mapping"))
     if save_only or save_and_import:
         try:
             mb.save({**raw, "name": name}, name, db_path)

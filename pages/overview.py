@@ -23,7 +23,7 @@ if not status or not status.get("employees"):
     st.stop()
 st.caption(t("overview.as_of", as_of=status["as_of_date"], run_id=status["run_id"], built=f"{status['built_at']:%Y-%m-%d %H:%M}"))
 
-all_label = t("overview.all_departments")
+all_label = t("overview.all_departments" if data.scope is None else "overview.all_your_departments")  # a head: all of *theirs*
 offered = [all_label, *data.departments()]
 if st.session_state.get("department") not in (None, *offered):  # a crafted widget value, or a department too small to show
     st.session_state.department = all_label
@@ -42,7 +42,12 @@ cols[3].metric(t("overview.pool_share"), f"{h['pool_share']:.1%}" if h["pool_sha
 cols[4].metric(t("overview.management_aspiration"), f"{h['management_aspiration']:,}", help=t("overview.management_aspiration_help"))
 cols[5].metric(t("overview.promoted_12m"), f"{h['promoted_into_management_12m']:,}", help=t("overview.promoted_12m_help"))
 
-left, right = st.columns(2)
+other_label = t("privacy.other_departments")
+by_dept = data.department_pool().with_columns(pl.col("department").fill_null(other_label))
+if department:
+    by_dept = by_dept.filter(pl.col("department") == department)
+# One department (chosen, or a head's only one): a "by department" chart would be one fat bar; the funnel takes the width.
+left, right = st.columns(2) if by_dept.height > 1 else (st.container(), None)
 with left:
     st.subheader(t("overview.funnel_title"))
     funnel = data.pool_funnel(department)
@@ -78,21 +83,18 @@ with left:
                             clear_caches()
                             st.rerun()
 
-with right:
-    st.subheader(t("overview.by_department_title"))
-    st.caption(t("overview.by_department_definition"))
-    other_label = t("privacy.other_departments")
-    by_dept = data.department_pool().with_columns(pl.col("department").fill_null(other_label))
-    if department:
-        by_dept = by_dept.filter(pl.col("department") == department)
-    fig = px.bar(
-        by_dept, x="pool_eligible", y="department", orientation="h", template=theme.TEMPLATE,
-        color_discrete_sequence=[theme.PRIMARY], custom_data=["pool_share", "active_employees"],
-        labels={"pool_eligible": t("overview.axis_pool_eligible"), "department": t("overview.department")},
-    )
-    fig.update_traces(hovertemplate="%{y}: %{x} / %{customdata[1]} (%{customdata[0]:.1%})<extra></extra>")
-    fig.update_layout(yaxis=dict(categoryorder="total ascending", title=None), xaxis=dict(rangemode="tozero"), height=340)
-    st.plotly_chart(safe_chart(fig), width="stretch")
+if right is not None:
+    with right:
+        st.subheader(t("overview.by_department_title"))
+        st.caption(t("overview.by_department_definition"))
+        fig = px.bar(
+            by_dept, x="pool_eligible", y="department", orientation="h", template=theme.TEMPLATE,
+            color_discrete_sequence=[theme.PRIMARY], custom_data=["pool_share", "active_employees"],
+            labels={"pool_eligible": t("overview.axis_pool_eligible"), "department": t("overview.department")},
+        )
+        fig.update_traces(hovertemplate="%{y}: %{x} / %{customdata[1]} (%{customdata[0]:.1%})<extra></extra>")
+        fig.update_layout(yaxis=dict(categoryorder="total ascending", title=None), xaxis=dict(rangemode="tozero", tickformat=",d"), height=340)
+        st.plotly_chart(safe_chart(fig), width="stretch")
 
 st.subheader(t("overview.ratings_title"))
 st.caption(t("overview.ratings_definition"))

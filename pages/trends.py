@@ -33,7 +33,7 @@ if not status or not status.get("employees"):
 reference = query_with_workspace("trends.as_of")
 st.caption(t("trends.intro", today=f"{reference['today']:%Y-%m-%d}"))
 
-all_label = t("trends.all_departments")
+all_label = t("trends.all_departments" if data.scope is None else "trends.all_your_departments")  # a head: all of *theirs*
 departments = data.departments()
 if st.session_state.get("trends_department") not in (None, "", *departments):  # a crafted widget value: never another department
     st.error(t("trends.department_not_allowed", department=md(st.session_state.trends_department), allowed=md(", ".join(departments))))
@@ -103,6 +103,15 @@ def percent(value) -> str:
     return "–" if value is None else f"{value:.0%}"
 
 
+def count_axis(*series) -> dict:
+    """An axis of people: whole numbers only (never "0.2 people"), steps of 1 or 2 while the counts are small."""
+    top = max((abs(v) for values in series for v in values if v is not None), default=0)
+    axis = dict(tickformat=",d", rangemode="tozero")
+    if top <= 10:
+        axis["dtick"] = 1 if top <= 5 else 2
+    return axis
+
+
 # --- pool size and make-up over time ---------------------------------------------------------------
 st.header(t("trends.pool_header"))
 history = label_periods(trend("pool_over_time", months, grain))
@@ -118,7 +127,7 @@ else:
         fig = bar(long, dict(x="period_label", y="members", color="readiness", color_discrete_sequence=theme.SEQUENCE,
                              category_orders={"readiness": list(READINESS_LABELS.values())},
                              labels={"period_label": t(f"trends.axis_{grain}"), "members": t("trends.axis_members"), "readiness": t("trends.axis_readiness")}),
-                  layout=dict(height=340, barmode="stack", legend_title_text=None))
+                  layout=dict(height=340, barmode="stack", legend_title_text=None, yaxis=count_axis(history["members"])))
         st.plotly_chart(safe_chart(fig), width="stretch", key="chart_size")
     with right:
         st.subheader(t("trends.flow_title"))
@@ -133,8 +142,9 @@ else:
                            name=t("trends.promotions"), line=dict(color="#0B3C6E")))
         traces.append(dict(type="scatter", x=x, y=history["promotions_other"].to_list(), mode="lines+markers",
                            name=t("trends.promotions_other"), line=dict(color="#6FA3D6", dash="dot")))
-        fig = figure(traces, dict(barmode="relative", height=340, xaxis_title=t(f"trends.axis_{grain}"), yaxis_title=t("trends.axis_flow"),
-                                  legend_title_text=None))
+        fig = figure(traces, dict(barmode="relative", height=340, xaxis_title=t(f"trends.axis_{grain}"), legend_title_text=None,
+                                  yaxis=dict(title=t("trends.axis_flow"), **count_axis(history["entries"], history["exits"], history["promotions_into_management"],
+                                                                                     history["promotions_other"]))))
         st.plotly_chart(safe_chart(fig), width="stretch", key="chart_flow")
     download(history.drop("period_label"), "pool_over_time")
 
@@ -147,22 +157,24 @@ st.caption(t("trends.coverage_definition", level=level, age=SEAT_HOLDER_AGE))
 if total is None or total["seats"] == 0:
     st.info(t("trends.no_seats", level=level))
 else:
-    m = st.columns(5)
+    m = [*st.columns(3), *st.columns(3)]  # two rows: every label stays whole at 1440 px
     m[0].metric(t("trends.seats"), f"{total['seats']:,}")
     m[1].metric(t("trends.seats_senior"), f"{total['seats_holder_58_plus']:,}", help=t("trends.seats_senior_help", age=SEAT_HOLDER_AGE))
     m[2].metric(t("trends.expected_openings"), f"{total['expected_openings_12m']:.1f}", help=t("trends.expected_openings_help"))
     m[3].metric(t("trends.pool_per_seat"), "–" if total["pool_per_seat"] is None else f"{total['pool_per_seat']:.2f}")
     m[4].metric(t("trends.pool_per_opening"), "–" if total["pool_per_expected_opening"] is None else f"{total['pool_per_expected_opening']:.1f}")
-    per_department = coverage.filter(pl.col("department").is_not_null()).unpivot(
-        index=["department", "seats", "pool_members", "expected_openings_12m"], on=["pool_per_seat", "pool_per_expected_opening"],
-        variable_name="measure", value_name="ratio").with_columns(
-        pl.col("measure").replace_strict({"pool_per_seat": t("trends.pool_per_seat"), "pool_per_expected_opening": t("trends.pool_per_opening")}))
-    fig = bar(per_department, dict(x="ratio", y="department", color="measure", barmode="group", orientation="h",
-                                   color_discrete_sequence=[theme.PRIMARY, theme.ACCENT], custom_data=["pool_members", "seats", "expected_openings_12m"],
-                                   labels={"ratio": t("trends.axis_coverage"), "department": t("trends.department"), "measure": ""}),
-              traces=dict(hovertemplate="%{y}: %{x:.2f} (" + t("trends.coverage_hover") + ")<extra></extra>"),
-              layout=dict(height=max(260, 40 * coverage.height), legend_title_text=None, yaxis=dict(categoryorder="category descending")))
-    st.plotly_chart(safe_chart(fig), width="stretch", key="chart_coverage")
+    per_department = coverage.filter(pl.col("department").is_not_null())
+    if per_department.height > 1:  # one department: the figures above are the whole story (no single fat bar)
+        per_department = per_department.unpivot(
+            index=["department", "seats", "pool_members", "expected_openings_12m"], on=["pool_per_seat", "pool_per_expected_opening"],
+            variable_name="measure", value_name="ratio").with_columns(
+            pl.col("measure").replace_strict({"pool_per_seat": t("trends.pool_per_seat"), "pool_per_expected_opening": t("trends.pool_per_opening")}))
+        fig = bar(per_department, dict(x="ratio", y="department", color="measure", barmode="group", orientation="h",
+                                       color_discrete_sequence=[theme.PRIMARY, theme.ACCENT], custom_data=["pool_members", "seats", "expected_openings_12m"],
+                                       labels={"ratio": t("trends.axis_coverage"), "department": t("trends.department"), "measure": ""}),
+                  traces=dict(hovertemplate="%{y}: %{x:.2f} (" + t("trends.coverage_hover") + ")<extra></extra>"),
+                  layout=dict(height=max(260, 40 * coverage.height), legend_title_text=None, yaxis=dict(categoryorder="category descending")))
+        st.plotly_chart(safe_chart(fig), width="stretch", key="chart_coverage")
 download(coverage, "coverage")
 
 st.subheader(t("trends.bench_title"))
@@ -182,6 +194,7 @@ else:
                              labels={"nominees": t("trends.axis_nominees"), "position": t("trends.axis_position"), "readiness": ""}),
                   traces=dict(hovertemplate="%{y}: %{x} (" + t("trends.seats_hover") + ")<extra></extra>"),
                   layout=dict(height=max(280, 26 * positions.height), barmode="stack", legend_title_text=None,
+                              xaxis=count_axis(positions.select(pl.sum_horizontal(*READINESS)).to_series()),
                               yaxis=dict(categoryorder="array", categoryarray=positions["position"].reverse().to_list())))
         st.plotly_chart(safe_chart(fig), width="stretch", key="chart_bench")
     with right:
@@ -224,7 +237,7 @@ with right:
         fig = bar(long, dict(x="band", y="members", color="state", color_discrete_sequence=[theme.PRIMARY, theme.ACCENT],
                              category_orders={"band": list(band_labels.values())},
                              labels={"band": t("trends.axis_time_in_pool"), "members": t("trends.axis_members"), "state": ""}),
-                  layout=dict(height=280, barmode="stack", legend_title_text=None))
+                  layout=dict(height=280, barmode="stack", legend_title_text=None, yaxis=count_axis(tenure["members"])))
         m = st.columns(2)
         m[0].metric(t("trends.members_now"), f"{tenure['members'].sum():,}")
         m[1].metric(t("trends.stalled_members"), f"{tenure['stalled'].sum():,}", help=t("trends.stalled_help", months=STALLED_MONTHS))
@@ -263,7 +276,7 @@ summary = trend("attrition_summary", months)
 leaving = label_periods(trend("pool_attrition", months, grain))
 st.caption(t("trends.attrition_definition", months=months))
 rows = {r["group"]: r for r in summary.iter_rows(named=True)}
-m = st.columns(4)
+m = [*st.columns(2), *st.columns(2)]  # two rows: every label stays whole at 1440 px
 m[0].metric(t("trends.pool_attrition"), percent(rows["pool"]["annual_rate"]),
             help=t("trends.leavers_help", leavers=rows["pool"]["leavers"], headcount=f"{rows['pool']['average_headcount']:.1f}"))
 m[1].metric(t("trends.everyone_attrition"), percent(rows["everyone"]["annual_rate"]),
@@ -281,8 +294,10 @@ else:
         dict(type="bar", x=x, y=leaving["removed_capability_mismatch"].to_list(), name=t("trends.removed_mismatch"), marker_color=theme.ACCENT),
         dict(type="scatter", x=x, y=leaving["leaving_rate"].to_list(), name=t("trends.leaving_rate"), yaxis="y2", mode="lines+markers",
              line=dict(color=theme.PRIMARY)),
-    ], dict(barmode="stack", height=320, xaxis_title=t(f"trends.axis_{grain}"), yaxis_title=t("trends.axis_people"), legend_title_text=None,
-            yaxis2=dict(title=t("trends.axis_leaving_rate"), overlaying="y", side="right", tickformat=".0%", rangemode="tozero", showgrid=False)))
+    ], dict(barmode="stack", height=320, xaxis_title=t(f"trends.axis_{grain}"), legend_title_text=None,
+            yaxis=dict(title=t("trends.axis_people"), **count_axis(leaving["left_company"] + leaving["removed_capability_mismatch"])),
+            # ".1~%": 0.5 % steps read "0.5%", never "0%, 0%, 1%, 1%"
+            yaxis2=dict(title=t("trends.axis_leaving_rate"), overlaying="y", side="right", tickformat=".1~%", rangemode="tozero", showgrid=False)))
     st.plotly_chart(safe_chart(fig), width="stretch", key="chart_attrition")
 download(pl.concat([leaving.drop("period_label").with_columns(pl.lit("period").alias("row")),
                     summary.with_columns(pl.lit("summary").alias("row"))], how="diagonal_relaxed"), "attrition")

@@ -7,15 +7,20 @@ who may disable, unlock or reset whom. Pages only show forms and messages.
 """
 from __future__ import annotations
 
+import base64
 import functools
+import hashlib
+import hmac
 import os
 import secrets
 import sys
 import threading
 import time
+import tempfile
 import tomllib
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import bcrypt
 import polars as pl
@@ -38,6 +43,7 @@ MAX_FAILURES, MAX_ACCOUNT_FAILURES, LOCKOUT_MINUTES = 5, 10, 15
 MAX_PASSWORD_BYTES = 72  # bcrypt's limit: longer passwords are refused, never silently cut
 MIN_PASSWORD = 10
 DEFAULT_IDLE_HOURS = 8.0
+DEFAULT_REMEMBER_HOURS = 12.0  # a reload or a new tab finds the session for at most this long after signing in
 DEMO_PASSWORD = "demo"  # only for accounts marked is_demo, and only while the database holds demo data only
 
 
@@ -313,6 +319,110 @@ def session_user(username: str, signed_in_at: float, last_active: float, now: fl
     if revoked is not None and revoked >= signed_in_at:
         return None, "signed_out"
     return user, None
+
+
+# --- a session that survives a reload: a signed, expiring token (the app keeps it in a cookie) ---------------
+# The token names the account, when the session signed in and when the token was issued, signed with HMAC-SHA256
+# under a key kept beside the workspace (created once, owner-only). It carries no password and grants nothing by
+# itself: resume_session() checks the signature, its age (idle timeout since it was issued, remember_hours since
+# signing in), then the account exactly as every rerun does (enabled, demo status, signed out everywhere since).
+def remember_seconds() -> float:
+    """[security] remember_hours in config/talent.toml, default 12 hours: how long after signing in a reload or a
+    new tab still finds the session (never longer than the session itself: the idle timeout applies as well)."""
+    from pipelines.settings import config_path
+
+    try:
+        raw = tomllib.loads(config_path().read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        raw = {}
+    return 3600.0 * float(raw.get("security", {}).get("remember_hours", DEFAULT_REMEMBER_HOURS))
+
+
+def session_key_path() -> Path:
+    """The signing key's file, beside the workspace file (workspace.session-key)."""
+    return workspace.workspace_path().with_suffix(".session-key")
+
+
+@functools.lru_cache(maxsize=8)
+def _session_key(path: str) -> bytes:
+    target = Path(path)
+    try:
+        key = target.read_bytes()
+    except FileNotFoundError:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".session-key-")  # created 0600
+        try:
+            os.write(fd, secrets.token_bytes(32))
+            os.close(fd)
+            try:
+                os.link(temp, target)  # atomic, and never replaces a key another process made first
+            except FileExistsError:
+                pass
+        finally:
+            os.unlink(temp)
+        key = target.read_bytes()
+    if len(key) < 32:
+        raise RuntimeError(f"the session key {target} is damaged: delete it (everyone signs in again)")
+    return key
+
+
+def session_key() -> bytes:
+    return _session_key(str(session_key_path()))
+
+
+def session_cookie_name() -> str:
+    """Named after the key, so two installations on one host (ports share cookies) never overwrite each other's."""
+    return "talent_session_" + hmac.new(session_key(), b"cookie name", hashlib.sha256).hexdigest()[:10]
+
+
+def _sign(payload: bytes) -> str:
+    return base64.urlsafe_b64encode(hmac.new(session_key(), payload, hashlib.sha256).digest()).decode("ascii").rstrip("=")
+
+
+def session_token(username: str, signed_in_at: float, now: float | None = None) -> str:
+    """A token for the session of `username` that signed in at `signed_in_at`, issued now."""
+    now = time.time() if now is None else now
+    payload = f"{username}|{signed_in_at:.6f}|{now:.6f}".encode("utf-8")
+    return base64.urlsafe_b64encode(payload).decode("ascii").rstrip("=") + "." + _sign(payload)
+
+
+def _token_fields(token: str) -> tuple[str, float, float] | None:
+    if not isinstance(token, str) or len(token) > 400 or token.count(".") != 1:
+        return None
+    body, mac = token.split(".")
+    try:
+        payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+    except ValueError:
+        return None
+    if not hmac.compare_digest(_sign(payload), mac):
+        return None
+    try:
+        username, signed_in_at, issued_at = payload.decode("utf-8").rsplit("|", 2)
+        return username, float(signed_in_at), float(issued_at)
+    except ValueError:
+        return None
+
+
+def resume_session(token: str, now: float | None = None) -> tuple[User | None, float, float, str | None]:
+    """The session a token stands for: (user, signed_in_at, issued_at, None), or (None, 0, 0, why) where why is None
+    for a token that is not ours (forged, damaged, another key) or too old to count, and else session_user's reason
+    ('idle', 'gone', 'demo_off', 'signed_out'). A token issued before the account was created (a name reused after
+    the workspace was replaced) is not ours either."""
+    now = time.time() if now is None else now
+    fields = _token_fields(token)
+    if fields is None:
+        return None, 0.0, 0.0, None
+    username, signed_in_at, issued_at = fields
+    if not (signed_in_at <= issued_at <= now + 60) or now - signed_in_at > remember_seconds():
+        return None, 0.0, 0.0, None
+    with workspace.connect() as con:
+        created = con.sql("SELECT created_at FROM users WHERE username = ?", params=[username]).fetchall()
+    if created and created[0][0] is not None and created[0][0].timestamp() > signed_in_at + 1:
+        return None, 0.0, 0.0, None
+    user, why = session_user(username, signed_in_at, issued_at, now)  # idle since issued, enabled, not signed out since
+    if user is None:
+        return None, 0.0, 0.0, why
+    return user, signed_in_at, issued_at, None
 
 
 def _now_naive() -> datetime:

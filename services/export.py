@@ -280,10 +280,14 @@ table { border-collapse: collapse; width: 100%; font-size: .8rem; margin: .5rem 
 th { background: #1F5A96; color: #fff; text-align: left; padding: 4px 6px; vertical-align: bottom; }
 td { border-bottom: 1px solid #dde3ea; padding: 3px 6px; vertical-align: top; } td.num { text-align: right; white-space: nowrap; }
 tr.total td { font-weight: 600; border-top: 2px solid #1F5A96; }
-.chart { page-break-inside: avoid; break-inside: avoid; }
+.chart { page-break-inside: avoid; break-inside: avoid; max-width: 1000px; }
 @media print {
   body { margin: 0; max-width: none; font-size: 10pt; } .department { page-break-before: always; break-before: page; }
   thead { display: table-header-group; } tr { page-break-inside: avoid; break-inside: avoid; } .modebar { display: none !important; }
+  /* A4 landscape holds every column: small type, tight cells; a name or an outcome (Chinese too) is never cut one
+     character per line (keep-all breaks Chinese text only at punctuation and spaces), numbers never wrap. */
+  table { font-size: 6.5pt; } th, td { padding: 2px 3px; } td { word-break: keep-all; overflow-wrap: break-word; }
+  th { overflow-wrap: anywhere; } td.num, section.department td:nth-child(2) { white-space: nowrap; }  /* 2nd: the name */
 }
 @page { size: A4 landscape; margin: 12mm; }
 """

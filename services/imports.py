@@ -5,6 +5,7 @@ that sees real data is marked real, and one audit row records the run.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from pipelines.read import ImportFileError
 from pipelines.settings import Mapping, database_path
 
 from . import workspace
-from .auth import User
+from .auth import SYSTEM, User
 from .export import cli_user  # who the audit log names for a command-line door
 from .permissions import NotAllowed
 
@@ -27,7 +28,24 @@ DEMO_RUN_BY = "demo"  # import_runs.run_by of the demo organisation: demo accoun
 IMPORT_ERRORS = (ImportFileError, DatabaseBusy, ValueError)
 
 __all__ = ["import_files", "after_import", "format_summary", "cli_user", "IMPORT_ERRORS", "ImportFileError",
-           "DatabaseBusy", "NothingImported", "NotAllowed", "DEMO_RUN_BY"]
+           "DatabaseBusy", "NothingImported", "NotAllowed", "DEMO_RUN_BY", "demo_accounts_switched_off", "NewAdmin"]
+
+
+@dataclass(frozen=True)
+class NewAdmin:
+    """The HR admin account a demo account's user creates in the import dialog, to sign in with after the import."""
+    username: str
+    display_name: str
+    password: str
+
+
+def demo_accounts_switched_off(db_path: str | Path | None = None) -> list[str]:
+    """What an import of real files would end, for the Data page to say before it: the enabled demo accounts
+    (the uploader's own included), switched off for good; [] when the workspace has left demo mode already."""
+    with workspace.connect(workspace.workspace_path(db_path)) as con:
+        if workspace.purpose(con) == "real":
+            return []
+        return [r[0] for r in con.sql("SELECT username FROM users WHERE is_demo AND NOT disabled ORDER BY username").fetchall()]
 
 
 def _who(actor: User | str | None) -> str | None:
@@ -37,15 +55,22 @@ def _who(actor: User | str | None) -> str | None:
 def import_files(actor: User | str | None, paths: Iterable[str | Path], db_path: str | Path | None = None, *,
                  preset: str | Mapping = "canonical", as_of: date | None = None, check: bool = False,
                  max_quarantine_share: float | None = None, isolated: bool = False, demo: bool = False,
-                 command: str = "python -m pipelines ingest", progress: Progress | None = None) -> dict:
+                 command: str = "python -m pipelines ingest", progress: Progress | None = None, new_admin: NewAdmin | None = None) -> dict:
     """Import files into the analysis database, then the post-import steps (after_import). Returns the run summary
     (plus model_scores, or model_warning when the model file could not score). Raises IMPORT_ERRORS (NothingImported
     with its summary) when nothing was imported, NotAllowed when a signed-in user may not manage data.
 
     actor: the signed-in User (app), a name such as cli_user() (command line) or None. isolated: run the ingest in a
-    child process with a memory cap (the app: one file cannot take it down). demo: the generated demo organisation."""
+    child process with a memory cap (the app: one file cannot take it down). demo: the generated demo organisation.
+    new_admin: an HR admin account created (by actor) before the files are read, so that the user of a demo account,
+    which this import switches off, can sign in again; a refused account (ValueError) imports nothing."""
     if isinstance(actor, User) and not actor.can("manage_data"):
         raise NotAllowed(f"Your role ({actor.role}) may not import data.")
+    if new_admin is not None and not check:
+        from .auth import create_user
+
+        create_user(new_admin.username, "hr_admin", new_admin.password, display_name=new_admin.display_name.strip() or None,
+                    created_by=actor if isinstance(actor, User) else SYSTEM)
     path = database_path(db_path)
     report = progress or (lambda fraction, message: None)
     # The import runs as it always did (run_by: the app's user, the demo, else the OS account of the command line).
