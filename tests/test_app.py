@@ -120,7 +120,7 @@ def test_department_head_overview_counts_only_their_department(env: Path) -> Non
     at = signed_in("head")
     active = rows(env, "SELECT count(*) FROM analysis_employee WHERE status = 'active' AND department = 'Sales'")[0][0]
     assert {m.label: m.value for m in at.metric}["Active employees"] == f"{active:,}"
-    assert at.selectbox(key="department").options == ["All departments", "Sales"]
+    assert at.selectbox(key="department").options == ["All your departments", "Sales"]
 
 
 def test_department_filter_narrows_the_figures(env: Path) -> None:

@@ -372,7 +372,7 @@ def test_period_and_department_filters_change_the_figures(page_env: Path) -> Non
 
 def test_department_head_sees_only_their_department(page_env: Path) -> None:
     at = trends_page("head")
-    assert at.selectbox(key="trends_department").options == ["All departments", "R&D"]
+    assert at.selectbox(key="trends_department").options == ["All your departments", "R&D"]
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Middle-management seats"] == "1"
     assert metrics["Pool members now"] == "1"
