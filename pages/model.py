@@ -12,6 +12,13 @@ from dashboard.state import clear_caches
 from services.config import settings as load_settings
 from services.model import feature_label
 
+
+def attribute_label(name: str) -> str:
+    """A protected attribute in words: the catalogue's for the known ones, else its name without underscores."""
+    known = t(f"model_card.attribute_{name}")
+    return known if known != f"model_card.attribute_{name}" else name.replace("_", " ")
+
+
 user = signed_in_user()
 st.title(t("model.title"))
 st.caption(t("model.intro"))
@@ -24,14 +31,16 @@ if user.can("manage_data") and st.button(t("model.train"), icon=":material/model
         try:
             card = model.train(user)  # trains, scores everyone, records it in the audit log
         except model.NotEnoughHistory as exc:
-            st.warning(t("model.not_enough", reason=str(exc)))
+            st.warning(t("model.not_enough"))
+            with st.expander(t("evidence.how_computed")):
+                st.caption(str(exc))  # the training's own reason, with the settings it names
         else:
             clear_caches()
             st.success(t("model.trained", version=card["version"]))
 
 versions = model.versions()
 if not versions:
-    st.info(t("model.none"))
+    st.info(t("model.none" if user.can("manage_data") else "evidence.none_ask_hr"))
     st.stop()
 try:
     card = model.load_card(versions[0])
@@ -46,27 +55,42 @@ if card.get("label") == "label_strict":
     definition = t("model_card.label_strict", label=definition, grade=cfg["strict_min_grade"])
 st.write(t("model.version", version=card["version"], created=card["created_at"].replace("T", " "), label=t(f"model_card.kind_{kind}")))
 st.write(t("model_card.label_line", kind=t(f"model_card.kind_{kind}"), definition=definition))
-(st.success if card["beats_rules"] else st.warning)(t("model.beats") if card["beats_rules"] else t("model.does_not_beat"))
+
+# The verdict: a winner only when the test had enough cases to tell a better ranking from luck (services.model.evidence).
+found = model.evidence(card)
+if found.verdict == "too_few":
+    reasons = ([t("evidence.few_positives", positives=found.positives, needed=model.MIN_TEST_POSITIVES)] if found.positives_too_few else []) + (
+        [t("evidence.small_top_group", k=found.top_group, needed=model.MIN_TOP_GROUP)] if found.top_group_too_small else [])
+    st.info(t("evidence.too_few", reasons="; ".join(reasons)), icon=":material/help:")
+else:
+    (st.success if found.verdict == "beats" else st.warning)(t(f"model.{found.verdict}"))
 
 st.subheader(t("model.metrics_title"))
-evaluation = card.get("evaluation", "time_split")
-evaluation_text = t(f"model_card.evaluation_{evaluation}", train=", ".join(card["train_snapshots"]), test=card["test_snapshot"],
-                    rows=f"{card['test_rows']:,}", positives=f"{card['test_positives']:,}", folds=card.get("folds", 5))
-(st.info if evaluation == "cross_validation" else st.caption)(t("model.metrics_definition", evaluation=evaluation_text, k=t("model_card.k_line", k=card["k"])))
+st.caption(t("evidence.tested_on", test=card["test_snapshot"], rows=f"{card['test_rows']:,}", positives=f"{card['test_positives']:,}"))
 chosen = card.get("estimator", "logistic")
-st.caption(t("model_card.estimator_line", estimator=t(f"model_card.estimator_{chosen}")))
 names = ["roc_auc", "average_precision", "brier", "precision_at_k"]
+row_labels = [t(f"model.{n}") for n in names[:3]] + [
+    t("evidence.row_top_share", k=found.top_group) + (f" — {t('evidence.too_few_short')}" if found.top_group_too_small else "")]
 estimators = card.get("estimators") or {chosen: card["metrics"]["model"]}
-table = {t("model.metric"): [t(f"model.{n}") for n in names] + [t("model_card.validation_average_precision")]}
+table = {t("model.metric"): row_labels + [t("model_card.validation_average_precision")]}
 for name, figures in estimators.items():
     header = t(f"model_card.estimator_{name}") + (f" ({t('model_card.chosen')})" if name == chosen else "")
     table[header] = [figures.get(n) for n in names] + [figures.get("validation_average_precision")]
 table[t("model.rules_col")] = [card["metrics"]["rules"][n] for n in names] + [None]  # the rules are not fitted: no validation
-st.dataframe(pl.DataFrame(table), hide_index=True,
-             column_config={c: st.column_config.NumberColumn(format="%.3f") for c in table if c != t("model.metric")})
-st.caption(t("model_card.rules_no_validation"))
+st.dataframe(pl.DataFrame(table), hide_index=True, placeholder="–",
+             column_config={c: st.column_config.NumberColumn(format="%.3f", width=125) for c in table if c != t("model.metric")}
+             | {t("model.metric"): st.column_config.TextColumn(width=560)})
+with st.expander(t("evidence.how_computed"), icon=":material/calculate:"):
+    evaluation = card.get("evaluation", "time_split")
+    st.caption(t(f"model_card.evaluation_{evaluation}", train=", ".join(card["train_snapshots"]), test=card["test_snapshot"],
+                 rows=f"{card['test_rows']:,}", positives=f"{card['test_positives']:,}", folds=card.get("folds", 5)))
+    st.caption(t("model_card.k_line", k=card["k"]))
+    st.caption(t("evidence.measures"))
+    st.caption(t("evidence.enough_cases", positives=model.MIN_TEST_POSITIVES, k=model.MIN_TOP_GROUP))
+    st.caption(t("model_card.estimator_line", estimator=t(f"model_card.estimator_{chosen}")))
+    st.caption(t("model_card.rules_no_validation"))
 
-left, right = st.columns(2)
+left, right = st.columns([2, 3])
 with left:
     st.subheader(t("model.calibration_title"))
     st.caption(t("model.calibration_definition"))
@@ -84,22 +108,26 @@ with right:
     st.caption(t("model.fairness_definition"))
     fair = pl.DataFrame(card["fairness"])
     flagged = int(fair["flagged"].sum()) if fair.height else 0
-    if flagged:
+    if found.top_group_too_small:
+        st.info(t("evidence.fairness_too_few", k=found.top_group))
+    elif flagged:
         st.warning(t("model.flagged", n=flagged))
     if fair.height:
         fair = fair.with_columns(
-            pl.col("attribute").map_elements(lambda a: t(f"model_card.attribute_{a}") if t(f"model_card.attribute_{a}") != f"model_card.attribute_{a}"
-                                             else a.replace("_", " "), return_dtype=pl.String),
+            pl.col("attribute").replace_strict({a: attribute_label(a) for a in fair["attribute"].unique()}, return_dtype=pl.String),
             pl.col("group").replace({"unknown": t("model_card.group_unknown")}),
             pl.col("flagged").replace_strict({True: t("model_card.flag_yes"), False: ""}, return_dtype=pl.String),
         )
-    st.dataframe(fair, hide_index=True, column_config={
-        "attribute": t("model_card.col_attribute"), "group": t("model_card.col_group"),
-        "people": st.column_config.NumberColumn(t("model_card.col_people"), format="localized"),
-        "selected": st.column_config.NumberColumn(t("model_card.col_selected"), format="localized"),
-        "selection_rate": st.column_config.NumberColumn(t("model_card.col_selection_rate"), format="percent"),
-        "impact_ratio": st.column_config.NumberColumn(t("model_card.col_impact_ratio"), format="%.2f"),
-        "flagged": t("model_card.col_flagged")})
+        if found.top_group_too_small:  # no flag means anything on a handful of people
+            fair = fair.drop("flagged")
+    st.dataframe(fair, hide_index=True, placeholder="–", column_config={
+        "attribute": st.column_config.TextColumn(t("model_card.col_attribute"), width=80),
+        "group": st.column_config.TextColumn(t("model_card.col_group"), width=95),
+        "people": st.column_config.NumberColumn(t("model_card.col_people"), format="localized", width=65),
+        "selected": st.column_config.NumberColumn(t("model_card.col_selected"), format="localized", width=75),
+        "selection_rate": st.column_config.NumberColumn(t("model_card.col_selection_rate"), format="percent", width=80),
+        "impact_ratio": st.column_config.NumberColumn(t("model_card.col_impact_ratio"), format="%.2f", width=75),
+        "flagged": st.column_config.TextColumn(t("model_card.col_flagged"), width=80)})
 
 st.subheader(t("model.features_title"))
 attribute_names = card.get("attribute_features", {})
@@ -108,7 +136,7 @@ if attribute_names:
     st.caption(t("model_card.attributes_line", names=", ".join(attribute_names.values())))
 if card.get("undated_attributes"):
     st.caption(t("model_card.undated_line", names=", ".join(feature_label(f, t, attribute_names) for f in card["undated_attributes"])))
-st.caption(t("model_card.protected_line", names=", ".join(card.get("audited_attributes") or card.get("protected_attributes_not_used", []))))
+st.caption(t("model_card.protected_line", names=", ".join(attribute_label(a) for a in card.get("audited_attributes") or card.get("protected_attributes_not_used", []))))
 if card.get("left_out"):
     with st.expander(t("model_card.left_out_title")):
         st.dataframe(pl.DataFrame({t("model_card.col_input"): [feature_label(f, t, attribute_names) for f in card["left_out"]],
@@ -120,15 +148,19 @@ for v in versions:
         c = model.load_card(v)
     except model.ModelFileError:
         continue
-    history.append({
-        t("model_card.col_version"): v, t("model_card.col_trained"): (c.get("created_at") or "").replace("T", " "),
-        t("model_card.col_label"): t(f"model_card.label_short_{c.get('label_kind') or 'into_management'}"),
-        t("model_card.col_evaluation"): t(f"model_card.evaluation_kind_{c.get('evaluation') or 'time_split'}"),
-        t("model_card.col_estimator"): t(f"model_card.estimator_{c.get('estimator') or 'logistic'}"),
-        t("model_card.col_test_snapshot"): c.get("test_snapshot"),
-        t("model.roc_auc"): c.get("metrics", {}).get("model", {}).get("roc_auc"),
-        t("model.average_precision"): c.get("metrics", {}).get("model", {}).get("average_precision"),
-        t("model_card.col_beats_rules"): t("model_card.flag_yes") if c.get("beats_rules") else t("model_card.flag_no")})
-st.dataframe(pl.DataFrame(history), hide_index=True,
-             column_config={t("model.roc_auc"): st.column_config.NumberColumn(format="%.3f"),
-                            t("model.average_precision"): st.column_config.NumberColumn(format="%.3f")})
+    history.append({  # the version is the training's date and time
+        "version": v, "label": t(f"model_card.label_short_{c.get('label_kind') or 'into_management'}"),
+        "evaluation": t(f"model_card.evaluation_kind_{c.get('evaluation') or 'time_split'}"),
+        "estimator": t(f"model_card.estimator_{c.get('estimator') or 'logistic'}"), "tested_on": c.get("test_snapshot"),
+        "ranking": c.get("metrics", {}).get("model", {}).get("roc_auc"), "top": c.get("metrics", {}).get("model", {}).get("average_precision"),
+        "verdict": {"beats": t("model_card.flag_yes"), "does_not_beat": t("model_card.flag_no"), "too_few": t("evidence.too_few_short")}[
+            model.evidence(c).verdict]})
+st.dataframe(pl.DataFrame(history), hide_index=True, placeholder="–", column_config={
+    "version": st.column_config.TextColumn(t("model_card.col_version"), width=130, help=t("model_card.col_trained")),
+    "label": st.column_config.TextColumn(t("model_card.col_label"), width=120),
+    "evaluation": st.column_config.TextColumn(t("model_card.col_evaluation"), width=110),
+    "estimator": st.column_config.TextColumn(t("model_card.col_estimator"), width=160),
+    "tested_on": st.column_config.TextColumn(t("model_card.col_test_snapshot"), width=90),
+    "ranking": st.column_config.NumberColumn(t("evidence.col_ranking"), format="%.3f", width=80, help=t("model.roc_auc")),
+    "top": st.column_config.NumberColumn(t("evidence.col_top_of_list"), format="%.3f", width=80, help=t("model.average_precision")),
+    "verdict": st.column_config.TextColumn(t("model_card.col_beats_rules"), width=150)})

@@ -86,17 +86,19 @@ with progress_tab:
         per_person = plans.completion_by(items, ["employee_id", "name", "department"]).sort(["overdue", "completion"], descending=[True, False])
         if per_person.height > SHOWN:
             st.caption(t("plans.showing", shown=SHOWN, total=per_person.height))
-        st.dataframe(per_person.head(SHOWN).select("employee_id", "name", "department", "items", "done", "overdue", (100 * pl.col("completion")).round(0)), hide_index=True,
-                     height=300, column_config={
+        st.dataframe(per_person.head(SHOWN).select("employee_id", "name", "department", "items", "done", "overdue",
+                                                   (100 * pl.col("completion")).round(0).alias("completion")),  # in % of the items due
+                     hide_index=True, height=300, placeholder="–", column_config={
                          "employee_id": t("reviews.col_employee"), "name": t("reviews.col_name"), "department": t("reviews.col_department"),
                          "items": t("plans.items"), "done": t("plans.series_done"), "overdue": t("plans.overdue"),
-                         "completion": st.column_config.ProgressColumn(t("plans.completion"), format="%.0f%%", min_value=0, max_value=100)})
+                         "completion": st.column_config.ProgressColumn(t("plans.completion"), format="%.0f%%", min_value=0, max_value=100,
+                                                                       help=t("plans.completion_help"))})
         overdue = items.filter(pl.col("overdue")).sort("due_date").select(
             "employee_id", "name", "department", pl.col("kind").replace_strict({k: kind_label(k) for k in plans.KINDS}), "title", "due_date")
         st.markdown(f"**{t('plans.overdue_title', n=overdue.height)}**")
         if overdue.height > SHOWN:
             st.caption(t("plans.showing", shown=SHOWN, total=overdue.height))
-        st.dataframe(overdue.head(SHOWN), hide_index=True, height=240, column_config={
+        st.dataframe(overdue.head(SHOWN), hide_index=True, height=240, placeholder="–", column_config={
             "employee_id": t("reviews.col_employee"), "name": t("reviews.col_name"), "department": t("reviews.col_department"),
             "kind": t("plans.kind"), "title": t("plans.item_title"), "due_date": st.column_config.DateColumn(t("plans.due"), format="YYYY-MM-DD")})
         cols = st.columns(2)
@@ -109,7 +111,7 @@ with template_tab:
     template = workspace_query("plans.template", user.scope)
     if template.height:
         st.dataframe(template.select(pl.col("department").fill_null(t("plans.general")), pl.col("kind").replace_strict({k: kind_label(k) for k in plans.KINDS}),
-                                     "title", "due_months", "created_by"), hide_index=True, column_config={
+                                     "title", "due_months", "created_by"), hide_index=True, placeholder="–", column_config={
             "department": t("plans.applies_to"), "kind": t("plans.kind"), "title": t("plans.item_title"),
             "due_months": t("plans.due_months"), "created_by": t("plans.created_by")})
     else:

@@ -10,6 +10,7 @@ import streamlit as st
 
 from services import reviews, theme
 from dashboard.plain import md, safe_chart
+from dashboard.tables import column_picker
 from dashboard.access import NotAllowed, ScopedData
 from dashboard.downloads import csv_download
 from services.i18n import t, widget_key
@@ -43,11 +44,11 @@ if user.role == "hr_admin":
             year_end = cols[1].checkbox(t("reviews.open_year_end"), help=t("reviews.open_year_end_help"))
             if st.form_submit_button(t("reviews.open"), type="primary"):
                 try:
-                    opened = data.open_cycle(int(year), "year_end" if year_end else "mid_year")
+                    data.open_cycle(int(year), "year_end" if year_end else "mid_year")
                 except (NotAllowed, ValueError) as exc:
                     st.error(md(exc))  # messages carry typed and imported values: plain text
                 else:
-                    st.success(t("reviews.opened", cycle=md(opened)))
+                    st.toast(t("reviews.opened", cycle=f"{int(year)} · {t('reviews.kind_year_end' if year_end else 'reviews.kind_mid_year')}"))
                     st.rerun()
 
 if cycles.height == 0:
@@ -103,25 +104,28 @@ by_department = figures.filter(pl.col("department").is_not_null())
 outcome_columns = [f"outcome_{o}" for o in reviews.OUTCOMES[kind]]
 long = by_department.unpivot(index="department", on=outcome_columns, variable_name="outcome", value_name="people").with_columns(
     pl.col("outcome").str.replace("outcome_", "").replace({o: t(f"outcome.{o}") for o in reviews.OUTCOMES[kind]}))
-left, right = st.columns([3, 2])
-with left:
-    st.markdown(f"**{t('reviews.outcomes_title')}**")
-    st.caption(t("reviews.outcomes_definition"))
-    fig = px.bar(long, y="department", x="people", color="outcome", orientation="h", template=theme.TEMPLATE,
-                 color_discrete_sequence=theme.SEQUENCE, labels={"people": t("reviews.axis_people"), "department": "", "outcome": ""})
-    fig.update_layout(height=80 + 36 * max(by_department.height, 1), legend_title_text="")
-    st.plotly_chart(safe_chart(fig), width="stretch")
-with right:
-    st.markdown(f"**{t('reviews.by_department_title')}**")
-    shares = ("quantified_share", "plan_adjustment_rate", "promotion_rate", "prev_promotion_rate")
-    table = by_department.select("department", "members", "assessed", *((100 * pl.col(c)).round(0).alias(c) for c in shares), "disputes_open")
-    st.dataframe(table, hide_index=True, column_config={
-        "department": t("reviews.col_department"), "members": t("reviews.members"), "assessed": t("reviews.assessed"),
-        "quantified_share": st.column_config.ProgressColumn(t("reviews.quantified_share"), format="%.0f%%", min_value=0, max_value=100),
-        "plan_adjustment_rate": st.column_config.NumberColumn(t("reviews.plan_adjustment_rate"), format="%.0f%%"),
-        "promotion_rate": st.column_config.NumberColumn(t("reviews.promotion_rate"), format="%.0f%%"),
-        "prev_promotion_rate": st.column_config.NumberColumn(t("reviews.prev_promotion_rate"), format="%.0f%%"),
-        "disputes_open": t("reviews.disputes_open")})
+# The outcomes chart and the figures table each take the page's width, so all eight columns show at 1440 px.
+st.markdown(f"**{t('reviews.outcomes_title')}**")
+st.caption(t("reviews.outcomes_definition"))
+fig = px.bar(long, y="department", x="people", color="outcome", orientation="h", template=theme.TEMPLATE,
+             color_discrete_sequence=theme.SEQUENCE, labels={"people": t("reviews.axis_people"), "department": "", "outcome": ""})
+fig.update_layout(height=110 + 30 * max(by_department.height, 1), legend_title_text="", legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
+fig.update_xaxes(tickformat=",d", rangemode="tozero")  # people: whole numbers
+st.plotly_chart(safe_chart(fig), width="stretch")
+st.markdown(f"**{t('reviews.by_department_title')}**")
+shares = ("quantified_share", "plan_adjustment_rate", "promotion_rate", "prev_promotion_rate")
+table = by_department.select("department", "members", "assessed", *((100 * pl.col(c)).round(0).alias(c) for c in shares), "disputes_open")
+st.dataframe(table, hide_index=True, placeholder="–", column_config={
+    "department": st.column_config.TextColumn(t("reviews.col_department"), width=140),
+    "members": st.column_config.NumberColumn(t("reviews.members"), width=75, help=t("reviews.members_help")),
+    "assessed": st.column_config.NumberColumn(t("reviews.assessed"), width=75, help=t("reviews.assessed_help")),
+    "quantified_share": st.column_config.ProgressColumn(t("reviews.quantified_share"), format="%.0f%%", min_value=0, max_value=100, width=130,
+                                                        help=t("reviews.quantified_share_help")),
+    "plan_adjustment_rate": st.column_config.NumberColumn(t("reviews.plan_adjustment_rate"), format="%.0f%%", width=135,
+                                                          help=t("reviews.plan_adjustment_rate_help")),
+    "promotion_rate": st.column_config.NumberColumn(t("reviews.promotion_rate"), format="%.0f%%", width=110, help=t("reviews.promotion_rate_help")),
+    "prev_promotion_rate": st.column_config.NumberColumn(t("reviews.prev_promotion_rate"), format="%.0f%%", width=165),
+    "disputes_open": st.column_config.NumberColumn(t("reviews.disputes_open"), width=100)})
 
 # --- the members ------------------------------------------------------------------------------
 st.subheader(t("reviews.members_title"))
@@ -136,15 +140,22 @@ shown = people.select(
 )
 if kind == "mid_year":
     shown = shown.drop("confirmed_outcome")
-st.dataframe(shown, hide_index=True, height=320, column_config={
-    "employee_id": t("reviews.col_employee"), "name": t("reviews.col_name"), "department": t("reviews.col_department"),
-    "reviewer": t("reviews.col_reviewer"),
-    "plan_completion": st.column_config.ProgressColumn(t("reviews.col_plan_completion"), format="%.0f%%", min_value=0, max_value=100),
-    "rating_change": st.column_config.NumberColumn(t("reviews.col_rating_change"), format="%+.0f"),
+# The columns that say how each member did; the ID, the reviewer, the 360° change and the rules' suggestion behind the picker.
+first = ["name", "department", "plan_completion", "rating_change", "composite_score", "outcome", *(["confirmed_outcome"] if kind == "year_end" else []),
+         "dispute_status"]
+optional = {"employee_id": t("reviews.col_employee"), "reviewer": t("reviews.col_reviewer"), "feedback_change": t("reviews.col_feedback_change"),
+            "suggested_outcome": t("reviews.col_suggested")}
+picked = column_picker("review_member_columns", optional)
+st.dataframe(shown, hide_index=True, height=320, placeholder="–", column_order=[*first, *picked], column_config={
+    "employee_id": t("reviews.col_employee"), "name": st.column_config.TextColumn(t("reviews.col_name"), width=110),
+    "department": st.column_config.TextColumn(t("reviews.col_department"), width=140), "reviewer": t("reviews.col_reviewer"),
+    "plan_completion": st.column_config.ProgressColumn(t("reviews.col_plan_completion"), format="%.0f%%", min_value=0, max_value=100, width=140),
+    "rating_change": st.column_config.NumberColumn(t("reviews.col_rating_change"), format="%+.0f", width=90),
     "feedback_change": st.column_config.NumberColumn(t("reviews.col_feedback_change"), format="%+.2f"),
-    "composite_score": st.column_config.NumberColumn(t("reviews.col_composite"), format="%.1f"),
-    "suggested_outcome": t("reviews.col_suggested"), "outcome": t("reviews.col_outcome"),
-    "confirmed_outcome": t("reviews.col_confirmed"), "dispute_status": t("reviews.col_dispute")})
+    "composite_score": st.column_config.NumberColumn(t("reviews.col_composite"), format="%.1f", width=90),
+    "suggested_outcome": t("reviews.col_suggested"), "outcome": st.column_config.TextColumn(t("reviews.col_outcome"), width=150),
+    "confirmed_outcome": st.column_config.TextColumn(t("reviews.col_confirmed"), width=130),
+    "dispute_status": st.column_config.TextColumn(t("reviews.col_dispute"), width=80)})
 csv_download(st, t("reviews.download_members"), shown, f"review-{cycle_id}-members.csv", data.audit_export, f"review members {cycle_id}")
 
 # --- recording -----------------------------------------------------------------------------------

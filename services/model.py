@@ -2,6 +2,7 @@
 each records one audit row. Reading the model's cards for the page goes through here too."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -16,7 +17,12 @@ from . import workspace
 from .auth import User
 from .permissions import NotAllowed
 
-__all__ = ["train", "score", "versions", "load_card", "feature_label", "NotEnoughHistory", "ModelFileError"]
+__all__ = ["train", "score", "versions", "load_card", "evidence", "Evidence", "feature_label", "NotEnoughHistory", "ModelFileError",
+           "MIN_TOP_GROUP", "MIN_TEST_POSITIVES"]
+
+# Under these, a comparison with the pool rules is chance: the page says so instead of naming a winner.
+MIN_TOP_GROUP = 10  # people the top-k figures are measured on (k, the number the pool rules select)
+MIN_TEST_POSITIVES = 20  # people promoted among those the evaluation tested
 
 
 def _who(actor: User | str | None) -> str | None:
@@ -63,3 +69,22 @@ def versions() -> list[str]:
 def load_card(version: str) -> dict:
     """A model's card (raises ModelFileError when missing or damaged)."""
     return artifacts.load_card(version)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a card's evaluation can claim. verdict: 'beats' | 'does_not_beat' | 'too_few' (too few cases to say either)."""
+    verdict: str
+    top_group: int  # k
+    positives: int  # promoted people in the test
+    top_group_too_small: bool
+    positives_too_few: bool
+
+
+def evidence(card: dict) -> Evidence:
+    """The card's claim against the pool rules, withheld when the test had too few cases: a top-k share on fewer than
+    MIN_TOP_GROUP people, or fewer than MIN_TEST_POSITIVES promoted people, cannot tell a better ranking from luck."""
+    k, positives = int(card.get("k") or 0), int(card.get("test_positives") or 0)
+    small, few = k < MIN_TOP_GROUP, positives < MIN_TEST_POSITIVES
+    verdict = "too_few" if small or few else ("beats" if card.get("beats_rules") else "does_not_beat")
+    return Evidence(verdict, k, positives, small, few)

@@ -79,29 +79,37 @@ def _where(scope: Scope, f: CandidateFilters, nominated) -> tuple[str, list]:
         add("employee_id NOT IN (SELECT unnest(?::VARCHAR[]))", ids)
     if f.readiness:
         add("employee_id IN (SELECT unnest(?::VARCHAR[]))", [i for i, r in nominated.items() if r == f.readiness])
-    if f.score_min is not None:
-        add("pool_score >= ?", f.score_min)
+    if f.score_min is not None:  # the score filters read the headline score, the one the list is ranked by
+        add("headline_score >= ?", f.score_min)
     if f.score_max is not None:
-        add("pool_score <= ?", f.score_max)
+        add("headline_score <= ?", f.score_max)
     return " WHERE " + " AND ".join(parts), params
 
 
 CANDIDATE_COLUMNS = """employee_id, name, department, position, job_level, tenure_years, latest_rating,
     rating_points_history, top_rating_streak, rating_trend_3y, pool_score, feedback_others, feedback_leadership,
     leadership_training_hours, valid_certifications, certification_names, projects_led, cross_department_projects,
-    direct_reports, skill_list, career_aspiration, career_plan_submitted, meets_pool_rules, potential_score, potential_percentile, composite_score"""
+    direct_reports, skill_list, career_aspiration, career_plan_submitted, meets_pool_rules, potential_score, potential_percentile, composite_score,
+    headline_score, headline_source"""
 # The model's score where a model has scored (models/scoring.py); empty otherwise.
+# The headline score, the one a person is ranked by: the model's potential once a model has scored anyone (people it did
+# not score have none and come last), else the transparent pool score; headline_source says which ('model' or 'score',
+# as potential_band in pipelines/intermediate.py does for the 9-box).
 SCORED = """(SELECT a.*, m.score AS potential_score, m.score_percentile AS potential_percentile, m.probability,
-                m.factors, m.model_version, m.as_of AS scored_as_of, x.* EXCLUDE (employee_id, department)
-         FROM analysis_employee a LEFT JOIN model_scores m USING (employee_id) LEFT JOIN analysis_assessment x USING (employee_id))"""
+                m.factors, m.model_version, m.as_of AS scored_as_of, x.* EXCLUDE (employee_id, department),
+                CASE WHEN s.model THEN m.score ELSE a.pool_score END AS headline_score,
+                CASE WHEN s.model THEN 'model' ELSE 'score' END AS headline_source
+         FROM analysis_employee a CROSS JOIN (SELECT EXISTS (SELECT 1 FROM model_scores) AS model) s
+         LEFT JOIN model_scores m USING (employee_id) LEFT JOIN analysis_assessment x USING (employee_id))"""
 
 
 def candidates(cur: duckdb.DuckDBPyConnection, scope: Scope, filters: CandidateFilters, nominated) -> tuple[pl.DataFrame, int]:
-    """The best-scored matching active employees (at most SHOWN_ROWS) and how many match in all."""
+    """The matching active employees with the best headline scores (at most SHOWN_ROWS) and how many match in all."""
     where, params = _where(scope, filters, nominated)
-    total = cur.sql(f"SELECT count(*) FROM analysis_employee{where}", params=params).fetchall()[0][0]
+    counted = SCORED if filters.score_min is not None or filters.score_max is not None else "analysis_employee"
+    total = cur.sql(f"SELECT count(*) FROM {counted}{where}", params=params).fetchall()[0][0]
     frame = cur.sql(
-        f"SELECT {CANDIDATE_COLUMNS} FROM {SCORED}{where} ORDER BY coalesce(potential_score, -1) DESC, pool_score DESC, employee_id LIMIT {SHOWN_ROWS}",
+        f"SELECT {CANDIDATE_COLUMNS} FROM {SCORED}{where} ORDER BY headline_score DESC NULLS LAST, pool_score DESC, employee_id LIMIT {SHOWN_ROWS}",
         params=params,
     ).pl()
     return frame, total
@@ -117,6 +125,8 @@ def filter_choices(cur: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, li
         "certification": values("unnest(certification_names)"),
         "skill": values("unnest(skill_list)"),
         "level": values("job_level"),
+        # which score ranks the list and the score filters read (SCORED's headline_source)
+        "score_source": ["model" if cur.sql("SELECT EXISTS (SELECT 1 FROM model_scores)").fetchall()[0][0] else "score"],
     }
 
 
