@@ -203,7 +203,8 @@ def test_pages_show_the_model_its_scores_and_explanations(demo_db: Path, model_d
     at.button[0].click().run()
     at.switch_page("pages/model.py").run()
     assert not at.exception, [e.message for e in at.exception]
-    assert at.success[0].value == "In the evaluation the model beats the pool rules."
+    # the test demo picks 2 and has 14 promoted in the test: too few to name a winner, and the page says so
+    assert at.info[0].value.startswith("Too few cases to say") and not at.success
     metrics = at.dataframe[0].value
     chosen = {"logistic": "logistic regression", "boosting": "gradient-boosted trees"}[card["estimator"]] + " (chosen)"
     assert list(metrics[chosen])[:4] == [pytest.approx(card["metrics"]["model"][n]) for n in ("roc_auc", "average_precision", "brier", "precision_at_k")]
