@@ -8,6 +8,7 @@ import polars as pl
 import streamlit as st
 
 from services import plans, positions, theme
+from services.permissions import can_write
 from dashboard.plain import md, safe_chart
 from dashboard.access import NotAllowed, ScopedData
 from dashboard.downloads import csv_download
@@ -116,8 +117,8 @@ with template_tab:
             "due_months": t("plans.due_months"), "created_by": t("plans.created_by")})
     else:
         st.info(t("plans.template_empty"))
-    if user.role in ("hr_admin", "department_head"):
-        targets = ([None] if user.role == "hr_admin" else []) + list(user.scope or data.departments())
+    if user.can("write_department_records"):
+        targets = ([None] if user.can("manage_company_records") else []) + list(user.scope or data.departments())
         with st.form("template_item", clear_on_submit=True):
             st.markdown(f"**{t('plans.add_template_item')}**")
             cols = st.columns([2, 1, 3, 1])
@@ -145,7 +146,7 @@ with positions_tab:
         profile = profiles.filter(pl.col("profile_id") == chosen).row(0, named=True)
         st.caption(t("positions.updated", by=md(profile["updated_by"]), at=f"{profile['updated_at']:%Y-%m-%d}",
                      base=md(profile["based_on_title"] or "–")))
-        writer = user.role == "hr_admin" or (user.role == "department_head" and profile["department"] in (user.scope or ()))
+        writer = can_write(user, profile["department"])
         with st.form(f"profile_{chosen}"):
             title = st.text_input(t("positions.title_field"), value=profile["title"], disabled=not writer)
             texts = {f: st.text_area(t(f"positions.{f}"), value=profile[f] or "", disabled=not writer, height=90) for f in positions.FIELDS}
@@ -159,7 +160,7 @@ with positions_tab:
                     st.rerun()
             elif not writer:
                 st.form_submit_button(t("positions.read_only"), disabled=True)
-        if profile["department"] is None and user.role == "department_head":
+        if profile["department"] is None and user.can("tailor_templates"):
             with st.form(f"tailor_{chosen}"):
                 department = st.selectbox(t("overview.department"), list(user.scope or ()))
                 new_title = st.text_input(t("positions.title_field"), value=f"{profile['title']} — {department}")
@@ -184,7 +185,7 @@ with positions_tab:
                         st.error(md(exc))  # messages carry typed and imported values: plain text
                     else:
                         st.rerun()
-    if user.role == "hr_admin":
+    if user.can("manage_company_records"):
         with st.expander(t("positions.new_template")):
             with st.form("new_template", clear_on_submit=True):
                 title = st.text_input(t("positions.title_field"))

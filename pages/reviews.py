@@ -36,7 +36,7 @@ def cycle_label(row: dict) -> str:
 
 
 cycles = data.cycles()
-if user.role == "hr_admin":
+if user.can("manage_company_records"):
     with st.expander(t("reviews.manage_title"), icon=":material/event:", expanded=cycles.height == 0):
         with st.form("open_cycle"):
             cols = st.columns(2)
@@ -62,7 +62,7 @@ kind, is_open = cycle["kind"], cycle["status"] == "open"
 st.caption(t("reviews.cycle_caption_closed" if cycle["closed_at"] else "reviews.cycle_caption_open", opened=f"{cycle['opened_at']:%Y-%m-%d}",
              by=cycle["opened_by"], closed=f"{cycle['closed_at']:%Y-%m-%d}" if cycle["closed_at"] else ""))
 
-if user.role == "hr_admin" and is_open:
+if user.can("manage_company_records") and is_open:
     cols = st.columns([1, 1, 3])
     if cols[0].button(t("reviews.refresh"), icon=":material/refresh:", help=t("reviews.refresh_help")):
         n = data.refresh_cycle(cycle_id)
@@ -160,7 +160,7 @@ csv_download(st, t("reviews.download_members"), shown, f"review-{cycle_id}-membe
 
 # --- recording -----------------------------------------------------------------------------------
 recordable = people.filter(pl.col("department").is_in(list(user.scope))) if user.scope is not None else people
-can_record = user.role in ("hr_admin", "department_head") and recordable.height > 0
+can_record = user.can("write_department_records") and recordable.height > 0
 if can_record and is_open:
     st.subheader(t("reviews.record_title"))
     st.caption(t("reviews.record_definition"))
@@ -218,7 +218,7 @@ if can_record and is_open:
 elif can_record:
     st.info(t("reviews.closed_note"))
 
-if kind == "year_end" and user.role == "hr_admin" and is_open:
+if kind == "year_end" and user.can("manage_company_records") and is_open:
     waiting = people.filter(pl.col("outcome").is_not_null() & pl.col("confirmed_outcome").is_null())
     st.subheader(t("reviews.confirm_title"))
     st.caption(t("reviews.confirm_definition", waiting=waiting.height))

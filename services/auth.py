@@ -34,6 +34,9 @@ PERMISSIONS = {
     "nominate": {"hr_admin", "department_head"},
     "manage_data": {"hr_admin"},
     "manage_users": {"hr_admin"},
+    "manage_company_records": {"hr_admin"},  # HR-wide templates, opening and closing review cycles, confirming outcomes
+    "write_department_records": {"hr_admin", "department_head"},  # plan items, position profiles, assessments
+    "tailor_templates": {"department_head"},  # a department's own copy of an HR position template
 }
 # Lockout: five failures from one client (whatever the accounts) lock that client; ten failures on one
 # account (from any clients) lock the account, so one client alone can never lock anybody else out.

@@ -69,6 +69,14 @@ def test_pages_hold_no_sql_and_open_no_database() -> None:
     assert wrong == []
 
 
+def test_pages_name_no_role() -> None:
+    # Who may do what is a permission (services.auth.PERMISSIONS) checked by User.can, never a role compared on a page.
+    role = re.compile(r"""["'](hr_admin|hr_leadership|department_head|viewer)["']""")
+    found = [f"{path.relative_to(ROOT).as_posix()}:{n}" for layer, path in layer_files() if layer in ("pages", "app")
+             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if role.search(line)]
+    assert found == []
+
+
 def test_the_layer_rules_are_the_documented_ones() -> None:
     # docs/architecture.md states the same table; a change to one without the other fails here.
     doc = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
