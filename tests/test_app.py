@@ -123,6 +123,7 @@ def check_overview(at: AppTest, db: Path, user: auth.User) -> None:
 
 
 # Every role in English; Chinese too for the HR admin, who sees every page (test_i18n checks the catalogues match).
+@pytest.mark.xdist_group("app_smoke")  # its module fixture (the seeded demo) is built once: keep these on one worker
 @pytest.mark.parametrize(("username", "langs"), [(u, ("en", "zh-CN") if u == "hr" else ("en",)) for u in ACCOUNTS], ids=list(ACCOUNTS))
 def test_every_page_runs_for_every_role(seeded: Path, username: str, langs: tuple[str, ...]) -> None:
     user = auth.load_user(username)
