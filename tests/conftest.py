@@ -163,3 +163,37 @@ def download_clicks(monkeypatch):
         return content.encode("utf-8") if isinstance(content, str) else content
 
     return click
+
+
+# The page tests' accounts, one per role (tests/test_app.py's `env`, shared by the modules that import it).
+PASSWORD = "correct horse battery"
+ACCOUNTS = {"hr": ("hr_admin", ()), "leader": ("hr_leadership", ()), "head": ("department_head", ("Sales",)), "viewer": ("viewer", ())}
+APP_FILES = ("talent.duckdb", "workspace.duckdb", "workspace.duckdb.wal")
+
+
+def copy_app_files(source: Path, target: Path) -> None:
+    """Copy a built app folder (its analysis database and workspace) so a test writes to its own files."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in APP_FILES:
+        if (source / name).exists():
+            shutil.copyfile(source / name, target / name)
+
+
+@pytest.fixture(scope="session")
+def demo_with_accounts(demo_db: Path, tmp_path_factory) -> Path:
+    """A folder with a copy of demo_db and a workspace holding the ACCOUNTS, built once per test process: never
+    written, copy it (copy_app_files)."""
+    from services import auth
+
+    folder = tmp_path_factory.mktemp("accounts")
+    shutil.copyfile(demo_db, folder / "talent.duckdb")
+    config = tmp_path_factory.mktemp("accounts_config") / "talent.toml"
+    shutil.copyfile(Path(__file__).resolve().parents[1] / "config" / "talent.toml", config)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setenv("TALENT_CONFIG", str(config))
+        monkeypatch.setenv("TALENT_DB", str(folder / "talent.duckdb"))
+        monkeypatch.setenv("TALENT_WORKSPACE", str(folder / "workspace.duckdb"))
+        monkeypatch.setenv("TALENT_BCRYPT_ROUNDS", "4")
+        for name, (role, departments) in ACCOUNTS.items():
+            auth.create_user(name, role, PASSWORD, departments)
+    return folder

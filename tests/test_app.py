@@ -2,23 +2,20 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from services import auth, workspace
 from services.demo import seed_demo_reviews
 from services.i18n import t
+from services.privacy import small_groups
 from pipelines.db import write_batch
 from pipelines.ingest import ingest, rebuild_analysis
-from tests.conftest import TODAY, build_demo_db, rows
+from tests.conftest import ACCOUNTS, PASSWORD, TODAY, copy_app_files, rows  # noqa: F401  (ACCOUNTS, PASSWORD: imported from here)
 
 ROOT = Path(__file__).resolve().parents[1]
-PASSWORD = "correct horse battery"
-ACCOUNTS = {"hr": ("hr_admin", ()), "leader": ("hr_leadership", ()), "head": ("department_head", ("Sales",)), "viewer": ("viewer", ())}
 PAGES = {
     "hr": ["pages/overview.py", "pages/candidates.py", "pages/profile.py", "pages/talent_grid.py", "pages/plans.py", "pages/reviews.py", "pages/model.py", "pages/trends.py", "pages/data.py", "pages/users.py"],
     "leader": ["pages/overview.py", "pages/candidates.py", "pages/profile.py", "pages/talent_grid.py", "pages/plans.py", "pages/reviews.py", "pages/model.py", "pages/trends.py"],
@@ -28,8 +25,9 @@ PAGES = {
 
 
 @pytest.fixture(scope="session")
-def demo_db(tmp_path_factory) -> Path:
-    return build_demo_db(tmp_path_factory.mktemp("demo"), employees=800, seed=11)
+def demo_db(demo_db: Path) -> Path:
+    """conftest's demo, built once per test process; defined here too for the modules that import it from here."""
+    return demo_db
 
 
 @pytest.fixture(autouse=True)
@@ -37,26 +35,41 @@ def fresh_caches(fresh_streamlit_caches):
     yield
 
 
-@pytest.fixture
-def env(demo_db: Path, tmp_path: Path, monkeypatch) -> Path:
-    """A copy of the demo database, its own workspace and one account per role."""
-    db = tmp_path / "talent.duckdb"
-    shutil.copyfile(demo_db, db)
-    monkeypatch.setenv("TALENT_DB", str(db))
-    monkeypatch.setenv("TALENT_WORKSPACE", str(tmp_path / "workspace.duckdb"))
+def use_app_files(folder: Path, monkeypatch) -> Path:
+    """Point the app at the analysis database and workspace in `folder`, as each page test runs it."""
+    monkeypatch.setenv("TALENT_DB", str(folder / "talent.duckdb"))
+    monkeypatch.setenv("TALENT_WORKSPACE", str(folder / "workspace.duckdb"))
     monkeypatch.setenv("TALENT_BCRYPT_ROUNDS", "4")
     monkeypatch.setenv("TALENT_ADMIN_PASSWORD", "first-admin-password")
     monkeypatch.chdir(ROOT)
-    for name, (role, departments) in ACCOUNTS.items():
-        auth.create_user(name, role, PASSWORD, departments)
-    return db
+    return folder / "talent.duckdb"
 
 
 @pytest.fixture
-def seeded(env: Path) -> Path:
-    """env plus the demo's pool, plans and past review cycles, as on first start."""
-    seed_demo_reviews(env)
-    return env
+def env(demo_with_accounts: Path, tmp_path: Path, monkeypatch) -> Path:
+    """A copy of the demo database, its own workspace and one account per role."""
+    copy_app_files(demo_with_accounts, tmp_path)
+    return use_app_files(tmp_path, monkeypatch)
+
+
+@pytest.fixture(scope="module")
+def _seeded_template(demo_with_accounts: Path, tmp_path_factory) -> Path:
+    """demo_with_accounts plus the demo's pool, plans and past review cycles, as on first start: built once."""
+    folder = tmp_path_factory.mktemp("seeded")
+    copy_app_files(demo_with_accounts, folder)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        config = tmp_path_factory.mktemp("seeded_config") / "talent.toml"
+        config.write_bytes((ROOT / "config" / "talent.toml").read_bytes())
+        monkeypatch.setenv("TALENT_CONFIG", str(config))
+        seed_demo_reviews(use_app_files(folder, monkeypatch))
+    return folder
+
+
+@pytest.fixture
+def seeded(_seeded_template: Path, tmp_path: Path, monkeypatch) -> Path:
+    """env plus the demo's pool, plans and past review cycles: each test's own copy."""
+    copy_app_files(_seeded_template, tmp_path)
+    return use_app_files(tmp_path, monkeypatch)
 
 
 def shown(markdown: str) -> str:
@@ -74,24 +87,62 @@ def signed_in(username: str, password: str = PASSWORD) -> AppTest:
     return at
 
 
-# Every role in English; Chinese for the HR admin, who sees every page (test_i18n checks the catalogues match).
-@pytest.mark.parametrize(("username", "lang"), [(u, "en") for u in ACCOUNTS] + [("hr", "zh-CN")])
-def test_every_page_runs_for_every_role(seeded: Path, username: str, lang: str) -> None:
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def check_overview(at: AppTest, db: Path, user: auth.User) -> None:
+    """The overview's figures are the analysis tables' and the pool's, in the user's departments only."""
+    scope = "" if user.scope is None else f"AND department IN ({', '.join(repr(d) for d in user.scope)})"
+    active, eligible = rows(db, f"""SELECT count(*) FILTER (WHERE status = 'active'), count(*) FILTER (WHERE meets_pool_rules)
+                                    FROM analysis_employee WHERE true {scope}""")[0]
+    with workspace.connect() as con:  # the pool: whoever's latest nomination is 'nominate' (every active member here)
+        nominated = [r[0] for r in con.sql("""SELECT employee_id FROM nominations GROUP BY employee_id
+                                              HAVING arg_max(action, nomination_id) = 'nominate'""").fetchall()]
+    members = rows(db, f"SELECT count(*) FROM analysis_employee WHERE status = 'active' AND employee_id IN (SELECT unnest(?)) {scope}",
+                   [nominated])[0][0]
+    shown_now = metrics(at)
+    assert shown_now["Active employees"] == f"{active:,}"
+    assert shown_now["Meet the pool rules"] == f"{eligible:,}"
+    assert shown_now["Share meeting the rules"] == f"{eligible / active:.1%}"
+    assert shown_now["In the pool"] == f"{members:,}"  # the nominated members: meeting the rules is not being in the pool
+    assert 0 < members != eligible and 0 < eligible < active
+    sizes = dict(rows(db, f"SELECT department, active_employees FROM analysis_department WHERE true {scope} ORDER BY department"))
+    hidden = set() if user.can("view_people") else small_groups(sizes)  # the viewer: no group under privacy.MIN_GROUP
+    departments = [d for d in sizes if d not in hidden]
+    # the funnel and the rating mix, and the by-department chart only where there is more than one department
+    assert len(at.get("plotly_chart")) == (3 if len(sizes) > 1 else 2)
+    box = at.selectbox(key="department")
+    assert box.options == ["All departments" if user.scope is None else "All your departments", *departments]
+    # Only HR edits the pool rules.
+    assert bool(at.slider) == bool([e for e in at.expander if "pool rules" in e.label]) == user.can("manage_data")
+    # Choosing a department narrows the figures to it.
+    box.select(departments[-1]).run()
+    assert not at.exception, [e.message for e in at.exception]
+    narrowed = rows(db, "SELECT count(*) FROM analysis_employee WHERE status = 'active' AND department = ?", [departments[-1]])[0][0]
+    assert metrics(at)["Active employees"] == f"{narrowed:,}"
+
+
+# Every role in English; Chinese too for the HR admin, who sees every page (test_i18n checks the catalogues match).
+@pytest.mark.xdist_group("app_smoke")  # its module fixture (the seeded demo) is built once: keep these on one worker
+@pytest.mark.parametrize(("username", "langs"), [(u, ("en", "zh-CN") if u == "hr" else ("en",)) for u in ACCOUNTS], ids=list(ACCOUNTS))
+def test_every_page_runs_for_every_role(seeded: Path, username: str, langs: tuple[str, ...]) -> None:
+    user = auth.load_user(username)
     at = signed_in(username)
-    at.session_state["lang"] = lang
-    for page in PAGES[username]:
-        at.switch_page(page).run()
-        assert not at.exception, (page, [e.message for e in at.exception])
-        assert not at.error, (page, [e.value for e in at.error])
-        assert at.title and at.title[0].value.strip() and at.title[0].value != "Sign in", page
-
-
-def test_viewer_cannot_reach_people_pages(env: Path) -> None:
-    at = signed_in("viewer")
-    for page in ("pages/candidates.py", "pages/profile.py", "pages/talent_grid.py", "pages/model.py", "pages/data.py", "pages/users.py"):
+    for page in sorted(set(PAGES["hr"]) - set(PAGES[username])):
         with pytest.raises(ValueError, match="Could not find a navigation page"):  # not registered for this role
             at.switch_page(page)
-    assert all("employee_id" not in d.value.columns for d in at.dataframe)  # aggregates only
+    for lang in langs:
+        at.session_state["lang"] = lang
+        for page in PAGES[username]:
+            at.switch_page(page).run()
+            assert not at.exception, (lang, page, [e.message for e in at.exception])
+            assert not at.error, (lang, page, [e.value for e in at.error])
+            assert at.title and at.title[0].value.strip() and at.title[0].value != "Sign in", (lang, page)
+            if not user.can("view_people"):  # aggregates only
+                assert all("employee_id" not in d.value.columns for d in at.dataframe), page
+    at.session_state["lang"] = "en"
+    check_overview(at.switch_page("pages/overview.py").run(), seeded, user)
 
 
 def test_wrong_password_is_refused_and_audited(env: Path) -> None:
@@ -104,35 +155,7 @@ def test_wrong_password_is_refused_and_audited(env: Path) -> None:
         assert con.sql("SELECT username, action FROM audit_log WHERE action LIKE 'sign_in%'").fetchall() == [("head", "sign_in_failed")]
 
 
-def test_overview_headline_matches_the_analysis_tables(env: Path) -> None:
-    at = signed_in("leader")
-    metrics = {m.label: m.value for m in at.metric}
-    active, pool = rows(env, "SELECT count(*) FILTER (WHERE status = 'active'), count(*) FILTER (WHERE meets_pool_rules) FROM analysis_employee")[0]
-    assert metrics["Active employees"] == f"{active:,}"
-    assert metrics["Meet the pool rules"] == f"{pool:,}"
-    assert metrics["Share meeting the rules"] == f"{pool / active:.1%}"
-    assert metrics["In the pool"] == "0"  # nobody nominated yet: meeting the rules is not being in the pool
-    assert 0 < pool < active
-    assert len(at.get("plotly_chart")) == 3
-
-
-def test_department_head_overview_counts_only_their_department(env: Path) -> None:
-    at = signed_in("head")
-    active = rows(env, "SELECT count(*) FROM analysis_employee WHERE status = 'active' AND department = 'Sales'")[0][0]
-    assert {m.label: m.value for m in at.metric}["Active employees"] == f"{active:,}"
-    assert at.selectbox(key="department").options == ["All your departments", "Sales"]
-
-
-def test_department_filter_narrows_the_figures(env: Path) -> None:
-    at = signed_in("leader")
-    box = at.selectbox(key="department")
-    department = box.options[1]
-    box.select(department).run()
-    active = rows(env, "SELECT count(*) FROM analysis_employee WHERE status = 'active' AND department = ?", [department])[0][0]
-    assert {m.label: m.value for m in at.metric}["Active employees"] == f"{active:,}"
-
-
-def test_data_page_lists_runs_and_quarantine_reasons(env: Path) -> None:
+def test_data_page_lists_runs_and_quarantine_and_imports_an_upload(env: Path) -> None:
     at = signed_in("hr")
     at.switch_page("pages/data.py").run()
     assert list(at.dataframe[0].value["run_id"]) == [1]
@@ -140,12 +163,8 @@ def test_data_page_lists_runs_and_quarantine_reasons(env: Path) -> None:
     assert quarantined > 0
     assert int(at.dataframe[2].value["rows"].sum()) == quarantined
     assert at.get("download_button")
-
-
-def test_upload_on_the_data_page_goes_through_the_pipeline(env: Path) -> None:
+    # An upload goes through the pipeline.
     employee = rows(env, "SELECT employee_id FROM employees ORDER BY employee_id LIMIT 1")[0][0]
-    at = signed_in("hr")
-    at.switch_page("pages/data.py").run()
     content = f"employee_id,period,rating,score\n{employee},2019,A,97\n{employee},2019-H1,Z,\n".encode()
     at.file_uploader[0].set_value(("performance_ratings.csv", content, "text/csv"))
     at.button(key="FormSubmitter:upload-Import").click().run()
@@ -186,7 +205,7 @@ def test_first_start_builds_the_demo_organisation_and_demo_accounts(tmp_path: Pa
 
 def test_demo_accounts_stop_working_once_real_data_is_imported(env: Path, tmp_path: Path) -> None:
     auth.create_user("demo.x", "hr_admin", "demo", is_demo=True)
-    assert signed_in("demo.x", "demo").title[0].value != "Sign in"
+    assert auth.authenticate("demo.x", "demo").username == "demo.x"  # beside demo data (the page's sign-in: test_first_start)
     src = tmp_path / "employees.csv"
     src.write_text("employee_id,name,department,position,job_level,hire_date,status\nR1,Real Person,Sales,Rep,3,2020-01-01,active\n", encoding="utf-8")
     ingest([src], env, today=TODAY, run_by="hr")
@@ -219,15 +238,6 @@ def test_overview_says_what_to_do_when_no_employees_were_imported(tmp_path: Path
     assert at.success[0].value == "Nothing was quarantined in this run."
 
 
-def test_model_page_without_a_model_says_so_and_training_needs_history(env: Path) -> None:
-    at = signed_in("hr")
-    at.switch_page("pages/model.py").run()
-    assert at.info[0].value.startswith("No potential model has been trained yet")
-    at.button(key="train_model").click().run()
-    assert not at.exception, [e.message for e in at.exception]
-    assert at.warning[0].value.startswith("Not enough history to train: only ")
-
-
 def test_hr_admin_edits_the_pool_rules_and_the_funnel_follows(env: Path) -> None:
     import os
     import tomllib
@@ -249,13 +259,13 @@ def test_hr_admin_edits_the_pool_rules_and_the_funnel_follows(env: Path) -> None
         assert con.sql("SELECT username, action FROM audit_log WHERE action = 'pool_rules_changed'").fetchall() == [("hr", "pool_rules_changed")]
 
 
-def test_department_head_cannot_edit_the_pool_rules(env: Path) -> None:
-    at = signed_in("head")
-    assert not at.slider and not [e for e in at.expander if "pool rules" in e.label]
-
-
-def test_plans_and_reviews_pages_say_what_to_do_when_empty(env: Path) -> None:
+def test_model_plans_and_reviews_pages_say_what_to_do_when_empty(env: Path) -> None:
     at = signed_in("hr")
+    at.switch_page("pages/model.py").run()
+    assert at.info[0].value.startswith("No potential model has been trained yet")
+    at.button(key="train_model").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.warning[0].value.startswith("Not enough history to train: only ")
     at.switch_page("pages/plans.py").run()
     assert not at.exception, [e.message for e in at.exception]
     assert [i.value for i in at.info][:1] == [t("plans.empty", lang="en")]
