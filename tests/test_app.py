@@ -266,7 +266,7 @@ def test_model_plans_and_reviews_pages_say_what_to_do_when_empty(env: Path) -> N
     at.button(key="train_model").click().run()
     assert not at.exception, [e.message for e in at.exception]
     assert at.warning[0].value == t("model.not_enough", lang="en")  # in words; the detail behind "How this is computed"
-    assert any(c.value.startswith("Not enough history to train: only ") for c in at.caption)  # the training's own reason
+    assert any(c.value.startswith("only ") and "promoted into management" in c.value for c in at.caption)  # the training's own reason
     at.switch_page("pages/plans.py").run()
     assert not at.exception, [e.message for e in at.exception]
     assert [i.value for i in at.info][:1] == [t("plans.empty", lang="en")]
