@@ -13,6 +13,7 @@ import pytest
 
 from pipelines import db
 from pipelines.ingest import ingest
+from services.cli import main
 from tests.conftest import TODAY, rows, table_counts
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,7 +47,7 @@ def test_readers_keep_a_consistent_view_while_a_batch_swaps_in(loaded_db: Path, 
     new.close()
 
 
-def test_a_second_writer_waits_and_then_fails_clearly(loaded_db: Path, good_dir: Path) -> None:
+def test_a_second_writer_waits_and_then_fails_clearly(loaded_db: Path, good_dir: Path, monkeypatch, capsys) -> None:
     holding, release = threading.Event(), threading.Event()
 
     def hold() -> None:
@@ -57,39 +58,46 @@ def test_a_second_writer_waits_and_then_fails_clearly(loaded_db: Path, good_dir:
     t = threading.Thread(target=hold)
     t.start()
     assert holding.wait(10)
+    # The second writer is the command line, run here (a subprocess would spend seconds importing the stack): its
+    # flock on its own open file conflicts with the holder's as another process's would. It waits TALENT_LOCK_WAIT
+    # seconds (read once at import: set here as the variable would) and gives up.
+    monkeypatch.setattr(db, "LOCK_WAIT_SECONDS", 0.5)
     try:
-        done = subprocess.run(
-            [sys.executable, "-m", "pipelines", "ingest", str(good_dir), "--db", str(loaded_db)],
-            cwd=ROOT, env={**os.environ, "TALENT_LOCK_WAIT": "0.5"}, capture_output=True, text=True, timeout=120,
-        )
+        started = time.monotonic()
+        code = main(["ingest", str(good_dir), "--db", str(loaded_db)])
+        waited = time.monotonic() - started
     finally:
         release.set()
         t.join()
-    assert done.returncode == 2
-    assert "another import is writing this database" in done.stderr
-    assert f"(pid {os.getpid()} since " in done.stderr  # names the holder: this process, whose thread holds the lock
+    stderr = capsys.readouterr().err
+    assert code == 2 and waited >= 0.5
+    assert "another import is writing this database" in stderr and "waited 0.5 s" in stderr
+    assert f"(pid {os.getpid()} since " in stderr  # names the holder: this process, whose thread holds the lock
     # Once the first writer is done the second one goes through.
     assert ingest([good_dir], loaded_db, today=TODAY)["run_id"] == 2
 
 
-@pytest.mark.xdist_group("model")  # shares the model tests' demo files
-def test_killed_ingest_leaves_the_previous_state_and_can_be_rerun(model_demo_files: Path, loaded_db: Path) -> None:
-    demo = model_demo_files
+def test_killed_ingest_leaves_the_previous_state_and_can_be_rerun(loaded_db: Path, tmp_path: Path) -> None:
+    new = tmp_path / "new"  # an import of 400 new people: long enough to be killed inside its batch
+    new.mkdir()
+    (new / "employees.csv").write_text("employee_id,name,department,position,job_level,hire_date,status\n" + "".join(
+        f"N{i:04d},Person {i},Sales,Rep,3,2020-01-01,active\n" for i in range(400)), encoding="utf-8")
     before = table_counts(loaded_db)
-    proc = subprocess.Popen([sys.executable, "-m", "pipelines", "ingest", str(demo), "--db", str(loaded_db)], cwd=ROOT,
+    proc = subprocess.Popen([sys.executable, "-m", "pipelines", "ingest", str(new), "--db", str(loaded_db)], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     work = loaded_db.with_name(f".{loaded_db.name}.{proc.pid}.tmp")
     deadline = time.monotonic() + 60
     while not work.exists() and time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.02)
-    time.sleep(0.3)  # midway through writing the copy
-    assert proc.poll() is None, "the import finished before it could be killed; use a larger demo"
+        time.sleep(0.01)
+    time.sleep(0.05)  # midway through the batch on the copy
+    assert proc.poll() is None, "the import finished before it could be killed; use a larger import"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    assert table_counts(loaded_db) == before
-    summary = ingest([demo], loaded_db, today=TODAY)
-    assert summary["entities"]["employees"]["loaded"] > 1500
-    assert rows(loaded_db, "SELECT count(*) FROM analysis_employee")[0][0] == before["employees"] + summary["entities"]["employees"]["loaded"]
+    assert work.exists()  # killed inside its batch: its copy is left behind ...
+    assert table_counts(loaded_db) == before  # ... and the database is as it was
+    summary = ingest([new], loaded_db, today=TODAY)
+    assert summary["entities"]["employees"]["loaded"] == 400
+    assert rows(loaded_db, "SELECT count(*) FROM analysis_employee")[0][0] == before["employees"] + 400
     assert [p.name for p in loaded_db.parent.iterdir() if ".tmp" in p.name] == []
 
 

