@@ -197,3 +197,15 @@ def demo_with_accounts(demo_db: Path, tmp_path_factory) -> Path:
         for name, (role, departments) in ACCOUNTS.items():
             auth.create_user(name, role, PASSWORD, departments)
     return folder
+
+
+# The two workers (pytest.ini: --dist loadfile --no-loadscope-reorder) take whole files in this order, so the longest
+# files start first and both workers finish together; files not listed follow in their usual order.
+LONGEST_FIRST = ("test_browser.py", "test_app.py", "test_bad_input.py", "test_security.py", "test_ux_session.py",
+                 "test_reviews_page.py", "test_export.py", "test_doors.py", "test_trends.py", "test_access.py",
+                 "test_real_exports.py", "test_write_path.py", "test_model_inputs.py", "test_reviews.py", "test_model.py")
+
+
+def pytest_collection_modifyitems(session, config, items) -> None:
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -110,14 +108,14 @@ def test_cli_json_summary_accounts_for_every_row(good_dir: Path, db_path: Path, 
     assert summary["totals"] == {"read": 26, "loaded": 26, "quarantined": 0, "exact_duplicates": 0, "skipped": 0}
 
 
-def test_database_path_comes_from_env_when_no_flag(good_dir: Path, tmp_path: Path) -> None:
+def test_database_path_comes_from_env_when_no_flag(good_dir: Path, tmp_path: Path, monkeypatch, capsys) -> None:
+    # In process: the command line's own exit codes are tested as a real process in test_real_exports and test_bad_input.
     target = tmp_path / "from_env.duckdb"
-    done = subprocess.run(
-        [sys.executable, "-m", "pipelines", "ingest", str(good_dir / "employees.csv")],
-        cwd=ROOT, env={"TALENT_DB": str(target), "TALENT_MODELS": str(tmp_path / "models"), "PATH": "/usr/bin:/bin"}, capture_output=True, text=True, timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    assert "employees" in done.stdout and target.exists()
+    monkeypatch.setenv("TALENT_DB", str(target))
+    monkeypatch.setenv("TALENT_MODELS", str(tmp_path / "models"))
+    monkeypatch.delenv("TALENT_WORKSPACE", raising=False)
+    assert main(["ingest", str(good_dir / "employees.csv")]) == 0
+    assert "employees" in capsys.readouterr().out and target.exists()
     assert rows(target, "SELECT count(*) FROM employees") == [(4,)]
 
 
