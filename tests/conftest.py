@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
+import tempfile
+import uuid
 from datetime import date
 from pathlib import Path
 
@@ -97,13 +101,31 @@ def model_demo_template(model_demo_files: Path) -> Path:
     return db
 
 
-def build_demo_db(folder: Path, employees: int, seed: int) -> Path:
-    """A real database of a generated demo organisation, imported as the first start does."""
-    from pipelines.demo import generate_demo
+def _shared_build_dir() -> Path:
+    """A folder every test process of this run shares (pytest-xdist workers have one run id), for builds made once."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID") or f"pid{os.getpid()}"
+    return Path(tempfile.gettempdir()) / f"talent-tests-{run}"
 
-    generate_demo(folder / "files", employees=employees, seed=seed)
+
+def build_demo_db(folder: Path, employees: int, seed: int) -> Path:
+    """A real database of a generated demo organisation, imported as the first start does. Built once per test run
+    and configuration (the first worker to need it builds it under a lock; the others copy the files)."""
+    from filelock import FileLock
+
+    from pipelines.demo import generate_demo
+    from pipelines.settings import config_path
+
+    config = hashlib.sha256(config_path().read_bytes()).hexdigest()[:12]
+    built = _shared_build_dir() / f"demo-{employees}-{seed}-{config}"
+    built.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(built) + ".lock"):
+        if not (built / "talent.duckdb").exists():
+            generate_demo(built / "files", employees=employees, seed=seed)
+            ingest([built / "files"], built / "building.duckdb", today=TODAY, run_by="demo")
+            os.replace(built / "building.duckdb", built / "talent.duckdb")
+    shutil.copytree(built / "files", folder / "files", dirs_exist_ok=True)
     db = folder / "talent.duckdb"
-    ingest([folder / "files"], db, today=TODAY, run_by="demo")
+    shutil.copyfile(built / "talent.duckdb", db)
     return db
 
 
@@ -209,3 +231,16 @@ LONGEST_FIRST = ("test_browser.py", "test_app.py", "test_bad_input.py", "test_se
 def pytest_collection_modifyitems(session, config, items) -> None:
     rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
+
+def pytest_configure(config) -> None:
+    # The controller names the run, so its workers share one folder of builds (_shared_build_dir) that it removes at the end.
+    if not hasattr(config, "workerinput") and hasattr(config.option, "testrunuid") and not config.option.testrunuid:
+        config.option.testrunuid = uuid.uuid4().hex
+    if not hasattr(config, "workerinput"):
+        os.environ["PYTEST_XDIST_TESTRUNUID"] = getattr(config.option, "testrunuid", None) or f"pid{os.getpid()}"
+
+
+def pytest_unconfigure(config) -> None:
+    if not hasattr(config, "workerinput"):
+        shutil.rmtree(_shared_build_dir(), ignore_errors=True)
