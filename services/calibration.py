@@ -6,7 +6,7 @@ import polars as pl
 from . import workspace
 from .people import BANDS
 from .auth import User
-from .permissions import current_department, require_writer, scoped_to_current
+from .permissions import require_writer_for, scoped_to_current
 
 def current(scope: tuple[str, ...] | None) -> pl.DataFrame:
     """The latest calibrated placement per person within scope."""
@@ -37,10 +37,7 @@ def record(user: User, employee_id: str, department: str | None, original: tuple
         raise ValueError(f"a box is a pair of {', '.join(BANDS)}")
     if not reason or not reason.strip():
         raise ValueError("a reason is required")
-    department = current_department(employee_id, department)
-    require_writer(user, department)
-    if department is None:
-        raise ValueError(f"no employee '{employee_id}' in the latest import")
+    department = require_writer_for(user, employee_id, department)  # judged by the person's department now
     with workspace.write(user.username, "grid_calibrated", employee_id, f"{original} -> {target}; reason={reason.strip()}") as change:
         change.execute(
             "INSERT INTO grid_calibrations (employee_id, department, from_performance, from_potential, to_performance, to_potential, reason, decided_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -6,7 +6,7 @@ import polars as pl
 from . import pool, workspace
 from .people import READINESS
 from .auth import User
-from .permissions import current_department, require_writer
+from .permissions import require_writer_for
 
 ACTIONS = ("nominate", "remove")
 # Why someone leaves the pool, as categories HR counts (the source document tracks "capability mismatch").
@@ -64,10 +64,7 @@ def record(user: User, employee_id: str, department: str | None, action: str, re
             raise ValueError(f"exit reason must be one of {', '.join(EXIT_REASONS)}")
     else:
         exit_reason = None
-    department = current_department(employee_id, department)
-    require_writer(user, department)
-    if department is None:
-        raise ValueError(f"no employee '{employee_id}' in the latest import")
+    department = require_writer_for(user, employee_id, department)  # judged by the person's department now
     with workspace.write(user.username, f"pool_{action}", employee_id,
                          f"readiness={readiness}; target={target_position}; reason={reason.strip()}") as change:
         change.execute(
@@ -87,10 +84,7 @@ def change_readiness(user: User, employee_id: str, department: str | None, readi
         raise ValueError(f"readiness must be one of {', '.join(READINESS)}")
     if not reason or not reason.strip():
         raise ValueError("a reason is required")
-    department = current_department(employee_id, department)
-    require_writer(user, department)
-    if department is None:
-        raise ValueError(f"no employee '{employee_id}' in the latest import")
+    department = require_writer_for(user, employee_id, department)  # judged by the person's department now
     latest = _latest(employee_id)
     if latest is None or latest[0] != "nominate":
         raise ValueError("not in the talent pool: nominate them first")

@@ -86,6 +86,11 @@ def current_department(employee_id: str, stored: str | None) -> str | None:
     return found["current_department"][0] if found.height else stored
 
 
-def require_writer_for(user: User, employee_id: str, stored_department: str | None) -> None:
-    """require_writer for a record about one person, judged by the person's current department."""
-    require_writer(user, current_department(employee_id, stored_department))
+def require_writer_for(user: User, employee_id: str, stored_department: str | None) -> str:
+    """require_writer for a record about one person, judged by the person's current department, which it returns
+    (the stored one only for someone the latest import no longer has; neither: ValueError)."""
+    department = current_department(employee_id, stored_department)
+    require_writer(user, department)
+    if department is None:
+        raise ValueError(f"no employee '{employee_id}' in the latest import")
+    return department

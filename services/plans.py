@@ -15,7 +15,7 @@ import polars as pl
 
 from . import workspace
 from .auth import User
-from .permissions import NotAllowed, current_department, require_writer, scoped_to_current
+from .permissions import NotAllowed, require_writer, require_writer_for, scoped_to_current
 
 KINDS = ("course", "rotation", "project", "mentoring", "other")
 STATUSES = ("planned", "in_progress", "done", "dropped")
@@ -67,10 +67,7 @@ def create_plan(user: User, employee_id: str, department: str | None, starts_on:
                 at: datetime | None = None) -> int:
     """The candidate's plan from the template: general items plus those of the person's current department, due
     relative to the start. department: the one on record, used only for a person the latest import no longer has."""
-    department = current_department(employee_id, department)
-    require_writer(user, department)
-    if department is None:
-        raise ValueError(f"no employee '{employee_id}' in the latest import")
+    department = require_writer_for(user, employee_id, department)  # judged by the person's department now
     with workspace.write(user.username, "plan_created", employee_id) as con:
         if con.sql("SELECT 1 FROM development_plans WHERE employee_id = ?", params=[employee_id]).fetchall():
             raise ValueError(f"{employee_id} already has a development plan; change its items instead")
@@ -107,8 +104,7 @@ def add_item(user: User, plan_id: int, kind: str, title: str, due_date: date, re
     if not found:
         raise ValueError(f"no plan {plan_id}")
     employee_id, department = found[0]
-    department = current_department(employee_id, department)  # the person's department now, not when the plan was made
-    require_writer(user, department)
+    department = require_writer_for(user, employee_id, department)  # judged by the person's department now
     stamp = at or datetime.now()
     with workspace.write(user.username, "plan_item_added", employee_id) as con:
         cycle_id = _open_cycle(con, employee_id)
@@ -140,8 +136,7 @@ def change_item(user: User, item_id: int, reason: str, *, status: str | None = N
     if not found:
         raise ValueError(f"no plan item {item_id}")
     plan_id, employee_id, department, *before = found[0]
-    department = current_department(employee_id, department)  # the person's department now, not when the item was made
-    require_writer(user, department)
+    department = require_writer_for(user, employee_id, department)  # judged by the person's department now
     after = [status, due_date, title.strip() if title else None, kind]
     fields = [(name, old, new) for name, old, new in zip(("status", "due_date", "title", "kind"), before, after)
               if new is not None and new != old]
