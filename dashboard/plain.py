@@ -62,4 +62,7 @@ def safe_chart(fig):
             for part in ("node", "link"):
                 if trace[part].label is not None:
                     trace[part].label = _escaped(trace[part].label)
+    # An axis's category order names the same categories: escaped alike, or "R&D" and "R&amp;D" become two rows.
+    fig.for_each_xaxis(lambda axis: axis.update(categoryarray=_escaped(axis.categoryarray)) if axis.categoryarray is not None else None)
+    fig.for_each_yaxis(lambda axis: axis.update(categoryarray=_escaped(axis.categoryarray)) if axis.categoryarray is not None else None)
     return fig

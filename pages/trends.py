@@ -201,7 +201,9 @@ else:
         empty_bench = positions.filter(pl.col("ready_now") == 0).select("position", "departments", "seats")
         st.metric(t("trends.no_ready_now"), f"{empty_bench.height:,} / {positions.height:,}")
         st.dataframe(empty_bench, hide_index=True, height=240, column_config={
-            "position": t("trends.axis_position"), "departments": t("trends.department"), "seats": st.column_config.NumberColumn(t("trends.seats"))})
+            "position": st.column_config.TextColumn(t("trends.axis_position"), width="medium"),
+            "departments": st.column_config.TextColumn(t("trends.department"), width="small"),
+            "seats": st.column_config.NumberColumn(t("trends.seats"), width="small")})  # three columns that fit the side panel
     if unmatched:
         st.caption(t("trends.bench_unmatched", count=unmatched))
 download(bench, "bench_strength")
