@@ -17,3 +17,8 @@ def as_of_badge() -> None:
     if as_of:
         st.badge(t("mapping.as_of_header", as_of=f"{as_of:%Y-%m-%d}" if hasattr(as_of, "strftime") else str(as_of)),
                  icon=":material/event:", color="gray")
+
+
+def all_departments_label(scope: tuple[str, ...] | None) -> str:
+    """The department selectors' first choice: "All departments" for the company, "All your departments" for a head."""
+    return t("overview.all_departments" if scope is None else "overview.all_your_departments")

@@ -7,6 +7,7 @@ import streamlit as st
 
 from services import theme
 from services.i18n import t
+from dashboard.page_header import all_departments_label
 from dashboard.plain import md, safe_chart
 from dashboard.access import ScopedData
 from dashboard.session import signed_in_user
@@ -23,7 +24,7 @@ if not status or not status.get("employees"):
     st.stop()
 st.caption(t("overview.as_of", as_of=status["as_of_date"], run_id=status["run_id"], built=f"{status['built_at']:%Y-%m-%d %H:%M}"))
 
-all_label = t("overview.all_departments" if data.scope is None else "overview.all_your_departments")  # a head: all of *theirs*
+all_label = all_departments_label(data.scope)
 offered = [all_label, *data.departments()]
 if st.session_state.get("department") not in (None, *offered):  # a crafted widget value, or a department too small to show
     st.session_state.department = all_label

@@ -9,6 +9,7 @@ import streamlit as st
 
 from services import plans, positions, theme
 from services.permissions import can_write
+from dashboard.page_header import all_departments_label
 from dashboard.plain import md, safe_chart
 from dashboard.access import NotAllowed, ScopedData
 from dashboard.downloads import csv_download
@@ -34,7 +35,7 @@ with progress_tab:
     if items.height == 0:
         st.info(t("plans.empty"))
     else:
-        all_label = t("overview.all_departments")
+        all_label = all_departments_label(data.scope)
         departments = sorted(items["department"].unique().to_list())
         cols = st.columns([2, 1])
         choice = cols[0].selectbox(t("overview.department"), [all_label, *departments])

@@ -8,6 +8,7 @@ import polars as pl
 import streamlit as st
 
 from services import theme
+from dashboard.page_header import all_departments_label
 from dashboard.access import NotAllowed, ScopedData
 from services.i18n import t
 from dashboard.plain import html, md, safe_chart
@@ -17,7 +18,7 @@ from dashboard.session import signed_in_user
 user = signed_in_user()
 data = ScopedData(user)
 st.title(t("grid.title"))
-all_label = t("overview.all_departments")
+all_label = all_departments_label(data.scope)
 choice = st.selectbox(t("overview.department"), [all_label, *data.departments()], key="grid_department")
 department = None if choice == all_label else choice
 try:

@@ -7,6 +7,7 @@ import polars as pl
 import streamlit as st
 
 from services import theme, workspace
+from dashboard.page_header import all_departments_label
 from dashboard.plain import md, safe_chart
 from dashboard.access import ScopedData
 from dashboard.downloads import csv_download, file_download
@@ -33,7 +34,7 @@ if not status or not status.get("employees"):
 reference = query_with_workspace("trends.as_of")
 st.caption(t("trends.intro", today=f"{reference['today']:%Y-%m-%d}"))
 
-all_label = t("trends.all_departments" if data.scope is None else "trends.all_your_departments")  # a head: all of *theirs*
+all_label = all_departments_label(data.scope)
 departments = data.departments()
 if st.session_state.get("trends_department") not in (None, "", *departments):  # a crafted widget value: never another department
     st.error(t("trends.department_not_allowed", department=md(st.session_state.trends_department), allowed=md(", ".join(departments))))
