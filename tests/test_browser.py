@@ -73,16 +73,24 @@ def server(tmp_path_factory):
     log.close()
 
 
-@pytest.fixture
-def page():
+@pytest.fixture(scope="module")
+def chromium():
+    """One Chromium for the module; each test gets a fresh context (its own cookies), as a new browser profile would."""
     ARTIFACTS.mkdir(exist_ok=True)
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                                                                     "--disable-component-update", "--no-first-run"])
-        pg = browser.new_page(viewport={"width": 1400, "height": 1100}, accept_downloads=True)
-        pg.set_default_timeout(30000)
-        yield pg
+        yield browser
         browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context(viewport={"width": 1400, "height": 1100}, accept_downloads=True)
+    pg = context.new_page()
+    pg.set_default_timeout(30000)
+    yield pg
+    context.close()
 
 
 def settle(pg, before: int = 800, after: int = 300) -> None:
@@ -153,8 +161,8 @@ def test_department_head_filters_opens_a_profile_exports_and_signs_out(server, p
     no_exception(page, "head-signed-out")
 
 
-def test_hr_leadership_opens_every_page_then_reloads_and_opens_a_new_tab_signed_in(server, page) -> None:
-    """Every page without an exception; then issue #15 item 3: F5 and a link opened in a new tab keep the session (a
+def test_hr_director_walks_overview_trends_reviews_and_grid_then_reload_and_new_tab_stay_signed_in(server, page) -> None:
+    """The HR director's journey without an exception; then issue #15 item 3: F5 and a link opened in a new tab keep the session (a
     signed, expiring cookie: docs/security.md); signing out ends it, and a reload then shows the sign-in form."""
     url, _ = server
     session_cookies = lambda: [c for c in page.context.cookies() if c["name"].startswith("talent_session_")]  # noqa: E731
@@ -162,7 +170,8 @@ def test_hr_leadership_opens_every_page_then_reloads_and_opens_a_new_tab_signed_
     (cookie,) = session_cookies()
     assert cookie["sameSite"] == "Strict" and 0 < cookie["expires"] - time.time() <= 8 * 3600 + 60
     # The explorer and the profile are opened by the department head's test above.
-    for name in ("Talent pool overview", "Development plans", "Review cycles", "Potential model", "Talent-pool trends", "Talent grid (9-box)"):
+    # The HR director's journey (every page of every role also runs in test_app's AppTest smoke test).
+    for name in ("Talent pool overview", "Talent-pool trends", "Review cycles", "Talent grid (9-box)"):
         page.get_by_role("link", name=name).click()
         settle(page)
         no_exception(page, "leader-" + name.split(" (")[0].lower().replace(" ", "-"))
@@ -231,7 +240,7 @@ def map_and_import(pg, db: Path, export: Path, lang: str) -> None:
     assert (db.parent / "mappings" / f"{name}.toml").is_file()
 
 
-def test_hr_admin_maps_a_foreign_export_in_english_then_in_chinese(server, tmp_path) -> None:
+def test_hr_admin_maps_a_foreign_export_in_english_then_in_chinese(server, chromium, tmp_path) -> None:
     """The mapping screen end to end, once per language (the sidebar switches it): foreign headers, two values the
     app cannot place, preview, save and import; the counts shown are the counts imported."""
     url, db = server
@@ -243,27 +252,25 @@ def test_hr_admin_maps_a_foreign_export_in_english_then_in_chinese(server, tmp_p
         lines += [lines[0], f"NOBODY-1,{year}-12-20,Meets,"]  # an identical row and a person who is not an employee
         exports[lang] = tmp_path / f"appraisal_{lang}_{year}.csv"
         exports[lang].write_text("Staff No,Review Date,Performance Rating,Reviewer Comments\n" + "\n".join(lines) + "\n", encoding="utf-8")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                                                                    "--disable-component-update", "--no-first-run"])
-        pg = browser.new_page(viewport={"width": 1440, "height": 900})
-        pg.set_default_timeout(30000)
-        try:
-            sign_in(pg, f"{url}/data", "hradmin")  # a deep link: straight to the Data page after signing in
-            pg.get_by_text(t("data.title", lang="en")).wait_for()
-            pg.get_by_text(t("mapping.as_of_header", lang="en", as_of="2026-11-26")).wait_for()  # every page's header
-            pg.get_by_text(t("mapping.title", lang="en")).click()
-            pg.get_by_text(t("mapping.empty", lang="en")).wait_for()  # what to do before a file is there
-            shoot(pg, "mapping-empty-en", pg.get_by_text(t("data.title", lang="en")))
-            map_and_import(pg, db, exports["en"], "en")
-            choose(pg, pg.get_by_role("combobox", name=t("app.language", lang="en")), "简体中文")
-            pg.get_by_text(t("data.title", lang="zh-CN")).wait_for()
-            pg.get_by_text(t("mapping.as_of_header", lang="zh-CN", as_of="2026-11-26")).wait_for()
-            map_and_import(pg, db, exports["zh-CN"], "zh-CN")
-        except Exception:
-            pg.screenshot(path=str(ARTIFACTS / "mapping-failed.png"))
-            raise
-        finally:
-            browser.close()
+    context = chromium.new_context(viewport={"width": 1440, "height": 900})
+    pg = context.new_page()
+    pg.set_default_timeout(30000)
+    try:
+        sign_in(pg, f"{url}/data", "hradmin")  # a deep link: straight to the Data page after signing in
+        pg.get_by_text(t("data.title", lang="en")).wait_for()
+        pg.get_by_text(t("mapping.as_of_header", lang="en", as_of="2026-11-26")).wait_for()  # every page's header
+        pg.get_by_text(t("mapping.title", lang="en")).click()
+        pg.get_by_text(t("mapping.empty", lang="en")).wait_for()  # what to do before a file is there
+        shoot(pg, "mapping-empty-en", pg.get_by_text(t("data.title", lang="en")))
+        map_and_import(pg, db, exports["en"], "en")
+        choose(pg, pg.get_by_role("combobox", name=t("app.language", lang="en")), "简体中文")
+        pg.get_by_text(t("data.title", lang="zh-CN")).wait_for()
+        pg.get_by_text(t("mapping.as_of_header", lang="zh-CN", as_of="2026-11-26")).wait_for()
+        map_and_import(pg, db, exports["zh-CN"], "zh-CN")
+    except Exception:
+        pg.screenshot(path=str(ARTIFACTS / "mapping-failed.png"))
+        raise
+    finally:
+        context.close()
     assert rows(db, "SELECT rating FROM performance_ratings WHERE employee_id = ? AND period = '2024'", [ids[1]]) == [("A",)]
     assert rows(db, "SELECT rating FROM performance_ratings WHERE employee_id = ? AND period = '2025'", [ids[7]]) == [("C",)]
