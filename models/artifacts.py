@@ -8,7 +8,6 @@ import json
 import os
 from pathlib import Path
 
-import skops.io as sio
 
 # Beyond skops' defaults, the types our pipelines need: OneHotEncoder's dtype parameter, the boosted
 # trees' fitted predictors, and the input check the trees' own category encoder wraps (a partial of
@@ -34,6 +33,8 @@ def versions() -> list[str]:
 def save(model, card: dict) -> Path:
     folder = artifacts_dir() / card["version"]
     folder.mkdir(parents=True, exist_ok=False)
+    import skops.io as sio  # (with scikit-learn) ~3 s to import: only where a model is written or read
+
     sio.dump(model, folder / "model.skops")
     (folder / "card.json").write_text(json.dumps(card, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
     return folder
@@ -57,6 +58,8 @@ def load(version: str | None = None):
     version = version or available[0]
     path = artifacts_dir() / version / "model.skops"
     try:
+        import skops.io as sio
+
         untrusted = set(sio.get_untrusted_types(file=path))
         if untrusted - EXTRA_TRUSTED:
             raise ModelFileError(f"{path}: refuses to load types it does not trust: {', '.join(sorted(untrusted - EXTRA_TRUSTED))}")

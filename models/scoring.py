@@ -9,13 +9,14 @@ import polars as pl
 from pipelines import db
 
 from . import artifacts
-from .potential import contributions
 
 
 
 def explain(model, frame: pl.DataFrame, top: int = 3) -> tuple[np.ndarray, list[str], float]:
     """Probabilities and, per person, a JSON list of the factors that move the score most (up or
     down): feature, value, its percentile among everyone scored, and its log-odds contribution."""
+    from .potential import contributions  # scikit-learn: imported only when there is a model to score with
+
     contrib, base, names = contributions(model, frame)
     frame = frame.with_columns(pl.lit(None, pl.String).alias(c) for c in names if c not in frame.columns)
     probability = 1 / (1 + np.exp(-(base + contrib.sum(axis=1))))
