@@ -297,14 +297,18 @@ else:
         return {c: f"{t(dict(stages)[stage])}: {t(f'reviews.next_{c}') if c not in reviews.ALL_OUTCOMES else outcome_label(c)}" for c in codes}
 
     links = pl.concat([
-        moves.group_by(a, b).len().select(pl.col(a).replace_strict(labels_for(a)).alias("source"),
+        moves.group_by(a, b, maintain_order=True).len().select(pl.col(a).replace_strict(labels_for(a)).alias("source"),
                                           pl.col(b).replace_strict(labels_for(b)).alias("target"), "len")
         for (a, _), (b, _) in zip(stages, stages[1:])])
-    nodes = pl.concat([links["source"], links["target"]]).unique(maintain_order=True).to_list()
+    # Nodes in a fixed order (stage, then outcome) and coloured by outcome: the same picture on every load.
+    present = set(links["source"].to_list()) | set(links["target"].to_list())
+    ordered = [(stage, code) for stage, _ in stages for code in codes if labels_for(stage)[code] in present]
+    nodes = [labels_for(stage)[code] for stage, code in ordered]
+    node_colours = ["#9AA9B8" if code == "not_reviewed" else theme.SEQUENCE[codes.index(code) % len(theme.SEQUENCE)] for _, code in ordered]
     index = {n: i for i, n in enumerate(nodes)}
     fig = go.Figure(go.Sankey(
         textfont=dict(color="#1F2A37", size=12),
-        node=dict(label=nodes, pad=14, thickness=14, color=[theme.SEQUENCE[i % len(theme.SEQUENCE)] for i in range(len(nodes))]),
+        node=dict(label=nodes, pad=14, thickness=14, color=node_colours),
         link=dict(source=[index[s] for s in links["source"]], target=[index[x] for x in links["target"]], value=links["len"].to_list(),
                   color="rgba(154,169,184,0.35)")))
     fig.update_layout(template=theme.TEMPLATE, height=420)

@@ -20,6 +20,10 @@ def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+CSV_DECIMALS = 4  # 4.137931034482759 is 4.1379 in a download: enough for shares (0.0493) and scores alike
+
+
 def to_csv_bytes(frame: pl.DataFrame) -> bytes:
-    # UTF-8 with BOM so Excel on Chinese Windows opens it correctly.
-    return b"\xef\xbb\xbf" + neutralise_formulas(frame).write_csv().encode("utf-8")
+    # UTF-8 with BOM so Excel on Chinese Windows opens it correctly; decimals rounded for people, not machines.
+    rounded = frame.with_columns(pl.col(pl.Float32, pl.Float64).round(CSV_DECIMALS))
+    return b"\xef\xbb\xbf" + neutralise_formulas(rounded).write_csv().encode("utf-8")

@@ -162,3 +162,11 @@ def test_plans_reviews_and_users_read_in_words_and_fit_the_page(seeded: Path) ->
     assert "Signed in" in set(log["action"]) and not [a for a in log["action"] if "_" in a]
     assert not [d for d in log["detail"].dropna() if "hr_admin" in d or "department_head" in d]
     assert "2026 · Year-end review" in set(log["target"]) and not [x for x in log["target"].dropna() if "_year" in x or "year_" in x]
+
+
+def test_downloaded_numbers_are_rounded_for_people() -> None:
+    # Issue #15 item 14: a CSV carries 4.1379, not 4.137931034482759; whole numbers and text stay as they are.
+    from dashboard.downloads import to_csv_bytes
+
+    frame = pl.DataFrame({"score": [4.137931034482759, 0.04931], "people": [3, 12], "name": ["A", "B"]})
+    assert to_csv_bytes(frame).decode("utf-8-sig").splitlines() == ["score,people,name", "4.1379,3,A", "0.0493,12,B"]
