@@ -9,11 +9,15 @@ a chart. These are the only two ways such text is rendered.
 """
 from __future__ import annotations
 
+import datetime as _dt
 import html as _html
 import re
 import string
 
+import numpy as np
 import polars as pl
+
+from services.i18n import DEFAULT_LANGUAGE, current_language
 
 _PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
 
@@ -49,6 +53,18 @@ def _escaped(value):
     return value
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}(-\d{2})?")  # text Plotly reads as a date too (a month label such as 2026-01)
+
+
+def _holds_dates(values) -> bool:
+    if values is None or len(values) == 0:
+        return False
+    if isinstance(values, np.ndarray) and np.issubdtype(values.dtype, np.datetime64):
+        return True
+    first = values[0]
+    return isinstance(first, (_dt.date, np.datetime64)) or (isinstance(first, str) and _ISO_DATE.fullmatch(first) is not None)
+
+
 def safe_chart(fig):
     """A Plotly figure with every data string (categories, labels, names, hover text) escaped with html(),
     so an imported name like `<a href=…>` is shown as text, not turned into a link. Templates
@@ -62,6 +78,12 @@ def safe_chart(fig):
             for part in ("node", "link"):
                 if trace[part].label is not None:
                     trace[part].label = _escaped(trace[part].label)
+    # Plotly names months in English ("Jan 2026"): in any other language a date axis reads 2026-01.
+    if current_language() != DEFAULT_LANGUAGE:
+        for trace in fig.data:
+            if "x" in trace and _holds_dates(trace.x):
+                axis = "xaxis" + (trace.xaxis[1:] if trace.xaxis and trace.xaxis != "x" else "")
+                fig.layout[axis].tickformat = "%Y-%m"
     # An axis's category order names the same categories: escaped alike, or "R&D" and "R&amp;D" become two rows.
     fig.for_each_xaxis(lambda axis: axis.update(categoryarray=_escaped(axis.categoryarray)) if axis.categoryarray is not None else None)
     fig.for_each_yaxis(lambda axis: axis.update(categoryarray=_escaped(axis.categoryarray)) if axis.categoryarray is not None else None)

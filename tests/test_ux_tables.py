@@ -170,3 +170,23 @@ def test_downloaded_numbers_are_rounded_for_people() -> None:
 
     frame = pl.DataFrame({"score": [4.137931034482759, 0.04931], "people": [3, 12], "name": ["A", "B"]})
     assert to_csv_bytes(frame).decode("utf-8-sig").splitlines() == ["score,people,name", "4.1379,3,A", "0.0493,12,B"]
+
+
+def test_date_axes_read_year_and_month_outside_english(monkeypatch) -> None:
+    # Issue #15 item 8: Plotly names months in English ("Jan 2026"); in Chinese a date axis reads 2026-01.
+    import datetime as dt
+
+    import plotly.express as px
+
+    from dashboard.plain import safe_chart
+    from services import i18n
+
+    months = pl.DataFrame({"period": [dt.date(2026, 1, 1), dt.date(2026, 2, 1)], "people": [3, 4]})
+    monkeypatch.setattr(i18n, "language_source", lambda: "zh-CN")
+    assert safe_chart(px.bar(months, x="period", y="people")).layout.xaxis.tickformat == "%Y-%m"
+    as_text = months.with_columns(pl.col("period").dt.strftime("%Y-%m"))  # month labels, which Plotly reads as dates too
+    assert safe_chart(px.bar(as_text, x="period", y="people")).layout.xaxis.tickformat == "%Y-%m"
+    quarters = as_text.with_columns(pl.Series("period", ["2026-Q1", "2026-Q2"]))  # categories, left alone
+    assert safe_chart(px.bar(quarters, x="period", y="people")).layout.xaxis.tickformat is None
+    monkeypatch.setattr(i18n, "language_source", lambda: "en")
+    assert safe_chart(px.bar(months, x="period", y="people")).layout.xaxis.tickformat is None
