@@ -43,10 +43,6 @@ CAPABILITY_MISMATCH_SQL = "(lower({col}) LIKE '%capability%mismatch%' OR {col} L
 
 # --- the pool (services.pool: the one definition) ---
 
-def _register(cur: duckdb.DuckDBPyConnection, workspace_file: str | Path | None) -> None:
-    pool_definition.register(cur, workspace_file)
-
-
 def _management_level() -> int:
     return load_settings().management_level
 
@@ -55,9 +51,10 @@ def _promotion_window() -> int:
     return load_settings().promotion_window_months
 
 
-def _pool_ctes(scope: Scope, department: str | None) -> tuple[str, list]:
-    """CTEs `ref` (today), `scoped` (nominations rows in scope), `stints` (pool memberships in scope) and
-    `current_members`: services.pool.ctes."""
+def _pool(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str | None, workspace_file: str | Path | None) -> tuple[str, list]:
+    """The nominations registered in `cur` and the pool's CTEs over them (services.pool, the one definition): `ref`
+    (today), `scoped` (nominations rows in scope), `stints` (memberships in scope) and `current_members`."""
+    pool_definition.register(cur, workspace_file)
     return pool_definition.ctes(scope, department)
 
 
@@ -74,8 +71,7 @@ def _periods_cte(months: int, grain: str) -> str:
 
 def as_of(cur: duckdb.DuckDBPyConnection, workspace_file: str | None = None) -> dict:
     """The reference date and whether anyone was ever nominated (for the page's caption and empty state)."""
-    _register(cur, workspace_file)
-    sql, _ = _pool_ctes(None, None)
+    sql, _ = _pool(cur, None, None, workspace_file)
     row = cur.sql(f"WITH {sql} SELECT (SELECT today FROM ref) AS today, (SELECT count(*) FROM nominations_log) AS nominations").fetchall()[0]
     return {"today": row[0], "nominations": row[1]}
 
@@ -85,8 +81,7 @@ def as_of(cur: duckdb.DuckDBPyConnection, workspace_file: str | None = None) -> 
 def pool_over_time(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str | None, months: int, grain: str, workspace_file: str | None = None) -> pl.DataFrame:
     """Per month or quarter: members at the period's end (and by readiness), entries, exits by reason and the
     promotions (from the promotions import: into management, and other) of people in the pool on the effective date."""
-    _register(cur, workspace_file)
-    pool, params = _pool_ctes(scope, department)
+    pool, params = _pool(cur, scope, department, workspace_file)
     readiness = ",\n".join(
         f"count(*) FILTER (WHERE m.readiness = '{r}') AS {r}" for r in READINESS
     )
@@ -132,8 +127,7 @@ def coverage(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str | Non
     """Per department (and a last row, department null, for all of them): middle-management seats, seats
     expected to open in the next 12 months (seats x the seats' trailing-12-month attrition rate) and pool
     members per seat and per expected opening."""
-    _register(cur, workspace_file)
-    pool, pool_params = _pool_ctes(scope, department)
+    pool, pool_params = _pool(cur, scope, department, workspace_file)
     where, params = scope_condition(scope, department, "department")
     rows = cur.sql(
         f"""WITH {pool},
@@ -168,8 +162,7 @@ def bench(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str | None, 
     pool members whose target position is that title (case and spaces ignored), by readiness. A last row
     (position null) counts the members whose target is empty or not a middle-management position in scope.
     Sorted with the weakest bench (fewest ready-now nominees) first."""
-    _register(cur, workspace_file)
-    pool, pool_params = _pool_ctes(scope, department)
+    pool, pool_params = _pool(cur, scope, department, workspace_file)
     where, params = scope_condition(scope, department, "department")
     counts = ", ".join(f"count(n.employee_id) FILTER (WHERE n.readiness = '{r}') AS {r}" for r in READINESS)
     return cur.sql(
@@ -203,8 +196,7 @@ def promotion_rate(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str
     the same job levels (weighted to the pool's level mix) and for all non-members below management level.
 
     Job level on the cohort date = today's level minus the level steps of promotions after it."""
-    _register(cur, workspace_file)
-    pool, pool_params = _pool_ctes(scope, department)
+    pool, pool_params = _pool(cur, scope, department, workspace_file)
     where, params = scope_condition(scope, department, "e.department")
     level, window = _management_level(), _promotion_window()
     people = cur.sql(
@@ -224,7 +216,7 @@ def promotion_rate(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str
             WHERE e.hire_date <= c.cohort_date AND (e.exit_date IS NULL OR e.exit_date > c.cohort_date) AND {where}""",
         params=pool_params + params,
     ).pl().filter(pl.col("level_then") < level)
-    ref_sql, _ = _pool_ctes(None, None)
+    ref_sql, _ = pool_definition.ctes(None, None)  # the nominations are registered above
     dates = cur.sql(
         f"""WITH {ref_sql} SELECT (today - INTERVAL {int(months)} MONTH)::DATE,
                    least((today - INTERVAL {int(months)} MONTH + INTERVAL {window} MONTH)::DATE, today) FROM ref"""
@@ -255,8 +247,7 @@ def promotion_rate(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str
 def time_in_pool(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str | None, workspace_file: str | None = None) -> pl.DataFrame:
     """Current members by complete months since they entered the pool (a readiness update does not restart
     the clock), with those stalled: no readiness change (nor the nomination itself) for 12+ months."""
-    _register(cur, workspace_file)
-    pool, params = _pool_ctes(scope, department)
+    pool, params = _pool(cur, scope, department, workspace_file)
     frame = cur.sql(
         f"""WITH {pool},
             changes AS (
@@ -287,8 +278,7 @@ def aspiration_potential(cur: duckdb.DuckDBPyConnection, scope: Scope, departmen
     """Active employees below management level: career aspiration x potential band (the potential_band view:
     company-wide thirds of the model's score when a model has scored, else of the transparent pool score),
     with how many of them are pool members."""
-    _register(cur, workspace_file)
-    pool, pool_params = _pool_ctes(scope, department)
+    pool, pool_params = _pool(cur, scope, department, workspace_file)
     where, params = scope_condition(scope, department, "b.department")
     counts = cur.sql(
         f"""WITH {pool},
@@ -317,8 +307,7 @@ def pool_attrition(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str
     """Per period: members at its start, pool members who left the company (those whose HR-system exit
     reason is capability mismatch apart), members taken out of the pool for capability mismatch, and the
     leaving rate = left the company / members at the start."""
-    _register(cur, workspace_file)
-    pool, params = _pool_ctes(scope, department)
+    pool, params = _pool(cur, scope, department, workspace_file)
     mismatch = CAPABILITY_MISMATCH_SQL.format(col="s.company_exit_reason")
     return cur.sql(
         f"""WITH {pool}, {_periods_cte(months, grain)},
@@ -343,8 +332,7 @@ def pool_attrition(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str
 def attrition_summary(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str | None, months: int, workspace_file: str | None = None) -> pl.DataFrame:
     """Over the period: pool members vs all employees; average headcount = (start + end) / 2, leavers of the
     company, of whom with capability mismatch as the HR-system exit reason, and the rate annualised."""
-    _register(cur, workspace_file)
-    pool, pool_params = _pool_ctes(scope, department)
+    pool, pool_params = _pool(cur, scope, department, workspace_file)
     where, params = scope_condition(scope, department, "department")
     months = int(months)
     company = CAPABILITY_MISMATCH_SQL.format(col="exit_reason")
@@ -381,8 +369,7 @@ def attrition_summary(cur: duckdb.DuckDBPyConnection, scope: Scope, department: 
 def distributions(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str | None, workspace_file: str | None = None) -> pl.DataFrame:
     """Shares (not counts) of the latest annual rating and of the 360 average from others (half-point
     bins), for current pool members and for all active employees."""
-    _register(cur, workspace_file)
-    pool, pool_params = _pool_ctes(scope, department)
+    pool, pool_params = _pool(cur, scope, department, workspace_file)
     where, params = scope_condition(scope, department, "a.department")
     grades = list(load_settings().grades)
     frame = cur.sql(
@@ -418,8 +405,7 @@ def makeup(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str | None,
     (people and share null) by services.privacy.suppress: the parts are each department's groups, a line is
     one department's groups of one dimension, and a figure over several departments is hidden when any of its
     parts is, so "all my departments" minus one department never reveals a hidden group."""
-    _register(cur, workspace_file)
-    pool, pool_params = _pool_ctes(scope, department)
+    pool, pool_params = _pool(cur, scope, department, workspace_file)
     where, params = scope_condition(scope, department, "a.department")
     parts = cur.sql(
         f"""WITH {pool},

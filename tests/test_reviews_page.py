@@ -10,18 +10,10 @@ import pytest
 from services import auth, reviews, workspace
 from services.demo import seed_demo_reviews
 from tests.test_app import ACCOUNTS, PASSWORD, ROOT, fresh_caches, signed_in  # noqa: F401  (fixtures; demo_db is conftest's)
-from tests.conftest import rows
+from tests.conftest import copy_app_files, rows, use_app_files
 
 # Its module fixture is built once: keep the module on one test worker (pytest-xdist --dist loadgroup).
 pytestmark = pytest.mark.xdist_group("reviews_page")
-FILES = ("talent.duckdb", "workspace.duckdb", "workspace.duckdb.wal")
-
-
-def _use(folder: Path, monkeypatch) -> None:
-    monkeypatch.setenv("TALENT_DB", str(folder / "talent.duckdb"))
-    monkeypatch.setenv("TALENT_WORKSPACE", str(folder / "workspace.duckdb"))
-    monkeypatch.setenv("TALENT_BCRYPT_ROUNDS", "4")
-    monkeypatch.setenv("TALENT_ADMIN_PASSWORD", "first-admin-password")
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +25,7 @@ def _seeded_template(demo_db: Path, tmp_path_factory) -> Path:
         config = tmp_path_factory.mktemp("config") / "talent.toml"
         shutil.copyfile(ROOT / "config" / "talent.toml", config)
         monkeypatch.setenv("TALENT_CONFIG", str(config))
-        _use(folder, monkeypatch)
+        use_app_files(folder, monkeypatch)
         for name, (role, departments) in ACCOUNTS.items():
             auth.create_user(name, role, PASSWORD, departments)
         seed_demo_reviews(folder / "talent.duckdb")
@@ -43,12 +35,8 @@ def _seeded_template(demo_db: Path, tmp_path_factory) -> Path:
 @pytest.fixture
 def seeded(_seeded_template: Path, tmp_path: Path, monkeypatch) -> Path:
     """Each test's own copy of the seeded demo (tests/test_app.py's `seeded`, without seeding it again)."""
-    for name in FILES:
-        if (_seeded_template / name).exists():
-            shutil.copyfile(_seeded_template / name, tmp_path / name)
-    _use(tmp_path, monkeypatch)
-    monkeypatch.chdir(ROOT)
-    return tmp_path / "talent.duckdb"
+    copy_app_files(_seeded_template, tmp_path)
+    return use_app_files(tmp_path, monkeypatch)
 
 
 def _workspace(sql: str, params: list | None = None) -> list[tuple]:

@@ -15,7 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from services import auth, imports, workspace
-from tests.conftest import GOOD, TODAY, rows
+from tests.conftest import GOOD, TODAY, copy_app_files, rows, use_app_files
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "a-long-password"
@@ -126,15 +126,8 @@ def _demo_template(demo_db: Path, tmp_path_factory) -> Path:
 
 @pytest.fixture
 def demo_workspace(_demo_template: Path, tmp_path: Path, monkeypatch) -> Path:
-    for name in ("talent.duckdb", "workspace.duckdb", "workspace.duckdb.wal"):
-        if (_demo_template / name).exists():
-            shutil.copyfile(_demo_template / name, tmp_path / name)
-    monkeypatch.setenv("TALENT_DB", str(tmp_path / "talent.duckdb"))
-    monkeypatch.setenv("TALENT_WORKSPACE", str(tmp_path / "workspace.duckdb"))
-    monkeypatch.setenv("TALENT_BCRYPT_ROUNDS", "4")
-    monkeypatch.setenv("TALENT_ADMIN_PASSWORD", "first-admin-password")
-    monkeypatch.chdir(ROOT)
-    return tmp_path / "talent.duckdb"
+    copy_app_files(_demo_template, tmp_path)
+    return use_app_files(tmp_path, monkeypatch)
 
 
 DEMO_ACCOUNTS = ["demo.head", "demo.hr", "demo.leadership", "demo.viewer"]

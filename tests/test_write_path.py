@@ -17,7 +17,7 @@ import pytest
 from services import auth, calibration, nominations, plans, positions, reviews, workspace
 from services.permissions import NotAllowed
 
-from .conftest import TODAY, small_org
+from .conftest import TODAY, copy_app_files, small_org, use_app_files
 from .test_reviews import FILES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -129,13 +129,8 @@ class Org:
 
 @pytest.fixture
 def org(_template: Path, tmp_path: Path, monkeypatch) -> Org:
-    for name in ("talent.duckdb", "workspace.duckdb", "workspace.duckdb.wal"):
-        if (_template / name).exists():
-            shutil.copyfile(_template / name, tmp_path / name)
-    monkeypatch.setenv("TALENT_DB", str(tmp_path / "talent.duckdb"))
-    monkeypatch.setenv("TALENT_WORKSPACE", str(tmp_path / "workspace.duckdb"))
-    monkeypatch.setenv("TALENT_BCRYPT_ROUNDS", "4")
-    monkeypatch.setenv("TALENT_ADMIN_PASSWORD", "first-admin-password")
+    copy_app_files(_template, tmp_path)
+    use_app_files(tmp_path, monkeypatch)
     cur = duckdb.connect(str(tmp_path / "talent.duckdb"), read_only=True)
     # Held open for the test so DuckDB keeps the file's instance: each service's own connect is then cheap
     # (no reopen and checkpoint per call); every service still opens, writes and commits as it does in the app.
