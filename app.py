@@ -100,7 +100,7 @@ if user is None:
     with st.sidebar:
         session.keep_cookie()  # after signing out: the cookie goes too
     # Every address shows the sign-in form, so a shared link (page and filters) opens after signing in.
-    paths = ["candidates", "profile", "talent_grid", "plans", "reviews", "model", "trends", "data", "users", "account"]
+    paths = ["candidates", "profile", "talent_grid", "plans", "reviews", "model", "trends", "data", "users", "account", "my_review"]
     st.navigation(
         [st.Page(sign_in, title=t("auth.title"), icon=":material/login:", default=True)]
         + [st.Page(sign_in, title=t("auth.title"), url_path=path) for path in paths],
@@ -129,7 +129,11 @@ with st.sidebar:
     st.caption(t("auth.signed_in_as", name=md(user.display_name), role=role) + scope + (f" · {t('auth.demo_account')}" if user.is_demo else ""))
     st.button(t("auth.sign_out"), on_click=sign_out, icon=":material/logout:")
 
-registered = {"pages/overview.py": st.Page("pages/overview.py", title=t("nav.overview"), icon=":material/groups:", default=True)}
+if user.can("view_own_records"):  # a candidate: their own profile, plan and review; no company pages
+    registered = {"pages/my_profile.py": st.Page("pages/my_profile.py", title=t("nav.my_profile"), icon=":material/person:", default=True),
+                  "pages/my_review.py": st.Page("pages/my_review.py", title=t("nav.my_review"), icon=":material/rate_review:", url_path="my_review")}
+else:
+    registered = {"pages/overview.py": st.Page("pages/overview.py", title=t("nav.overview"), icon=":material/groups:", default=True)}
 registered["pages/account.py"] = st.Page("pages/account.py", title=t("security.account_nav"), icon=":material/key:", url_path="account")
 if user.can("view_people"):
     registered["pages/candidates.py"] = st.Page("pages/candidates.py", title=t("nav.candidates"), icon=":material/person_search:", url_path="candidates")

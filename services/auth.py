@@ -28,7 +28,7 @@ import polars as pl
 from . import workspace
 from .i18n import t
 
-ROLES = ("hr_admin", "hr_leadership", "department_head", "viewer")
+ROLES = ("hr_admin", "hr_leadership", "department_head", "viewer", "employee")
 PERMISSIONS = {
     "view_people": {"hr_admin", "hr_leadership", "department_head"},
     "nominate": {"hr_admin", "department_head"},
@@ -37,6 +37,7 @@ PERMISSIONS = {
     "manage_company_records": {"hr_admin"},  # HR-wide templates, opening and closing review cycles, confirming outcomes
     "write_department_records": {"hr_admin", "department_head"},  # plan items, position profiles, assessments
     "tailor_templates": {"department_head"},  # a department's own copy of an HR position template
+    "view_own_records": {"employee"},  # a candidate: their own profile, plan and review, nobody else's
 }
 # Lockout: five failures from one client (whatever the accounts) lock that client; ten failures on one
 # account (from any clients) lock the account, so one client alone can never lock anybody else out.
@@ -62,10 +63,14 @@ class User:
     departments: tuple[str, ...]
     is_demo: bool = False
     must_change_password: bool = False
+    employee_id: str | None = None  # the person an employee account belongs to (role employee only)
 
     @property
     def scope(self) -> tuple[str, ...] | None:
-        """The departments this user may see; None means the whole company."""
+        """The departments this user may see; None means the whole company. An employee sees no department:
+        only their own records (permissions.require_self), so every department-scoped read returns nothing."""
+        if self.role == "employee":
+            return ()
         return self.departments if self.role == "department_head" else None
 
     def can(self, permission: str) -> bool:
@@ -101,15 +106,16 @@ def dummy_hash(rounds: int) -> bytes:
 
 
 def _user(row: tuple) -> User:
-    return User(row[0], row[1], row[2], tuple(row[3]), bool(row[4]), bool(row[5]))
+    return User(row[0], row[1], row[2], tuple(row[3]), bool(row[4]), bool(row[5]), row[6] if row[2] == "employee" else None)
 
 
-_COLUMNS = "username, display_name, role, departments, is_demo, coalesce(must_change_password, false)"
+_COLUMNS = "username, display_name, role, departments, is_demo, coalesce(must_change_password, false), employee_id"
 
 
 @workspace.writes("user_created")
 def create_user(username: str, role: str, password: str, departments: tuple[str, ...] = (), display_name: str | None = None,
-                is_demo: bool = False, created_by: User = SYSTEM, must_change_password: bool = False) -> User:
+                is_demo: bool = False, created_by: User = SYSTEM, must_change_password: bool = False,
+                employee_id: str | None = None) -> User:
     """An HR admin (created_by; SYSTEM for the command line) creates an account."""
     from .permissions import require_role
 
@@ -123,16 +129,24 @@ def create_user(username: str, role: str, password: str, departments: tuple[str,
         raise ValueError(f"unknown role '{role}' (roles: {', '.join(ROLES)})")
     if role == "department_head" and not departments:
         raise ValueError("a department head needs at least one department")
+    employee_id = (employee_id or "").strip() or None
+    if role == "employee" and not employee_id:
+        raise ValueError("an employee account needs the employee id of the person it belongs to")
+    if role != "employee":
+        employee_id = None
     _check_password_rules(password, 4 if is_demo else MIN_PASSWORD)
-    with workspace.write(created_by.username, "user_created", username, f"role={role}; departments={','.join(departments)}") as con:
+    with workspace.write(created_by.username, "user_created", username, f"role={role}; departments={','.join(departments)}" + (f"; employee={employee_id}" if employee_id else "")) as con:
         if con.sql("SELECT count(*) FROM users WHERE username = ?", params=[username]).fetchall()[0][0]:
             raise ValueError(f"user '{username}' exists already")
+        if employee_id and con.sql("SELECT count(*) FROM users WHERE employee_id = ? AND NOT disabled", params=[employee_id]).fetchall()[0][0]:
+            raise ValueError(f"employee {employee_id} has an account already")
         con.execute(
-            """INSERT INTO users (username, display_name, role, departments, password_hash, is_demo, created_by, must_change_password)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
-            [username, display_name or username, role, list(departments), hash_password(password), is_demo, created_by.username, must_change_password],
+            """INSERT INTO users (username, display_name, role, departments, password_hash, is_demo, created_by, must_change_password, employee_id)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [username, display_name or username, role, list(departments), hash_password(password), is_demo, created_by.username,
+             must_change_password, employee_id],
         )
-    return User(username, display_name or username, role, tuple(departments), is_demo, must_change_password)
+    return User(username, display_name or username, role, tuple(departments), is_demo, must_change_password, employee_id)
 
 
 def load_user(username: str) -> User | None:
@@ -299,7 +313,7 @@ def account_state(username: str) -> tuple[User | None, float | None, str | None]
         found = con.sql(f"SELECT {_COLUMNS}, sessions_revoked_at, disabled FROM users WHERE username = ?", params=[username]).fetchall()
     if not found:
         return None, None, "gone"
-    user, revoked, disabled = _user(found[0]), found[0][6], found[0][7]
+    user, revoked, disabled = _user(found[0]), found[0][7], found[0][8]
     if user.is_demo and not demo_accounts_allowed():
         return None, None, "demo_off"
     if disabled:

@@ -27,6 +27,14 @@ def require_writer(user: User, department: str | None) -> None:
         raise NotAllowed(f"{department} is not your department: you can change records of {', '.join(user.scope or ())} only.")
 
 
+def require_self(user: User, employee_id: str) -> None:
+    """An employee acts on their own records only (the account's linked person); other roles never pass here."""
+    if user.role != "employee" or not user.employee_id:
+        raise NotAllowed(f"Your role ({user.role}) may not do this for the candidate: they do it themselves.")
+    if str(employee_id) != user.employee_id:
+        raise NotAllowed("You can see and change your own records only.")
+
+
 def in_scope(user: User, department: str | None) -> bool:
     return user.scope is None or department in user.scope
 

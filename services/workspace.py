@@ -108,6 +108,28 @@ CREATE TABLE IF NOT EXISTS review_disputes (
 -- one, a reset), and the moment every session of the account ended (sign-out everywhere, a reset, disabling).
 ALTER TABLE users ADD COLUMN IF NOT EXISTS must_change_password BOOLEAN DEFAULT false;
 ALTER TABLE users ADD COLUMN IF NOT EXISTS sessions_revoked_at TIMESTAMP;
+ALTER TABLE users ADD COLUMN IF NOT EXISTS employee_id VARCHAR;
+
+-- Candidates take part (issue #18). Self-service profile edits, append-only: the latest per person and field
+-- is the current value (unless a newer import says otherwise; services/self_service.py decides).
+CREATE SEQUENCE IF NOT EXISTS profile_edit_seq;
+CREATE TABLE IF NOT EXISTS profile_edits (
+    edit_id BIGINT PRIMARY KEY DEFAULT nextval('profile_edit_seq'), employee_id VARCHAR NOT NULL, department VARCHAR NOT NULL,
+    field VARCHAR NOT NULL, value VARCHAR, edited_by VARCHAR NOT NULL, edited_at TIMESTAMP NOT NULL DEFAULT now()::TIMESTAMP);
+-- A candidate's self-assessment in an open cycle, append-only per indicator: the latest per (cycle, person, indicator) counts.
+CREATE SEQUENCE IF NOT EXISTS self_assessment_seq;
+CREATE TABLE IF NOT EXISTS self_assessments (
+    self_assessment_id BIGINT PRIMARY KEY DEFAULT nextval('self_assessment_seq'), cycle_id VARCHAR NOT NULL,
+    employee_id VARCHAR NOT NULL, department VARCHAR NOT NULL, indicator VARCHAR NOT NULL, text VARCHAR, evidence VARCHAR,
+    submitted_by VARCHAR NOT NULL, submitted_at TIMESTAMP NOT NULL DEFAULT now()::TIMESTAMP);
+-- Which comment a dispute is about (strengths, gaps, comment, outcome): one dispute per comment and cycle.
+ALTER TABLE review_disputes ADD COLUMN IF NOT EXISTS about VARCHAR;
+-- A plan item the candidate reports done (note or file name), confirmed by their head.
+ALTER TABLE plan_items ADD COLUMN IF NOT EXISTS reported_done_note VARCHAR;
+ALTER TABLE plan_items ADD COLUMN IF NOT EXISTS reported_done_by VARCHAR;
+ALTER TABLE plan_items ADD COLUMN IF NOT EXISTS reported_done_at TIMESTAMP;
+ALTER TABLE plan_items ADD COLUMN IF NOT EXISTS confirmed_by VARCHAR;
+ALTER TABLE plan_items ADD COLUMN IF NOT EXISTS confirmed_at TIMESTAMP;
 -- The lockout ledger: one row per sign-in attempt, reserved before the password is checked.
 CREATE SEQUENCE IF NOT EXISTS attempt_seq;
 CREATE TABLE IF NOT EXISTS sign_in_attempts (
