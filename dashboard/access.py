@@ -12,7 +12,7 @@ from datetime import date
 
 import polars as pl
 
-from services import auth, calibration, nominations, plans, positions, reviews
+from services import auth, calibration, nominations, plans, positions, reviews, self_service
 from services.auth import User
 from services.people import CandidateFilters
 from services.permissions import NotAllowed
@@ -240,13 +240,62 @@ class ScopedData:
     def answer_dispute(self, dispute_id: int, answer: str) -> None:
         reviews.answer_dispute(self.user, dispute_id, answer)
 
+    # --- the candidate's own records (issue #18): the person is the signed-in account's, never a page's value ---
+    @property
+    def me(self) -> str:
+        """The employee id of the signed-in employee (NotAllowed for any other role)."""
+        self._require("view_own_records")
+        return self.user.employee_id or ""
+
+    def my_person(self) -> dict | None:
+        return query("self_service.person", self.user, self.me)
+
+    def my_records(self, entity: str) -> pl.DataFrame:
+        return query("self_service.records", self.user, self.me, entity)
+
+    def my_feedback(self) -> dict:
+        return query("self_service.feedback_summary", self.user, self.me)
+
+    def my_profile_state(self) -> pl.DataFrame:
+        return query_with_workspace("self_service.profile_state", self.user, self.me)
+
+    def my_profile_history(self) -> pl.DataFrame:
+        return workspace_query("self_service.history", self.user, self.me)
+
+    def my_plan(self, as_of: date) -> pl.DataFrame:
+        return query_with_workspace("self_service.plan", self.user, self.me, as_of)
+
+    def edit_my_profile(self, changes: dict[str, str | None]) -> dict:
+        return self_service.edit_profile(self.user, self.me, changes)
+
+    def report_plan_item_done(self, item_id: int, note: str) -> None:
+        plans.report_done(self.user, item_id, note)
+
+    def confirm_plan_item(self, item_id: int, confirm: bool = True, note: str = "") -> None:
+        plans.confirm_done(self.user, item_id, confirm, note)
+
+    # --- self-service edits waiting for the analysis (the Data page) ---
+    def self_service_status(self) -> dict:
+        self._require("manage_data")
+        return {**query("self_service.merge_counts"), "pending": query_with_workspace("self_service.pending_edits")}
+
+    def apply_self_service_edits(self) -> bool:
+        return self_service.apply_edits(self.user)
+
     # --- accounts: the user's own, and HR admins' management of everyone's ---
     def change_password(self, current: str, new: str) -> None:
         auth.change_password(self.user, current, new)
 
     def create_user(self, username: str, role: str, password: str, departments: tuple[str, ...] = (),
-                    display_name: str | None = None) -> User:
-        return auth.create_user(username, role, password, departments, display_name, created_by=self.user)
+                    display_name: str | None = None, employee_id: str | None = None) -> User:
+        """employee_id: the person an employee account belongs to; its name (from the import) is shown when no
+        display name is given."""
+        if role == "employee" and (employee_id or "").strip():
+            name = query("self_service.employee_name", employee_id.strip())
+            if name is None:
+                raise ValueError(f"no employee '{employee_id.strip()}' in the latest import")
+            display_name = (display_name or "").strip() or name
+        return auth.create_user(username, role, password, departments, display_name, created_by=self.user, employee_id=employee_id)
 
     def set_disabled(self, username: str, disabled: bool) -> None:
         auth.set_disabled(self.user, username, disabled)

@@ -11,6 +11,7 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
+from dashboard.access import ScopedData
 from dashboard.downloads import quarantine_csv
 from services.i18n import t
 from dashboard.plain import md
@@ -65,6 +66,9 @@ def show_summary_notes(summary: dict, counts: bool = True) -> None:
         st.info(plain(summary["headline"]), icon=":material/summarize:")
     elif summary.get("top_reasons"):
         st.info(t("mapping.top_reasons", reasons=plain("; ".join(summary["top_reasons"]))), icon=":material/summarize:")
+    older = (summary.get("self_service") or {}).get("imported_not_applied", 0)
+    if older:  # imported profile values an employee's newer entry outdated (issue #18)
+        st.info(t("self_service_data.import_result", n=f"{older:,}"), icon=":material/person_check:")
     for warning in summary.get("warnings") or []:
         found = MANAGER_LINKS.match(warning)
         st.warning(t("mapping.warning_manager_links", count=found[1], examples=plain(found[2])) if found else plain(warning),
@@ -460,6 +464,20 @@ st.dataframe(
         "rows_quarantined": st.column_config.NumberColumn(t("data.col_quarantined"), format="localized"), "exact_duplicates": st.column_config.NumberColumn(t("data.col_duplicates"), format="localized"),
     },
 )
+
+# Employees' own profile entries (issue #18): how many count, how many imported values they outdated, how many wait.
+self_service = ScopedData(user).self_service_status()
+if self_service["self_service_values"] or self_service["imported_not_applied"] or self_service["pending"]:
+    st.markdown(f"**{t('self_service_data.title')}**")
+    text = t("self_service_data.counted", n=f"{self_service['self_service_values']:,}", older=f"{self_service['imported_not_applied']:,}")
+    if self_service["pending"]:
+        text += " " + t("self_service_data.pending", n=f"{self_service['pending']:,}")
+    st.caption(text)
+    if self_service["pending"] and st.button(t("self_service_data.apply"), icon=":material/sync:"):
+        if ScopedData(user).apply_self_service_edits():
+            st.success(t("self_service_data.applied"))
+        else:
+            st.warning(t("self_service_data.busy"))
 
 run_ids = runs["run_id"].to_list()
 run_id = st.selectbox(t("data.pick_run"), run_ids, index=0)

@@ -326,6 +326,30 @@ else:
         "due_date": st.column_config.DateColumn(t("plans.due"), format="YYYY-MM-DD"), "status": t("profile_plan.status"),
         "done_on": st.column_config.DateColumn(t("profile_plan.done_on"), format="YYYY-MM-DD"),
         "overdue": st.column_config.CheckboxColumn(t("plans.overdue"))})
+    waiting = plan_items.filter(pl.col("reported_done_at").is_not_null() & pl.col("confirmed_at").is_null() & (pl.col("status") != "done"))
+    if waiting.height:  # the candidate reported these done (issue #18): their head or HR confirms
+        with st.container(border=True):
+            st.markdown(f"**{t('plan_report.waiting_title', n=waiting.height)}**")
+            st.caption(t("plan_report.waiting_help"))
+            st.dataframe(waiting.select("title", "due_date", "reported_done_at", "reported_done_note"), hide_index=True, column_config={
+                "title": t("plans.item_title"), "due_date": st.column_config.DateColumn(t("plans.due"), format="YYYY-MM-DD"),
+                "reported_done_at": st.column_config.DatetimeColumn(t("plan_report.col_reported_on"), format="YYYY-MM-DD"),
+                "reported_done_note": st.column_config.TextColumn(t("plan_report.col_note"), width="large")})
+            if may_edit:
+                with st.form("confirm_reported", clear_on_submit=True):
+                    reported = dict(zip(waiting["item_id"].to_list(), waiting["title"].to_list()))
+                    cols = st.columns([2, 1, 2])
+                    item = cols[0].selectbox(t("plan_report.item"), list(reported), format_func=reported.get)
+                    decision = cols[1].radio(t("plan_report.decision"), ("confirm", "send_back"), key=widget_key("report_decision"),
+                                             format_func={"confirm": t("plan_report.confirm"), "send_back": t("plan_report.send_back")}.get)
+                    note = cols[2].text_input(t("plan_report.note"), max_chars=1000)
+                    if st.form_submit_button(t("plan_report.apply"), type="primary", icon=":material/task_alt:"):
+                        try:
+                            data.confirm_plan_item(item, decision == "confirm", note)
+                        except (NotAllowed, ValueError) as exc:
+                            st.error(md(exc))  # messages carry typed and imported values: plain text
+                        else:
+                            done(t("plan_report.confirmed" if decision == "confirm" else "plan_report.returned", title=reported[item]))
     if may_edit:
         left, right = st.columns(2)
         with left, st.form("change_item", clear_on_submit=True):
@@ -363,7 +387,8 @@ else:
             cycle_words = pl.col("cycle_id").str.extract(r"^(\d{4})-") + " · " + pl.col("cycle_id").str.replace(r"^\d{4}-", "").replace_strict(
                 {k: t(f"reviews.kind_{k}") for k in ("mid_year", "year_end")}, default=pl.col("cycle_id"))
             st.dataframe(dashes(plan_changes.select(
-                "changed_at", pl.col("change").replace_strict({c: t(f"profile_words.plan_change_{c}") for c in PLAN_CHANGES}, default=pl.col("change")),
+                "changed_at", pl.col("change").replace_strict({c: t(f"profile_words.plan_change_{c}") for c in PLAN_CHANGES}
+                                                | {c: t(f"plan_report.change_{c}") for c in ("reported_done", "report_returned")}, default=pl.col("change")),
                 pl.col("before").replace(value_words), pl.col("after").replace(value_words), "reason",
                 pl.coalesce(cycle_words, pl.col("cycle_id")).alias("cycle_id"), "changed_by")), hide_index=True,
                          column_config={"changed_at": st.column_config.DatetimeColumn(t("profile.col_when"), format="YYYY-MM-DD HH:mm"),

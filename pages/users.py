@@ -24,7 +24,7 @@ users = users.with_columns(pl.col("role").replace({r: t(f"auth.role_{r}") for r 
 st.subheader(t("users.users_title"))
 st.dataframe(users, hide_index=True, placeholder="–", column_config={
     "username": t("auth.username"), "display_name": t("users.display_name"), "role": t("users.role"),
-    "departments": t("users.departments"), "is_demo": st.column_config.CheckboxColumn(t("users.col_demo")),
+    "departments": t("users.departments"), "employee_id": t("users_employee.col_employee_id"), "is_demo": st.column_config.CheckboxColumn(t("users.col_demo")),
     "disabled": st.column_config.CheckboxColumn(t("users.col_disabled")),
     "created_at": st.column_config.DatetimeColumn(t("users.col_created"), format="YYYY-MM-DD HH:mm"), "created_by": t("users.col_created_by")})
 with st.expander(t("users.add_title"), icon=":material/person_add:"):
@@ -33,10 +33,11 @@ with st.expander(t("users.add_title"), icon=":material/person_add:"):
         display = st.text_input(t("users.display_name"))
         role = st.selectbox(t("users.role"), auth.ROLES, format_func=lambda r: t(f"auth.role_{r}"))
         departments = st.multiselect(t("users.departments"), data.departments())
+        employee_id = st.text_input(t("users_employee.employee_id"), help=t("users_employee.employee_id_help"), max_chars=64)  # issue #18
         password = st.text_input(t("auth.password"), type="password", help=t("users.password_help"))
         if st.form_submit_button(t("users.add"), type="primary"):
             try:
-                data.create_user(username, role, password, tuple(departments), display or None)
+                data.create_user(username, role, password, tuple(departments), display or None, employee_id=employee_id)
             except (ValueError, NotAllowed) as exc:
                 st.error(md(exc))  # messages carry typed and imported values: plain text
             else:

@@ -17,7 +17,7 @@ import duckdb
 from .assessment import build_assessment
 from .contracts import check_analysis_contracts
 from .features import build_snapshots
-from .intermediate import build_pool_rule_selection, build_potential_band, build_staged_facts
+from .intermediate import build_pool_rule_selection, build_potential_band, build_profile_values, build_staged_facts
 from .intermediate import top_share_rule  # noqa: F401  (where older code and tests import it from)
 from .settings import Settings, age_band_sql, into_management_sql
 
@@ -124,9 +124,9 @@ base AS (
            coalesce(p.cross_department_projects_led, 0) AS cross_department_projects_led,
            p.largest_team_led,
            coalesce(d.direct_reports, 0) AS direct_reports,
-           pr.skills, list_filter(list_transform(string_split(coalesce(pr.skills, ''), ';'), lambda s: trim(s)), lambda s: s <> '') AS skill_list,
+           pr.skills, pr.external_training, pr.career_plan, pr.self_service_updated_at, list_filter(list_transform(string_split(coalesce(pr.skills, ''), ';'), lambda s: trim(s)), lambda s: s <> '') AS skill_list,
            pr.career_aspiration, coalesce(pr.career_plan_submitted, false) AS career_plan_submitted,
-           pr.updated_at AS profile_updated_at,
+           greatest(pr.imported_updated_at, CAST(pr.self_service_updated_at AS DATE)) AS profile_updated_at,
            coalesce(m.promotions, 0) AS promotions, m.last_promotion_date, m.promoted_into_management_date
     FROM employees e
     LEFT JOIN ratings r USING (employee_id)
@@ -135,7 +135,7 @@ base AS (
     LEFT JOIN feedback f USING (employee_id)
     LEFT JOIN project_roles p USING (employee_id)
     LEFT JOIN reports d USING (employee_id)
-    LEFT JOIN profiles pr USING (employee_id)
+    LEFT JOIN profile_values pr USING (employee_id)  -- imported profiles merged with self-service edits
     LEFT JOIN promoted m USING (employee_id)
 ),
 ranked AS (
@@ -208,7 +208,7 @@ GROUP BY ALL ORDER BY employee_id, course_key
 """
 
 # Bump when the analysis tables change shape: the app rebuilds older ones on start.
-ANALYSIS_VERSION = 9
+ANALYSIS_VERSION = 10
 
 META_SQL = """
 CREATE OR REPLACE TABLE analysis_meta AS
@@ -217,8 +217,9 @@ SELECT now()::TIMESTAMP AS built_at, $today AS as_of_date, $run_id::BIGINT AS ru
 """
 
 
-def build_analysis_tables(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: int, today: date) -> None:
-    """staging -> intermediate -> marts, each output contract checked before the batch is swapped in."""
+def build_analysis_tables(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: int, today: date, profile_edits=None) -> None:
+    """staging -> intermediate -> marts, each output contract checked before the batch is swapped in.
+    profile_edits: the self-service profile edits (intermediate.build_profile_values); None keeps the last build's."""
     points = settings.grade_points()
     fmt = {
         "age_band": age_band_sql("age"),
@@ -228,6 +229,7 @@ def build_analysis_tables(con: duckdb.DuckDBPyConnection, settings: Settings, ru
         "fb_max": settings.feedback_max,
     }
     build_staged_facts(con, settings)
+    build_profile_values(con, profile_edits)
     con.execute(PROFILE_SQL.format(**fmt), {"today": today})
     build_pool_rule_selection(con, settings, "employee_profile")
     con.execute(EMPLOYEE_SQL)

@@ -14,6 +14,7 @@ import polars as pl
 
 from . import db
 from .analysis import build_analysis_tables
+from .intermediate import profile_merge_counts
 from .entities import ENTITIES, LOAD_ORDER
 from .load import known_employee_ids, next_run_id, store_quarantine, store_run, upsert
 from .map_columns import MappedFile, map_source
@@ -109,10 +110,12 @@ def ingest(
     as_of: date | None = None,
     check: bool = False,
     max_quarantine_share: float | None = None,
+    profile_edits: pl.DataFrame | None = None,
 ) -> dict:
     """Import files into the database in one batch. Raises ImportFileError before any write
     when a file cannot be imported at all, NothingImported (rolled back) when no row loads;
-    returns the run summary otherwise. check=True writes nothing."""
+    returns the run summary otherwise. check=True writes nothing. profile_edits: the self-service profile edits the
+    analysis build merges with the imported profiles (None: those of the last build)."""
     report = progress or (lambda fraction, message: None)
     started = datetime.now()
     clock = time.perf_counter()
@@ -216,7 +219,8 @@ def ingest(
             report(1.0, "checked")
             return summary
         report(0.88, "building analysis tables")
-        build_analysis_tables(con, settings, run_id, as_of)
+        build_analysis_tables(con, settings, run_id, as_of, profile_edits)
+        summary["self_service"] = profile_merge_counts(con)
         store_run(
             con,
             {
@@ -249,18 +253,20 @@ def last_as_of(db_path: Path) -> date | None:
 
 
 def rebuild_analysis(db_path: Path, today: date | None = None, *, as_of: date | None = None,
-                     settings: Settings | None = None, before_swap: Callable[[], None] | None = None) -> date:
+                     settings: Settings | None = None, before_swap: Callable[[], None] | None = None,
+                     profile_edits: pl.DataFrame | None = None, wait: float | None = None) -> date:
     """Rebuild the analysis tables from the loaded rows (after an upgrade or a config change), as of
     the given date, else config [analysis] as_of, else the date of the last build (the data has not
     changed since), else today. Returns the date used.
     settings: rules not yet in the config file (a pool-rule edit); before_swap: runs once the tables are
-    built on the copy, before it replaces the live file, so that its failure leaves the database as it was."""
+    built on the copy, before it replaces the live file, so that its failure leaves the database as it was.
+    profile_edits: the self-service profile edits (None: those of the last build); wait: seconds to wait for the write lock."""
     settings = settings or load_settings()
     configured = str(settings.analysis.get("as_of") or "").strip()
     when = resolve_as_of(as_of or today or (None if configured else last_as_of(db_path)), None, settings)
-    with db.write_batch(db_path) as con:
+    with db.write_batch(db_path, wait=wait) as con:
         last_run = con.sql("SELECT coalesce(max(run_id), 0) FROM import_runs").fetchall()[0][0]
-        build_analysis_tables(con, settings, last_run, when)
+        build_analysis_tables(con, settings, last_run, when, profile_edits)
         if before_swap:
             before_swap()
     return when
@@ -290,6 +296,10 @@ def format_summary(summary: dict) -> str:
         lines.append("  derived or defaulted columns: " + "; ".join(derived))
     for warning in summary.get("warnings", []):
         lines.append(f"  warning: {warning}")
+    kept = summary.get("self_service", {}).get("imported_not_applied", 0)
+    if kept:
+        lines.append(f"  {kept:,} imported profile values were older than the employee's own self-service edit and were not applied "
+                     "(kept in the history)")
     if t["quarantined"] and not summary.get("check"):
         lines.append(f"  {t['quarantined']:,} rows quarantined: see the Data page or the quarantine table (run_id = {summary['run_id']})")
     return "\n".join(lines)

@@ -16,6 +16,9 @@ staging (the imported entity tables) -> intermediate (this module) -> marts (ana
   rule_top_performance_share, has_management_experience, career_plan_submitted, meets_pool_rules): the
   pool rules per person. The model's rules baseline applies the same SQL (pool_rule_selection_sql)
   to its point-in-time snapshots.
+- self_service_edits, profile_merge, profile_values: the self-service profile (issue #18) merged with the imported
+  profiles, per person and field the newer wins (profile_merge_sql below); the pool rules and analysis_employee read
+  profile_values, never profiles directly.
 - potential_band (view: employee_id, potential_value, potential_source, potential): company-wide thirds
   of the potential of active people below management: the model's score when a model has scored
   (model_scores is written after the build, hence a view), else the transparent pool score.
@@ -177,6 +180,86 @@ def build_pool_rule_selection(con: duckdb.DuckDBPyConnection, settings: Settings
         selection=pool_rule_selection_sql(source, settings.rules),
         require_mgmt=str(not settings.rules.require_management_experience).lower(),
     ))
+
+
+# --- self-service profiles (issue #18) -----------------------------------------------------------------
+# The fields an employee keeps on their own profile. The build is handed the latest edit per person and field by the
+# service that starts it (services.self_service.edits_for_build) and keeps them in self_service_edits, so a rebuild
+# that is handed none (the model's as-of rebuild, a plain `python -m pipelines ingest`) keeps the last ones it had.
+SELF_SERVICE_FIELDS = ("skills", "external_training", "career_aspiration", "career_plan")
+SELF_SERVICE_EDITS_DDL = """CREATE TABLE IF NOT EXISTS self_service_edits (
+    employee_id VARCHAR, field VARCHAR, value VARCHAR, edited_by VARCHAR, edited_at TIMESTAMP)"""
+
+# Per person and field: the imported value (profiles; its date is the export's updated_at) and the latest self-service
+# edit; the newer one counts (an edit on the day of the export's date counts: the person spoke last). An imported
+# value the export leaves empty states nothing and never replaces an edit. The one that does not count stays in the
+# history: imported_not_applied marks an imported value older than an edit (the Data page counts them), and the
+# workspace keeps every edit. career_plan: the export says only whether a plan was submitted; an edit gives its text.
+PROFILE_MERGE_SQL = """
+CREATE OR REPLACE TABLE profile_merge AS
+WITH imported AS (
+    SELECT employee_id, 'skills' AS field, skills AS imported_value, updated_at AS imported_on, import_run_id FROM profiles WHERE skills IS NOT NULL
+    UNION ALL SELECT employee_id, 'career_aspiration', career_aspiration, updated_at, import_run_id FROM profiles WHERE career_aspiration IS NOT NULL
+    UNION ALL SELECT employee_id, 'career_plan', CAST(career_plan_submitted AS VARCHAR), updated_at, import_run_id FROM profiles
+              WHERE career_plan_submitted IS NOT NULL
+),
+edits AS (
+    SELECT employee_id, field, arg_max(value, edited_at) AS edit_value, arg_max(edited_by, edited_at) AS edited_by, max(edited_at) AS edited_at
+    FROM self_service_edits WHERE employee_id IN (SELECT employee_id FROM employees) GROUP BY ALL
+),
+joined AS (
+    SELECT coalesce(i.employee_id, e.employee_id) AS employee_id, coalesce(i.field, e.field) AS field,
+           i.imported_value, i.imported_on, i.import_run_id, e.edit_value, e.edited_by, e.edited_at,
+           CASE WHEN e.edited_at IS NULL THEN 'import' WHEN i.imported_on IS NULL OR e.edited_at >= i.imported_on THEN 'self_service'
+                ELSE 'import' END AS counts
+    FROM imported i FULL JOIN edits e ON e.employee_id = i.employee_id AND e.field = i.field
+)
+SELECT *, CASE WHEN counts = 'self_service' THEN edit_value ELSE imported_value END AS value,
+       counts = 'self_service' AND imported_value IS NOT NULL
+           AND imported_value IS DISTINCT FROM CASE WHEN field = 'career_plan' THEN CAST(coalesce(trim(edit_value), '') <> '' AS VARCHAR)
+                                                    ELSE edit_value END AS imported_not_applied
+FROM joined ORDER BY employee_id, field
+"""
+
+# One row per person with a profile from either source: what the pool rules and analysis_employee read.
+PROFILE_VALUES_SQL = """
+CREATE OR REPLACE TABLE profile_values AS
+SELECT m.employee_id,
+       any_value(value) FILTER (WHERE field = 'skills') AS skills,
+       any_value(value) FILTER (WHERE field = 'career_aspiration') AS career_aspiration,
+       coalesce(any_value(CASE WHEN counts = 'self_service' THEN coalesce(trim(value), '') <> '' ELSE TRY_CAST(value AS BOOLEAN) END)
+                FILTER (WHERE field = 'career_plan'), false) AS career_plan_submitted,
+       any_value(value) FILTER (WHERE field = 'career_plan' AND counts = 'self_service') AS career_plan,
+       any_value(value) FILTER (WHERE field = 'external_training') AS external_training,
+       any_value(p.updated_at) AS imported_updated_at,
+       max(edited_at) FILTER (WHERE counts = 'self_service') AS self_service_updated_at
+FROM profile_merge m LEFT JOIN profiles p USING (employee_id)
+GROUP BY m.employee_id ORDER BY m.employee_id
+"""
+
+
+def build_profile_values(con: duckdb.DuckDBPyConnection, edits=None) -> None:
+    """profile_merge and profile_values from the imported profiles and the self-service edits. edits: a polars frame
+    (employee_id, field, value, edited_by, edited_at) handed in by the service that builds; None keeps the edits of
+    the last build."""
+    con.execute(SELF_SERVICE_EDITS_DDL)
+    if edits is not None:
+        con.register("_handed_edits", edits)
+        try:
+            con.execute("DELETE FROM self_service_edits")
+            con.execute("""INSERT INTO self_service_edits SELECT employee_id, field, value, edited_by, CAST(edited_at AS TIMESTAMP)
+                           FROM _handed_edits WHERE field IN (SELECT unnest($fields))""", {"fields": list(SELF_SERVICE_FIELDS)})
+        finally:
+            con.unregister("_handed_edits")
+    con.execute(PROFILE_MERGE_SQL)
+    con.execute(PROFILE_VALUES_SQL)
+
+
+def profile_merge_counts(con: duckdb.DuckDBPyConnection) -> dict:
+    """What the last merge did: self-service values that count, and imported values older than an edit (not applied)."""
+    counted, kept = con.sql("""SELECT count(*) FILTER (WHERE counts = 'self_service'), count(*) FILTER (WHERE imported_not_applied)
+                               FROM profile_merge""").fetchall()[0]
+    return {"self_service_values": counted, "imported_not_applied": kept}
 
 
 def build_potential_band(con: duckdb.DuckDBPyConnection) -> None:

@@ -47,6 +47,8 @@ def _request(paths: list[str | Path], db_path: Path, kwargs: dict) -> str:
     for key in ("today", "as_of"):
         if isinstance(args.get(key), date):
             args[key] = args[key].isoformat()
+    if args.get("profile_edits") is not None:  # a polars frame: its rows, with times as text
+        args["profile_edits"] = args["profile_edits"].with_columns(args["profile_edits"]["edited_at"].cast(str)).to_dicts()
     return json.dumps({"paths": [str(p) for p in paths], "db_path": str(db_path), "kwargs": args}, ensure_ascii=False)
 
 
@@ -113,6 +115,12 @@ def _main() -> int:
     for key in ("today", "as_of"):
         if args.get(key):
             args[key] = date.fromisoformat(args[key])
+    if args.get("profile_edits") is not None:
+        import polars as pl
+
+        args["profile_edits"] = pl.DataFrame(args["profile_edits"], schema={
+            "employee_id": pl.String, "field": pl.String, "value": pl.String, "edited_by": pl.String, "edited_at": pl.String,
+        }).with_columns(pl.col("edited_at").str.to_datetime())
 
     def send(message: dict) -> None:
         print(json.dumps(message, ensure_ascii=False, default=str), flush=True)

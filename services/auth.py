@@ -516,7 +516,7 @@ def users_and_audit_log(actor: User, log_rows: int = 500) -> tuple[pl.DataFrame,
 
     require_role(actor, "hr_admin")
     with workspace.connect() as con:
-        users = con.sql("SELECT username, display_name, role, departments, is_demo, disabled, created_at, created_by "
+        users = con.sql("SELECT username, display_name, role, departments, employee_id, is_demo, disabled, created_at, created_by "
                         "FROM users ORDER BY username").pl()
         log = con.sql("SELECT logged_at, username, action, target, detail FROM audit_log ORDER BY audit_id DESC LIMIT ?",
                       params=[int(log_rows)]).pl()

@@ -78,7 +78,9 @@ def _demo(args: argparse.Namespace) -> int:
 def _rebuild(args: argparse.Namespace) -> int:
     from pipelines.ingest import rebuild_analysis
 
-    when = rebuild_analysis(database_path(args.db), as_of=args.as_of)
+    from .self_service import edits_for_build
+
+    when = rebuild_analysis(database_path(args.db), as_of=args.as_of, profile_edits=edits_for_build(args.db))
     print(f"analysis tables rebuilt in {database_path(args.db)} as of {when}")
     return 0
 

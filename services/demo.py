@@ -300,3 +300,62 @@ def seed_demo_reviews(db_path: Path, seed: int = 11, progress: Callable[[float, 
     finally:
         cur.close()
         reader.close()
+
+
+# --- the demo's candidate account (issue #18) ------------------------------------------------------------------
+DEMO_EMPLOYEE = "demo.employee"
+
+
+def seed_demo_candidate(db_path: Path, department: str) -> str | None:
+    """demo.employee: an account for a pool member of `department` (demo.head's) who has a development plan, with a
+    profile history (three entries over the last months, applied to the analysis) and one plan item reported done,
+    waiting for the head's confirmation. Returns the employee id; None when there is nobody to link or the account
+    exists. Each step goes through its own service (auth.create_user, self_service.edit_profile, plans.report_done)."""
+    from datetime import time as clock
+
+    from . import plans, self_service
+    from .auth import DEMO_PASSWORD, create_user
+    from .pool import current_members
+
+    with workspace.connect() as con:
+        if con.sql("SELECT 1 FROM users WHERE username = ?", params=[DEMO_EMPLOYEE]).fetchall():
+            return None
+        planned = con.sql("""SELECT employee_id, count(*) FILTER (WHERE status NOT IN ('done', 'dropped')) AS open_items
+                             FROM plan_items GROUP BY employee_id""").pl()
+    reader = db.connect_read_only(Path(db_path))
+    cur = db.read_cursor(reader)
+    try:
+        today = cur.sql("SELECT as_of_date FROM analysis_meta").fetchall()[0][0]
+        members = current_members(cur, department=department)
+        people = cur.sql("""SELECT a.employee_id, a.name, a.skills, a.status, (SELECT count(DISTINCT rater_relation) FROM feedback_360 f
+                                   WHERE f.employee_id = a.employee_id) AS rater_groups
+                            FROM analysis_employee a WHERE a.department = ?""", params=[department]).pl()
+    finally:
+        cur.close()
+        reader.close()
+    # the first member (by id) with open plan items and 360° feedback from several rater groups: every section has something
+    chosen = (members.join(planned, on="employee_id").join(people, on="employee_id")
+              .filter((pl.col("open_items") >= 2) & (pl.col("status") == "active"))
+              .sort(["rater_groups", "employee_id"], descending=[True, False]))
+    if chosen.height == 0:
+        return None
+    person = chosen.row(0, named=True)
+    employee = create_user(DEMO_EMPLOYEE, "employee", DEMO_PASSWORD, display_name=person["name"], is_demo=True, created_by=DEMO,
+                           employee_id=person["employee_id"])
+    now = datetime.combine(today, clock(10, 0))
+    skills = "; ".join(dict.fromkeys([s.strip() for s in (person["skills"] or "").split(";") if s.strip()] + ["Python"]))
+    history = [
+        (now - timedelta(days=75), {"career_aspiration": "management"}),
+        (now - timedelta(days=40), {"skills": skills}),
+        (now - timedelta(days=7), {"external_training": "Leadership Essentials (external course, 3 days)",
+                                   "career_plan": "Lead a small team in my department within two years: first the strategy course "
+                                                  "and a rotation, then act as deputy to my head."}),
+    ]
+    for at, changes in history:
+        self_service.edit_profile(employee, person["employee_id"], changes, at=at, apply=False, db_path=db_path)
+    self_service.rebuild_with_edits(db_path)
+    with workspace.connect() as con:
+        item = con.sql("""SELECT item_id FROM plan_items WHERE employee_id = ? AND status NOT IN ('done', 'dropped')
+                          ORDER BY due_date, item_id LIMIT 1""", params=[person["employee_id"]]).fetchall()[0][0]
+    plans.report_done(employee, item, "certificate-leading-high-performance-teams.pdf", at=now - timedelta(days=2))
+    return person["employee_id"]

@@ -12,8 +12,9 @@ from pipelines.ingest import rebuild_analysis
 from pipelines.settings import database_path
 
 from . import auth, imports, queries
-from .demo import seed_demo_reviews
+from .demo import seed_demo_candidate, seed_demo_reviews
 from .i18n import t
+from .self_service import edits_for_build
 from .workspace import workspace_path
 
 DEMO_EMPLOYEES = 2000
@@ -59,12 +60,15 @@ def build_demo(db_path: str | Path | None = None, employees: int | None = None, 
     generate_demo(out_dir, employees=employees or demo_size(), seed=seed, progress=lambda f, m: report(0.3 * f, m))
     summary = imports.import_files(ACTOR, [out_dir], path, demo=True, command="first start: demo organisation",
                                    progress=lambda f, m: report(0.3 + 0.65 * f, m))
-    auth.ensure_demo_accounts(_departments_by_size(path))
+    departments = _departments_by_size(path)
+    auth.ensure_demo_accounts(departments)
     seed_demo_reviews(path, progress=lambda f, m: report(0.95 + 0.05 * min(f, 1.0), m))
+    if departments:  # demo.employee: a pool member of demo.head's department, with a profile history (issue #18)
+        seed_demo_candidate(path, departments[0])
     report(1.0, "done")
     return summary
 
 
 def upgrade_analysis(db_path: str | Path | None = None) -> None:
     """Tables built by an older version of the code: rebuild them once from the loaded rows."""
-    rebuild_analysis(database_path(db_path))
+    rebuild_analysis(database_path(db_path), profile_edits=edits_for_build(db_path))

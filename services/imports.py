@@ -21,6 +21,7 @@ from . import workspace
 from .auth import SYSTEM, User
 from .export import cli_user  # who the audit log names for a command-line door
 from .permissions import NotAllowed
+from .self_service import edits_for_build  # the employees' own profile edits: every build merges them
 
 Progress = Callable[[float, str], None]
 DEMO_RUN_BY = "demo"  # import_runs.run_by of the demo organisation: demo accounts only beside such runs
@@ -77,7 +78,8 @@ def import_files(actor: User | str | None, paths: Iterable[str | Path], db_path:
     run_by = DEMO_RUN_BY if demo else actor.username if isinstance(actor, User) else None
     run = ingest_isolated if isolated else ingest
     summary = run(list(paths), path, preset=preset, run_by=run_by, command=command, as_of=as_of, check=check,
-                  max_quarantine_share=max_quarantine_share, progress=lambda f, m: report(0.9 * f, m))
+                  max_quarantine_share=max_quarantine_share, profile_edits=edits_for_build(path),
+                  progress=lambda f, m: report(0.9 * f, m))
     if check:  # nothing was written: nothing to score or record
         report(1.0, "checked")
         return summary

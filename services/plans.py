@@ -15,7 +15,7 @@ import polars as pl
 
 from . import workspace
 from .auth import User
-from .permissions import NotAllowed, require_writer, require_writer_for, scoped_to_current
+from .permissions import NotAllowed, require_self, require_writer, require_writer_for, scoped_to_current
 
 KINDS = ("course", "rotation", "project", "mentoring", "other")
 STATUSES = ("planned", "in_progress", "done", "dropped")
@@ -160,6 +160,65 @@ def change_item(user: User, item_id: int, reason: str, *, status: str | None = N
     return len(fields)
 
 
+# --- the candidate reports an item done, their head (or HR) confirms it (issue #18) ---------------------------------
+def _item(item_id: int) -> tuple:
+    with workspace.connect() as con:
+        found = con.sql("""SELECT plan_id, employee_id, department, status, title, reported_done_at, confirmed_at
+                           FROM plan_items WHERE item_id = ?""", params=[item_id]).fetchall()
+    if not found:
+        raise ValueError(f"no plan item {item_id}")
+    return found[0]
+
+
+@workspace.writes("plan_item_reported_done")
+def report_done(user: User, item_id: int, note: str, at: datetime | None = None) -> None:
+    """The candidate marks their own item done, with a note or the name of a file that shows it (a certificate, a
+    report); the item stays as it is until their head or HR confirms (confirm_done)."""
+    plan_id, employee_id, department, status, title, reported_at, _ = _item(item_id)
+    require_self(user, employee_id)
+    note = _text(note, "a note or a file name")[:1000]
+    if status in ("done", "dropped"):
+        raise ValueError(f"'{title}' is {status.replace('_', ' ')} already")
+    stamp = at or datetime.now()
+    with workspace.write(user.username, "plan_item_reported_done", employee_id, f"item {item_id}") as con:
+        con.execute("""UPDATE plan_items SET reported_done_note = ?, reported_done_by = ?, reported_done_at = ?, confirmed_by = NULL,
+                       confirmed_at = NULL WHERE item_id = ?""", [note, user.username, stamp, item_id])
+        con.execute(
+            """INSERT INTO plan_changes (plan_id, item_id, employee_id, department, change, after, reason, cycle_id, changed_by, changed_at)
+               VALUES (?, ?, ?, ?, 'reported_done', ?, ?, ?, ?, ?)""",
+            [plan_id, item_id, employee_id, department, title, note, _open_cycle(con, employee_id), user.username, stamp])
+
+
+@workspace.writes("plan_item_confirmed", "plan_item_report_returned")
+def confirm_done(user: User, item_id: int, confirm: bool = True, note: str = "", at: datetime | None = None) -> None:
+    """The head of the candidate's department (or HR) confirms a reported item: it is done as of the report's date.
+    confirm=False returns the report with a note saying what is missing (the item stays open)."""
+    plan_id, employee_id, department, status, title, reported_at, confirmed_at = _item(item_id)
+    department = require_writer_for(user, employee_id, department)  # judged by the person's department now
+    if reported_at is None or confirmed_at is not None or status == "done":
+        raise ValueError(f"'{title}' has no report waiting for confirmation")
+    if not confirm:
+        note = _text(note, "a note saying what is missing")
+    stamp = at or datetime.now()
+    action = "plan_item_confirmed" if confirm else "plan_item_report_returned"
+    with workspace.write(user.username, action, employee_id, f"item {item_id}" + (f"; {note}" if note else "")) as con:
+        cycle_id = _open_cycle(con, employee_id)
+        if confirm:
+            con.execute("""UPDATE plan_items SET status = 'done', completed_on = CAST(reported_done_at AS DATE), confirmed_by = ?,
+                           confirmed_at = ?, updated_by = ?, updated_at = ? WHERE item_id = ?""", [user.username, stamp, user.username, stamp, item_id])
+            con.execute(
+                """INSERT INTO plan_changes (plan_id, item_id, employee_id, department, change, before, after, reason, cycle_id, changed_by, changed_at)
+                   VALUES (?, ?, ?, ?, 'status_changed', ?, 'done', ?, ?, ?, ?)""",
+                [plan_id, item_id, employee_id, department, status, note.strip() or "confirmed the candidate's report", cycle_id, user.username, stamp])
+        else:
+            con.execute("""UPDATE plan_items SET reported_done_note = NULL, reported_done_by = NULL, reported_done_at = NULL
+                           WHERE item_id = ?""", [item_id])
+            con.execute(
+                """INSERT INTO plan_changes (plan_id, item_id, employee_id, department, change, after, reason, cycle_id, changed_by, changed_at)
+                   VALUES (?, ?, ?, ?, 'report_returned', ?, ?, ?, ?, ?)""",
+                [plan_id, item_id, employee_id, department, title, note, cycle_id, user.username, stamp])
+
+
 def record_adjustment(con: duckdb.DuckDBPyConnection, employee_id: str, department: str, note: str, cycle_id: str,
                       by: str, stamp: datetime) -> None:
     """A review's plan adjustment written inside the review's own transaction (see reviews.record_assessment)."""
@@ -178,7 +237,8 @@ def items(scope: tuple[str, ...] | None, employee_ids: list[str] | None = None, 
     with workspace.connect(workspace_file) as con:
         frame = con.sql(
             """SELECT i.item_id, i.plan_id, i.employee_id, i.department, i.kind, i.title, i.source, i.due_date, i.status,
-                      i.completed_on, p.starts_on, i.updated_by, i.updated_at
+                      i.completed_on, p.starts_on, i.updated_by, i.updated_at, i.reported_done_note, i.reported_done_by,
+                      i.reported_done_at, i.confirmed_by, i.confirmed_at
                FROM plan_items i JOIN development_plans p USING (plan_id) ORDER BY i.employee_id, i.due_date, i.item_id""").pl()
     if employee_ids is not None:
         frame = frame.filter(pl.col("employee_id").is_in(employee_ids))

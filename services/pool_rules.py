@@ -22,6 +22,7 @@ from pipelines.settings import config_path, database_path, load_settings
 from . import workspace
 from .auth import User
 from .permissions import NotAllowed
+from .self_service import edits_for_build
 
 SCOPES = ("company", "department")
 KEYS = ("top_performance_share", "performance_scope", "require_management_experience", "require_career_plan")
@@ -87,7 +88,7 @@ def edit(user: User, rules: dict, db_path: str | Path | None = None) -> dict:
         settings = load_settings(staged)  # the new file, read as the app will read it
         detail = json.dumps({"before": {k: before.get(k) for k in KEYS}, "after": new})
         with workspace.write(user.username, "pool_rules_changed", "pool rules", detail, path=workspace.workspace_path(db)):
-            rebuild_analysis(db, settings=settings, before_swap=place_config)
+            rebuild_analysis(db, settings=settings, before_swap=place_config, profile_edits=edits_for_build(db))
             rebuilt = True
     except BaseException:
         if placed:  # the config was replaced, then the swap or the audit failed: put the old rules back
@@ -95,7 +96,7 @@ def edit(user: User, rules: dict, db_path: str | Path | None = None) -> dict:
             os.replace(staged, config)
             if rebuilt:  # the tables were swapped in with the new rules: rebuild them with the old ones
                 with contextlib.suppress(Exception):
-                    rebuild_analysis(db)
+                    rebuild_analysis(db, profile_edits=edits_for_build(db))
         raise
     finally:
         staged.unlink(missing_ok=True)
