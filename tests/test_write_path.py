@@ -14,7 +14,7 @@ from typing import Callable
 import duckdb
 import pytest
 
-from services import auth, calibration, nominations, plans, positions, reviews, workspace
+from services import auth, calibration, nominations, plans, positions, reviews, self_service, workspace
 from services.permissions import NotAllowed
 
 from .conftest import TODAY, copy_app_files, small_org, use_app_files
@@ -26,6 +26,8 @@ PASSWORD = "a-long-password"  # small_org's
 HR = auth.User("hr", "hr", "hr_admin", ())
 HEAD_SALES = auth.User("head.sales", "head.sales", "department_head", ("Sales",))
 HEAD_RD = auth.User("head.rd", "head.rd", "department_head", ("R&D",))
+EMPLOYEE_S1 = auth.User("sam", "Sam One", "employee", (), employee_id="S1")  # issue #18: a candidate's own account
+EMPLOYEE_S2 = auth.User("sue", "Sue Two", "employee", (), employee_id="S2")
 MID, END = "2026-mid_year", "2026-year_end"
 INDICATORS = {"team_results_growth": 10, "project_on_time_rate": 80, "leadership_360": 70}
 
@@ -102,6 +104,9 @@ def _template(tmp_path_factory) -> Path:
             nominations.record(HR, employee_id, department, "nominate", "meets the rules", "ready_1_2_years")
         plans.create_plan(HEAD_SALES, "S1", "Sales", date(2026, 1, 15))
         plans.create_plan(HEAD_RD, "R1", "R&D", date(2026, 1, 15))
+        with workspace.connect() as con:  # R1 reports an item done (issue #18): the head's confirmation is an example below
+            r1_item = con.sql("SELECT min(item_id) FROM plan_items WHERE employee_id = 'R1'").fetchall()[0][0]
+        plans.report_done(auth.User("ray", "Ray One", "employee", (), employee_id="R1"), r1_item, "certificate.pdf")
         cur = duckdb.connect(str(db), read_only=True)
         try:
             reviews.open_cycle(HR, cur, 2026, "mid_year", opened_on=date(2026, 7, 1))
@@ -222,6 +227,10 @@ EXAMPLES: dict[str, Callable[[Org], list[str] | None]] = {
     "reviews.raise_dispute": lambda o: reviews.raise_dispute(HEAD_SALES, END, "S1", "the comment misses the new team"),
     "reviews.answer_dispute": lambda o: reviews.answer_dispute(HR, dispute(o), "checked; the score stands"),
     "demo.seed_demo_reviews": _seed,
+    "self_service.edit_profile": lambda o: self_service.edit_profile(EMPLOYEE_S1, "S1", {"career_plan": "Lead a team in two years"}),
+    "self_service.apply_edits": lambda o: self_service.apply_edits(HR),
+    "plans.report_done": lambda o: plans.report_done(EMPLOYEE_S1, s1_item(o), "certificate.pdf"),
+    "plans.confirm_done": lambda o: plans.confirm_done(HEAD_RD, o.one("SELECT min(item_id) FROM plan_items WHERE employee_id = 'R1'")),
     "export.log_export": _log_export,
 }
 
@@ -230,7 +239,7 @@ EXAMPLES: dict[str, Callable[[Org], list[str] | None]] = {
 CHANGES_IN_PLACE = {"auth.sign_out_everywhere", "auth.change_password", "auth.reset_password", "auth.set_disabled",
                     "auth.unlock", "plans.change_item", "reviews.refresh_cycle", "reviews.close_cycle",
                     "reviews.answer_dispute", "workspace.mark_real"}
-AUDIT_ONLY = {"auth.record", "export.log_export"}
+AUDIT_ONLY = {"auth.record", "export.log_export", "self_service.apply_edits"}
 FIRST_START = {"demo.seed_demo_reviews", "auth.ensure_demo_accounts"}  # on a fresh workspace of their own
 
 
@@ -286,6 +295,14 @@ REFUSED = {
     "open a cycle": lambda o: reviews.open_cycle(HEAD_RD, o.cur, 2025, "mid_year"),
     "confirm an outcome": lambda o: reviews.confirm(HEAD_RD, END, "S1", "keep_developing"),
     "create an account": lambda o: auth.create_user("sneaky", "hr_admin", PASSWORD, created_by=HEAD_RD),
+    # issue #18: a candidate acts on their own records only; nobody acts for them on their self-service profile
+    "edit another person's profile": lambda o: self_service.edit_profile(EMPLOYEE_S1, "S2", {"career_plan": "x"}),
+    "edit a candidate's profile for them": lambda o: self_service.edit_profile(HEAD_SALES, "S1", {"career_plan": "x"}),
+    "report another person's plan item done": lambda o: plans.report_done(EMPLOYEE_S2, s1_item(o), "x"),
+    "report a plan item done for the candidate": lambda o: plans.report_done(HEAD_SALES, s1_item(o), "x"),
+    "confirm a report in another department": lambda o: plans.confirm_done(HEAD_RD, s1_item(o)),
+    "confirm one's own report": lambda o: plans.confirm_done(EMPLOYEE_S1, s1_item(o)),
+    "apply self-service edits without managing data": lambda o: self_service.apply_edits(HEAD_SALES),
 }
 
 
