@@ -108,6 +108,9 @@ def current_user() -> User | None:
     return user
 
 
+EMPLOYEE_PAGES = ("my_profile.py", "my_review.py", "account.py")  # what an employee account may open (app.py's navigation)
+
+
 def signed_in_user() -> User:
     """The user app.py signed in, checked again now (a page may run without app.py: on a fresh server Streamlit
     may run a page file straight from its URL before app.py has registered the navigation). Without a valid
@@ -119,4 +122,6 @@ def signed_in_user() -> User:
     if user is None:
         st.session_state.return_to = str(caller.relative_to(ROOT))
         st.switch_page("app.py", query_params=st.query_params.to_dict())
+    if user.role == "employee" and caller.name not in EMPLOYEE_PAGES:
+        st.switch_page("app.py")  # a candidate's own pages only (issue #18): a company page's address opens My profile
     return user
