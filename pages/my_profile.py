@@ -103,8 +103,8 @@ with profile_tab:
                 line = t("my_profile.source_import", when=day(row["imported_on"]), run=row["import_run"])
             if field == "career_plan" and row["source"] == "import":
                 line += " " + t("my_profile.plan_submitted" if row["value"] == "true" else "my_profile.plan_not_submitted")
-            counted = t("my_profile.counted") if row["counted"] else t("my_profile.counts_next_refresh")
-            st.markdown(f"- **{label}**: {line} · {counted if row['source'] else ''}".rstrip(" ·"))
+            counted = (t("my_profile.counted") if row["counted"] else t("my_profile.counts_next_refresh")) if row["source"] else ""
+            st.markdown("- " + t("my_profile.source_line", label=label, line=line, counted=counted).rstrip(" ·"))
             if row["imported_not_applied"]:
                 st.caption(t("my_profile.import_older", when=day(row["imported_on"])))
             elif row["source"] == "import" and field in edited:  # an HR import newer than my last edit
@@ -142,10 +142,13 @@ with plan_tab:
             .otherwise(pl.col("status").replace_strict(statuses)).alias("status"),
             "done_on", "overdue", pl.col("reported_done_note").alias("note"))
         st.dataframe(shown, hide_index=True, placeholder="–", column_config={
-            "item_id": None, "kind": t("plans.kind"), "title": st.column_config.TextColumn(t("plans.item_title"), width="large"),
-            "due_date": st.column_config.DateColumn(t("plans.due"), format="YYYY-MM-DD"), "status": t("profile_plan.status"),
-            "done_on": st.column_config.DateColumn(t("profile_plan.done_on"), format="YYYY-MM-DD"),
-            "overdue": st.column_config.CheckboxColumn(t("plans.overdue")), "note": t("my_profile.col_note")})
+            "item_id": None, "kind": st.column_config.TextColumn(t("plans.kind"), width="small"),
+            "title": st.column_config.TextColumn(t("plans.item_title"), width="medium"),
+            "due_date": st.column_config.DateColumn(t("plans.due"), format="YYYY-MM-DD", width="small"),
+            "status": st.column_config.TextColumn(t("profile_plan.status"), width="medium"),
+            "done_on": st.column_config.DateColumn(t("profile_plan.done_on"), format="YYYY-MM-DD", width="small"),
+            "overdue": st.column_config.CheckboxColumn(t("plans.overdue"), width="small"),
+            "note": st.column_config.TextColumn(t("my_profile.col_note"), width="medium")})
         open_items = items.filter(~pl.col("done") & (pl.col("status") != "dropped") & pl.col("reported_done_at").is_null())
         if open_items.height:
             with st.form("report_done", clear_on_submit=True):

@@ -318,6 +318,8 @@ else:
     shown = plan_items.select(
         "item_id", pl.col("kind").replace_strict(kinds), "title", pl.col("source").replace_strict({x: t(f"plan_source.{x}") for x in PLAN_SOURCES}), "due_date",
         pl.when(pl.col("done_from_training")).then(pl.lit(t("profile_plan.done_from_training")))
+        .when(pl.col("reported_done_at").is_not_null() & pl.col("confirmed_at").is_null() & (pl.col("status") != "done"))
+        .then(pl.lit(t("plan_report.status_to_confirm")))
         .otherwise(pl.col("status").replace_strict(statuses)).alias("status"), "done_on", "overdue")
     done, counted = plan_items.filter(pl.col("counts"))["done"].sum(), plan_items.filter(pl.col("counts")).height
     st.progress(done / counted if counted else 0.0, text=t("profile_plan.progress", done=done, items=counted))

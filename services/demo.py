@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Callable
 
+import duckdb
 import numpy as np
 import polars as pl
 
@@ -306,44 +307,59 @@ def seed_demo_reviews(db_path: Path, seed: int = 11, progress: Callable[[float, 
 DEMO_EMPLOYEE = "demo.employee"
 
 
-def seed_demo_candidate(db_path: Path, department: str) -> str | None:
-    """demo.employee: an account for a pool member of `department` (demo.head's) who has a development plan, with a
-    profile history (three entries over the last months, applied to the analysis) and one plan item reported done,
-    waiting for the head's confirmation. Returns the employee id; None when there is nobody to link or the account
-    exists. Each step goes through its own service (auth.create_user, self_service.edit_profile, plans.report_done)."""
+# The same definition as the review part's (candidate-review branch): one person behind demo.employee. Keep one on merge.
+def demo_employee_id(con_or_db: duckdb.DuckDBPyConnection | Path | str | None = None) -> str | None:
+    """The demo candidate behind the demo.employee account: the one definition, for the account and for the demo's
+    self-assessment and dispute. The pool member of the demo's first department (demo.head's; without that account,
+    the department with the most members in the open cycle) with the lowest employee id who is still in the pool, a
+    member of the open cycle and was assessed in a closed one. None: no such person (no demo history yet).
+
+    con_or_db: a connection to the workspace, its file, the analysis database beside it, or None (the configured one)."""
+    if con_or_db is None or isinstance(con_or_db, (str, Path)):
+        path = None if con_or_db is None else Path(con_or_db)
+        if path is not None and not path.name.startswith("workspace"):
+            path = workspace.workspace_path(path)  # the analysis database given: its workspace
+        with workspace.connect(path) as con:
+            return demo_employee_id(con)
+    found = con_or_db.sql("""
+        WITH open_members AS (SELECT m.employee_id, m.department FROM review_members m JOIN review_cycles c USING (cycle_id) WHERE c.status = 'open'),
+        first_department AS (
+            SELECT coalesce((SELECT departments[1] FROM users WHERE username = 'demo.head' AND len(departments) > 0),
+                            (SELECT department FROM open_members GROUP BY department ORDER BY count(*) DESC, department LIMIT 1)) AS department),
+        in_pool AS (SELECT employee_id FROM nominations GROUP BY employee_id HAVING arg_max(action, nomination_id) = 'nominate'),
+        assessed_closed AS (SELECT DISTINCT a.employee_id FROM review_assessments a JOIN review_cycles c USING (cycle_id) WHERE c.status = 'closed')
+        SELECT min(o.employee_id) FROM open_members o
+        WHERE o.department = (SELECT department FROM first_department)
+          AND o.employee_id IN (SELECT employee_id FROM in_pool) AND o.employee_id IN (SELECT employee_id FROM assessed_closed)""").fetchall()
+    return found[0][0] if found else None
+
+
+def seed_demo_candidate(db_path: Path) -> str | None:
+    """demo.employee: an account for the demo candidate (demo_employee_id: a pool member of demo.head's department in
+    the open cycle), with a profile history (three entries over the last months, applied to the analysis) and one
+    plan item reported done, waiting for the head's confirmation. Returns the employee id; None when there is nobody
+    to link or the account exists. Each step goes through its own service (auth.create_user, self_service.edit_profile,
+    plans.report_done)."""
     from datetime import time as clock
 
     from . import plans, self_service
     from .auth import DEMO_PASSWORD, create_user
-    from .pool import current_members
 
     with workspace.connect() as con:
         if con.sql("SELECT 1 FROM users WHERE username = ?", params=[DEMO_EMPLOYEE]).fetchall():
             return None
-        planned = con.sql("""SELECT employee_id, count(*) FILTER (WHERE status NOT IN ('done', 'dropped')) AS open_items
-                             FROM plan_items GROUP BY employee_id""").pl()
-    reader = db.connect_read_only(Path(db_path))
-    cur = db.read_cursor(reader)
-    try:
-        today = cur.sql("SELECT as_of_date FROM analysis_meta").fetchall()[0][0]
-        members = current_members(cur, department=department)
-        people = cur.sql("""SELECT a.employee_id, a.name, a.skills, a.status, (SELECT count(DISTINCT rater_relation) FROM feedback_360 f
-                                   WHERE f.employee_id = a.employee_id) AS rater_groups
-                            FROM analysis_employee a WHERE a.department = ?""", params=[department]).pl()
-    finally:
-        cur.close()
-        reader.close()
-    # the first member (by id) with open plan items and 360° feedback from several rater groups: every section has something
-    chosen = (members.join(planned, on="employee_id").join(people, on="employee_id")
-              .filter((pl.col("open_items") >= 2) & (pl.col("status") == "active"))
-              .sort(["rater_groups", "employee_id"], descending=[True, False]))
-    if chosen.height == 0:
+        employee_id = demo_employee_id(con)
+    if employee_id is None:
         return None
-    person = chosen.row(0, named=True)
-    employee = create_user(DEMO_EMPLOYEE, "employee", DEMO_PASSWORD, display_name=person["name"], is_demo=True, created_by=DEMO,
-                           employee_id=person["employee_id"])
+    reader = db.connect_read_only(Path(db_path))
+    try:
+        today = reader.sql("SELECT as_of_date FROM analysis_meta").fetchall()[0][0]
+        name, imported_skills = reader.sql("SELECT name, skills FROM analysis_employee WHERE employee_id = ?", params=[employee_id]).fetchall()[0]
+    finally:
+        reader.close()
+    employee = create_user(DEMO_EMPLOYEE, "employee", DEMO_PASSWORD, display_name=name, is_demo=True, created_by=DEMO, employee_id=employee_id)
     now = datetime.combine(today, clock(10, 0))
-    skills = "; ".join(dict.fromkeys([s.strip() for s in (person["skills"] or "").split(";") if s.strip()] + ["Python"]))
+    skills = "; ".join(dict.fromkeys([s.strip() for s in (imported_skills or "").split(";") if s.strip()] + ["Python"]))
     history = [
         (now - timedelta(days=75), {"career_aspiration": "management"}),
         (now - timedelta(days=40), {"skills": skills}),
@@ -352,10 +368,11 @@ def seed_demo_candidate(db_path: Path, department: str) -> str | None:
                                                   "and a rotation, then act as deputy to my head."}),
     ]
     for at, changes in history:
-        self_service.edit_profile(employee, person["employee_id"], changes, at=at, apply=False, db_path=db_path)
+        self_service.edit_profile(employee, employee_id, changes, at=at, apply=False, db_path=db_path)
     self_service.rebuild_with_edits(db_path)
     with workspace.connect() as con:
-        item = con.sql("""SELECT item_id FROM plan_items WHERE employee_id = ? AND status NOT IN ('done', 'dropped')
-                          ORDER BY due_date, item_id LIMIT 1""", params=[person["employee_id"]]).fetchall()[0][0]
-    plans.report_done(employee, item, "certificate-leading-high-performance-teams.pdf", at=now - timedelta(days=2))
-    return person["employee_id"]
+        open_items = con.sql("""SELECT item_id FROM plan_items WHERE employee_id = ? AND status NOT IN ('done', 'dropped')
+                                ORDER BY due_date, item_id LIMIT 1""", params=[employee_id]).fetchall()
+    if open_items:
+        plans.report_done(employee, open_items[0][0], "certificate-leading-high-performance-teams.pdf", at=now - timedelta(days=2))
+    return employee_id

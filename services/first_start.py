@@ -63,8 +63,7 @@ def build_demo(db_path: str | Path | None = None, employees: int | None = None, 
     departments = _departments_by_size(path)
     auth.ensure_demo_accounts(departments)
     seed_demo_reviews(path, progress=lambda f, m: report(0.95 + 0.05 * min(f, 1.0), m))
-    if departments:  # demo.employee: a pool member of demo.head's department, with a profile history (issue #18)
-        seed_demo_candidate(path, departments[0])
+    seed_demo_candidate(path)  # demo.employee: a pool member of demo.head's department, with a profile history (issue #18)
     report(1.0, "done")
     return summary
 

@@ -36,6 +36,7 @@ APPLY_WAIT_SECONDS = 5.0  # an edit waits this long for an import that holds the
 EDIT_SCHEMA = {"employee_id": pl.String, "field": pl.String, "value": pl.String, "edited_by": pl.String, "edited_at": pl.Datetime("us")}
 RECORD_ENTITIES = ("performance_ratings", "training_records", "certifications", "projects", "promotions")
 OTHERS = "others"  # the rater group small groups are merged into
+GROUP_ORDER = {"manager": 0, "peer": 1, "direct_report": 2, "others": 3, "self": 4}  # how the groups are listed
 RATER_GROUP_MIN = 3  # a 360° rater group of fewer raters is merged into "others" (issue #18)
 
 
@@ -218,7 +219,8 @@ def anonymous_groups(rows: pl.DataFrame) -> pl.DataFrame:
             .join(group_raters, on="group")
             .with_columns(pl.when((pl.col("group") == "self") | (pl.col("responses") >= RATER_GROUP_MIN)).then(pl.col("score")).alias("score"),
                           pl.col("responses").cast(pl.Int64))
-            .sort("group", "competency").select("group", "competency", "score", "responses"))
+            .sort(pl.col("group").replace_strict(GROUP_ORDER, default=len(GROUP_ORDER)), "competency")
+            .select("group", "competency", "score", "responses"))
 
 
 def profile_state(cur: duckdb.DuckDBPyConnection, user: User, employee_id: str, workspace_file: Path | None = None) -> pl.DataFrame:

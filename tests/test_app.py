@@ -187,7 +187,8 @@ def test_first_start_builds_the_demo_organisation_and_demo_accounts(tmp_path: Pa
     assert rows(db, "SELECT run_by FROM import_runs") == [("demo",)]
     with workspace.connect() as con:
         users = con.sql("SELECT username, role, is_demo, password_hash LIKE '$2b$%' FROM users ORDER BY username").fetchall()
-    assert users == [("admin", "hr_admin", False, True), ("demo.head", "department_head", True, True), ("demo.hr", "hr_admin", True, True),
+    assert users == [("admin", "hr_admin", False, True), ("demo.employee", "employee", True, True),
+                     ("demo.head", "department_head", True, True), ("demo.hr", "hr_admin", True, True),
                      ("demo.leadership", "hr_leadership", True, True), ("demo.viewer", "viewer", True, True)]
     at = signed_in("demo.head", "demo")
     assert at.title[0].value == "How deep is our middle-management talent pool?"
