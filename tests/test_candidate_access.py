@@ -155,4 +155,4 @@ def test_a_company_page_run_straight_from_its_address_sends_an_employee_to_their
     at.session_state["signed_in_at"], at.session_state["last_active"] = now, now
     at.query_params["employee"] = OTHER
     at.run()
-    assert OTHER_NAME not in page_text(at) and not at.dataframe and not at.metric
+    assert not at.exception and OTHER_NAME not in page_text(at) and not at.dataframe and not at.metric
