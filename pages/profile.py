@@ -351,7 +351,10 @@ else:
                         except (NotAllowed, ValueError) as exc:
                             st.error(md(exc))  # messages carry typed and imported values: plain text
                         else:
-                            done(t("plan_report.confirmed" if decision == "confirm" else "plan_report.returned", title=reported[item]))
+                            # (`done` is the plan's count by now: the flash is set here)
+                            st.session_state["profile_flash"] = (t("plan_report.confirmed" if decision == "confirm" else "plan_report.returned",
+                                                                   title=reported[item]), time.monotonic())
+                            st.rerun()
     if may_edit:
         left, right = st.columns(2)
         with left, st.form("change_item", clear_on_submit=True):

@@ -200,3 +200,21 @@ def test_the_candidate_sees_their_360_without_raters_and_their_records_with_thei
     assert "rater_id" not in summary["groups"].columns
     assert ratings.select("period", "rating", "score", "import_run").rows() == [("2025", "B", 75.0, 1), ("2026-H1", "B+", 84.0, 1)]
     assert ratings["imported_on"].is_not_null().all()
+
+
+def test_the_head_confirms_a_reported_item_on_the_candidates_profile(org: Path, fresh_streamlit_caches) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    item = dict(plans.items(None, ["S1"]).select("title", "item_id").rows())["Leading people"]
+    plans.report_done(SAM, item, "certificate-leading-people.pdf", at=datetime(2026, 6, 20, 10))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.text_input[0].input("head.sales")
+    at.text_input[1].input("a-long-password")
+    at.button[0].click().run()
+    at.query_params["employee"] = "S1"
+    at = at.switch_page("pages/profile.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert "**Reported done by the candidate (1)**" in [m.value for m in at.markdown]
+    next(b for b in at.button if b.label == "Save decision").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert plans.items(None, ["S1"]).filter(pl.col("item_id") == item).select("status", "confirmed_by").row(0) == ("done", "head.sales")
