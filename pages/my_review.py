@@ -123,21 +123,18 @@ cols[4].metric(t("my_review.plan_completion"), "–" if row["plan_completion"] i
 cycle_disputes = disputes.filter(pl.col("cycle_id") == cycle_id)
 by_topic = {r["about"]: r for r in cycle_disputes.iter_rows(named=True)}
 words = {"strengths": result["strengths"], "gaps": result["gaps"], "comment": result["comment"]}
-left, right = st.columns(2)
-for i, topic in enumerate(("strengths", "gaps", "comment")):
-    box = (left, right, left)[i]
+for box, topic in zip(st.columns(3), ("strengths", "gaps", "comment")):
     box.markdown(f"**{t(f'my_review.about_{topic}')}**")
     box.write(md(words[topic]) if words[topic] else t("my_review.none_written"))
-with right:
-    entered = [(name, result[name]) for name in reviews.INDICATORS if result[name] is not None]
-    with st.expander(t("my_review.indicators_title"), expanded=False):
-        if entered:
-            st.markdown("\n".join(f"- {t(f'indicator_input.{name}')}: **{value:g}**" for name, value in entered))
-        else:
-            st.caption(t("my_review.no_indicators"))
-        own = material.filter(pl.col("cycle_id") == cycle_id)
-        if own.height:
-            st.caption(t("my_review.your_material", count=own.height))
+entered = [(name, result[name]) for name in reviews.INDICATORS if result[name] is not None]
+with st.expander(t("my_review.indicators_title"), expanded=False):
+    if entered:
+        st.markdown("\n".join(f"- {t(f'indicator_input.{name}')}: **{value:g}**" for name, value in entered))
+    else:
+        st.caption(t("my_review.no_indicators"))
+    own = material.filter(pl.col("cycle_id") == cycle_id)
+    if own.height:
+        st.caption(t("my_review.your_material", count=own.height))
 
 # disputes: each with its answer, then the form for the comments not disputed yet
 st.markdown(f"**{t('my_review.disputes_title')}**")

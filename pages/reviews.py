@@ -195,22 +195,22 @@ cols[1].metric(t("candidate_review.self_assessed"), pct(everyone["self_assessmen
                help=t("candidate_review.self_assessed_help", count=everyone["self_assessed_on_time"], members=everyone["members"]))
 cols[2].metric(t("candidate_review.disputed"), pct(everyone["dispute_share"]),
                help=t("candidate_review.disputed_help", count=everyone["disputed"], members=everyone["members"]))
-cols[3].metric(t("candidate_review.disputes_answered"), t("candidate_review.answered_value", answered=everyone["disputes_answered_count"],
-                                                          raised=everyone["disputes_raised"]),
+cols[3].metric(t("candidate_review.disputes_answered"), "–" if not everyone["disputes_raised"] else t(
+    "candidate_review.answered_value", answered=everyone["disputes_answered_count"], raised=everyone["disputes_raised"]),
                help=t("candidate_review.disputes_answered_help", open=everyone["disputes_unanswered"],
                       days="–" if everyone["avg_days_to_answer"] is None else f"{everyone['avg_days_to_answer']:.1f}"))
 with st.expander(t("candidate_review.engagement_by_department")):
     st.dataframe(engagement.filter(pl.col("department").is_not_null()).select(
         "department", "members", *((100 * pl.col(c)).round(0).alias(c) for c in ("profile_update_share", "self_assessment_share", "dispute_share")),
         "disputes_answered_count", "disputes_unanswered", pl.col("avg_days_to_answer").round(1)), hide_index=True, placeholder="–", column_config={
-        "department": st.column_config.TextColumn(t("reviews.col_department"), width=140),
-        "members": st.column_config.NumberColumn(t("reviews.members"), width=75),
-        "profile_update_share": st.column_config.NumberColumn(t("candidate_review.profile_updated"), format="%.0f%%"),
-        "self_assessment_share": st.column_config.NumberColumn(t("candidate_review.self_assessed"), format="%.0f%%"),
-        "dispute_share": st.column_config.NumberColumn(t("candidate_review.disputed"), format="%.0f%%"),
-        "disputes_answered_count": st.column_config.NumberColumn(t("candidate_review.col_answered")),
-        "disputes_unanswered": st.column_config.NumberColumn(t("candidate_review.col_unanswered")),
-        "avg_days_to_answer": st.column_config.NumberColumn(t("candidate_review.col_days"), format="%.1f")})
+        "department": st.column_config.TextColumn(t("reviews.col_department"), width=130),
+        "members": st.column_config.NumberColumn(t("reviews.members"), width=70),
+        "profile_update_share": st.column_config.NumberColumn(t("candidate_review.profile_updated"), format="%.0f%%", width=140),
+        "self_assessment_share": st.column_config.NumberColumn(t("candidate_review.self_assessed"), format="%.0f%%", width=140),
+        "dispute_share": st.column_config.NumberColumn(t("candidate_review.disputed"), format="%.0f%%", width=110),
+        "disputes_answered_count": st.column_config.NumberColumn(t("candidate_review.col_answered"), width=115),
+        "disputes_unanswered": st.column_config.NumberColumn(t("candidate_review.col_unanswered"), width=105),
+        "avg_days_to_answer": st.column_config.NumberColumn(t("candidate_review.col_days"), format="%.1f", width=105)})
 
 # --- recording -----------------------------------------------------------------------------------
 recordable = people.filter(pl.col("department").is_in(list(user.scope))) if user.scope is not None else people
