@@ -12,7 +12,7 @@ from datetime import date
 
 import polars as pl
 
-from services import auth, calibration, nominations, plans, positions, reviews, self_service
+from services import auth, calibration, nominations, plans, positions, reviews, self_assessment, self_service
 from services.auth import User
 from services.people import CandidateFilters
 from services.permissions import NotAllowed
@@ -216,9 +216,12 @@ class ScopedData:
         self._require("view_people")
         return workspace_query("reviews.disputes", self.scope, cycle_id)
 
-    def open_cycle(self, year: int, kind: str) -> str:
+    def open_cycle(self, year: int, kind: str, self_assessment_due: date | None = None) -> str:
         with analysis_cursor() as cur:
-            return reviews.open_cycle(self.user, cur, year, kind)
+            return reviews.open_cycle(self.user, cur, year, kind, self_assessment_due=self_assessment_due)
+
+    def set_self_assessment_due(self, cycle_id: str, due: date) -> None:
+        reviews.set_self_assessment_due(self.user, cycle_id, due)
 
     def close_cycle(self, cycle_id: str) -> None:
         with analysis_cursor() as cur:
@@ -234,8 +237,8 @@ class ScopedData:
     def confirm_outcome(self, cycle_id: str, employee_id: str, outcome: str, note: str = "") -> None:
         reviews.confirm(self.user, cycle_id, employee_id, outcome, note)
 
-    def raise_dispute(self, cycle_id: str, employee_id: str, dispute: str) -> int:
-        return reviews.raise_dispute(self.user, cycle_id, employee_id, dispute)
+    def raise_dispute(self, cycle_id: str, employee_id: str, dispute: str, about: str = "outcome") -> int:
+        return reviews.raise_dispute(self.user, cycle_id, employee_id, dispute, about=about)
 
     def answer_dispute(self, dispute_id: int, answer: str) -> None:
         reviews.answer_dispute(self.user, dispute_id, answer)
@@ -245,7 +248,9 @@ class ScopedData:
     def me(self) -> str:
         """The employee id of the signed-in employee (NotAllowed for any other role)."""
         self._require("view_own_records")
-        return self.user.employee_id or ""
+        if not self.user.employee_id:
+            raise NotAllowed("This account is not linked to an employee.")
+        return self.user.employee_id
 
     def my_person(self) -> dict | None:
         return query("self_service.person", self.user, self.me)
@@ -281,6 +286,31 @@ class ScopedData:
 
     def apply_self_service_edits(self) -> bool:
         return self_service.apply_edits(self.user)
+
+    # --- candidates in their review (issue #18) ---
+    def member_self_assessment(self, cycle_id: str, employee_id: str) -> pl.DataFrame:
+        """A member's self-assessment for their reviewer (and HR); empty outside scope."""
+        self._require("view_people")
+        return workspace_query("self_assessment.member_material", self.scope, cycle_id, employee_id)
+
+    def review_reminders(self) -> pl.DataFrame:
+        """Self-assessments missing per open cycle and department within scope."""
+        self._require("view_people")
+        return workspace_query("self_assessment.reminders", self.scope, date.today())
+
+    def engagement(self, cycle_id: str) -> pl.DataFrame:
+        self._require("view_people")
+        return query_with_workspace("self_assessment.engagement", self.scope, cycle_id)
+
+    # The candidate's own review: the person is always the signed-in account's (self.me), never a value from the page.
+    def my_review(self) -> dict[str, pl.DataFrame]:
+        return workspace_query("self_assessment.my_review", self.me)
+
+    def submit_self_assessment(self, cycle_id: str, entries: dict[str, tuple[str | None, str | None]]) -> int:
+        return self_assessment.submit(self.user, cycle_id, self.me, entries)
+
+    def raise_my_dispute(self, cycle_id: str, about: str, dispute: str) -> int:
+        return reviews.raise_dispute(self.user, cycle_id, self.me, dispute, about=about)
 
     # --- accounts: the user's own, and HR admins' management of everyone's ---
     def change_password(self, current: str, new: str) -> None:

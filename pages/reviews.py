@@ -71,6 +71,31 @@ if user.can("manage_company_records") and is_open:
     if cols[1].button(t("reviews.close"), icon=":material/lock:", help=t("reviews.close_help")):
         data.close_cycle(cycle_id)
         st.rerun()
+    with cols[2].popover(t("candidate_review.deadline_move"), icon=":material/event:"):
+        with st.form(f"deadline_{cycle_id}", border=False):
+            due = st.date_input(t("candidate_review.deadline_label"), value=cycle["self_assessment_due"], min_value=cycle["opened_at"].date())
+            if st.form_submit_button(t("candidate_review.deadline_set")):
+                try:
+                    data.set_self_assessment_due(cycle_id, due)
+                except (NotAllowed, ValueError) as exc:
+                    st.error(md(exc))
+                else:
+                    st.toast(t("candidate_review.deadline_moved", due=f"{due:%Y-%m-%d}"))
+                    st.rerun()
+
+if is_open:  # reminders: whose self-assessment is still missing, per department within scope, and the deadline
+    waiting = data.review_reminders().filter(pl.col("cycle_id") == cycle_id)
+    due, days_left = cycle["self_assessment_due"], (cycle["self_assessment_due"] - date.today()).days
+    when = t("candidate_review.days_left", days=days_left) if days_left > 0 else (
+        t("candidate_review.due_today") if days_left == 0 else t("candidate_review.deadline_passed"))
+    missing = waiting.filter(pl.col("missing") > 0)
+    if missing.height:
+        lines = [t("candidate_review.reminder_one" if r["missing"] == 1 else "candidate_review.reminder_many", missing=r["missing"],
+                   members=r["members"], department=md(r["department"])) for r in missing.iter_rows(named=True)]
+        st.warning(t("candidate_review.reminders_title", due=f"{due:%Y-%m-%d}", when=when) + "\n\n" + "\n".join(f"- {line}" for line in lines),
+                   icon=":material/notifications:")
+    elif waiting.height:
+        st.success(t("candidate_review.reminders_all_in", members=int(waiting["members"].sum()), due=f"{due:%Y-%m-%d}"))
 
 figures = data.cycle_figures(cycle_id)
 people = data.cycle_people(cycle_id)
@@ -158,6 +183,35 @@ st.dataframe(shown, hide_index=True, height=320, placeholder="–", column_order
     "dispute_status": st.column_config.TextColumn(t("reviews.col_dispute"), width=80)})
 csv_download(st, t("reviews.download_members"), shown, f"review-{cycle_id}-members.csv", data.audit_export, f"review members {cycle_id}")
 
+# --- the candidates' engagement (issue #18) ------------------------------------------------------------
+st.subheader(t("candidate_review.engagement_title"))
+st.caption(t("candidate_review.engagement_definition", year=cycle["year"], due=f"{cycle['self_assessment_due']:%Y-%m-%d}"))
+engagement = data.engagement(cycle_id)
+everyone = engagement.filter(pl.col("department").is_null()).row(0, named=True)
+cols = st.columns(4)
+cols[0].metric(t("candidate_review.profile_updated"), pct(everyone["profile_update_share"]),
+               help=t("candidate_review.profile_updated_help", count=everyone["profile_updated"], members=everyone["members"], year=cycle["year"]))
+cols[1].metric(t("candidate_review.self_assessed"), pct(everyone["self_assessment_share"]),
+               help=t("candidate_review.self_assessed_help", count=everyone["self_assessed_on_time"], members=everyone["members"]))
+cols[2].metric(t("candidate_review.disputed"), pct(everyone["dispute_share"]),
+               help=t("candidate_review.disputed_help", count=everyone["disputed"], members=everyone["members"]))
+cols[3].metric(t("candidate_review.disputes_answered"), "–" if not everyone["disputes_raised"] else t(
+    "candidate_review.answered_value", answered=everyone["disputes_answered_count"], raised=everyone["disputes_raised"]),
+               help=t("candidate_review.disputes_answered_help", open=everyone["disputes_unanswered"],
+                      days="–" if everyone["avg_days_to_answer"] is None else f"{everyone['avg_days_to_answer']:.1f}"))
+with st.expander(t("candidate_review.engagement_by_department")):
+    st.dataframe(engagement.filter(pl.col("department").is_not_null()).select(
+        "department", "members", *((100 * pl.col(c)).round(0).alias(c) for c in ("profile_update_share", "self_assessment_share", "dispute_share")),
+        "disputes_answered_count", "disputes_unanswered", pl.col("avg_days_to_answer").round(1)), hide_index=True, placeholder="–", column_config={
+        "department": st.column_config.TextColumn(t("reviews.col_department"), width=130),
+        "members": st.column_config.NumberColumn(t("reviews.members"), width=70),
+        "profile_update_share": st.column_config.NumberColumn(t("candidate_review.profile_updated"), format="%.0f%%", width=140),
+        "self_assessment_share": st.column_config.NumberColumn(t("candidate_review.self_assessed"), format="%.0f%%", width=140),
+        "dispute_share": st.column_config.NumberColumn(t("candidate_review.disputed"), format="%.0f%%", width=110),
+        "disputes_answered_count": st.column_config.NumberColumn(t("candidate_review.col_answered"), width=115),
+        "disputes_unanswered": st.column_config.NumberColumn(t("candidate_review.col_unanswered"), width=105),
+        "avg_days_to_answer": st.column_config.NumberColumn(t("candidate_review.col_days"), format="%.1f", width=105)})
+
 # --- recording -----------------------------------------------------------------------------------
 recordable = people.filter(pl.col("department").is_in(list(user.scope))) if user.scope is not None else people
 can_record = user.can("write_department_records") and recordable.height > 0
@@ -178,6 +232,21 @@ if can_record and is_open:
     facts[2].metric(t("reviews.col_feedback_change"), "–" if person["feedback_change"] is None else f"{person['feedback_change']:+.2f}")
     facts[3].metric(t("reviews.performance_score"), "–" if person["performance_score"] is None else f"{person['performance_score']:.0f}")
     facts[4].metric(t("reviews.feedback_score"), "–" if person["feedback_score"] is None else f"{person['feedback_score']:.0f}")
+    # beside the compiled figures: what the candidate submitted, laid out as the indicators below
+    material = {r["indicator"]: r for r in data.member_self_assessment(cycle_id, choice).iter_rows(named=True)}
+    with st.container(border=True):
+        if material:
+            st.markdown(f"**{t('candidate_review.self_title')}** · " + t("candidate_review.self_submitted", name=md(person["name"]),
+                        last=max(r["submitted_at"] for r in material.values()).strftime("%Y-%m-%d")))
+            grid = st.columns(3) + st.columns(3)
+            for box, name in zip(grid, reviews.INDICATORS):
+                entry = material.get(name)
+                box.markdown(f"**{t(f'my_review.indicator_{name}')}**  \n" + (md(entry["text"] or "") if entry else t("candidate_review.self_blank")))
+                if entry and entry["evidence"]:
+                    box.caption(t("my_review.evidence_list", items=md("; ".join(entry["evidence"].splitlines()))))
+        else:
+            st.markdown(f"**{t('candidate_review.self_title')}** · " + t("candidate_review.self_none", name=md(person["name"]),
+                                                                         due=f"{cycle['self_assessment_due']:%Y-%m-%d}"))
     with st.form(f"assess_{cycle_id}_{choice}"):
         st.markdown(f"**{t('reviews.quantitative')}**")
         q = st.columns(3)
@@ -244,9 +313,11 @@ st.subheader(t("reviews.disputes_title"))
 st.caption(t("reviews.disputes_definition"))
 disputes = data.cycle_disputes(cycle_id)
 if disputes.height:
-    st.dataframe(disputes.select("dispute_id", "employee_id", "department", "dispute", "raised_by", "raised_at", "answer", "answered_by",
-                                 "answered_at"), hide_index=True, column_config={
+    about_words = {a: t(f"my_review.about_{a}") for a in reviews.DISPUTE_TOPICS}
+    st.dataframe(disputes.select("dispute_id", "employee_id", "department", pl.col("about").fill_null("outcome").replace_strict(about_words, default=None),
+                                 "dispute", "raised_by", "raised_at", "answer", "answered_by", "answered_at"), hide_index=True, column_config={
         "dispute_id": "#", "employee_id": t("reviews.col_employee"), "department": t("reviews.col_department"),
+        "about": st.column_config.TextColumn(t("candidate_review.col_about"), width=110),
         "dispute": t("reviews.dispute"), "raised_by": t("reviews.raised_by"),
         "raised_at": st.column_config.DatetimeColumn(t("reviews.raised_at"), format="YYYY-MM-DD"),
         "answer": t("reviews.answer"), "answered_by": t("reviews.answered_by"),
@@ -260,10 +331,12 @@ if can_record:
         st.markdown(f"**{t('reviews.raise_title')}**")
         names = dict(zip(assessed["employee_id"].to_list(), assessed["name"].to_list()))
         who = st.selectbox(t("reviews.candidate"), list(names), format_func=names.get)
+        about = st.selectbox(t("candidate_review.col_about"), reviews.DISPUTE_TOPICS, index=reviews.DISPUTE_TOPICS.index("outcome"),
+                             format_func=lambda a: t(f"my_review.about_{a}"), key=widget_key(f"dispute_about_{cycle_id}"))
         text = st.text_area(t("reviews.dispute"), height=80)
         if st.form_submit_button(t("reviews.raise")):
             try:
-                data.raise_dispute(cycle_id, who, text)
+                data.raise_dispute(cycle_id, who, text, about=about)
             except (NotAllowed, ValueError) as exc:
                 st.error(md(exc))  # messages carry typed and imported values: plain text
             else:
@@ -272,8 +345,13 @@ if can_record:
     if open_disputes.height:
         with right, st.form(f"answer_{cycle_id}", clear_on_submit=True):
             st.markdown(f"**{t('reviews.answer_title')}**")
-            which = st.selectbox(t("reviews.dispute"), open_disputes["dispute_id"].to_list(),
-                                 format_func=dict(zip(open_disputes["dispute_id"].to_list(), open_disputes["dispute"].str.slice(0, 60).to_list())).get)
+            st.caption(t("candidate_review.to_answer", count=open_disputes.height))
+            # each listed by what it is about, whose it is and how it begins
+            listed = open_disputes.join(people.select("employee_id", "name"), on="employee_id", how="left").select(
+                "dispute_id", pl.concat_str(pl.col("about").fill_null("outcome").replace_strict({a: t(f"my_review.about_{a}") for a in reviews.DISPUTE_TOPICS},
+                                                                                                   default=""),
+                                            pl.lit(" · "), pl.coalesce("name", "employee_id"), pl.lit(": "), pl.col("dispute").str.slice(0, 60)).alias("label"))
+            which = st.selectbox(t("reviews.dispute"), listed["dispute_id"].to_list(), format_func=dict(listed.rows()).get)
             answer = st.text_area(t("reviews.answer"), height=80)
             if st.form_submit_button(t("reviews.send_answer")):
                 try:

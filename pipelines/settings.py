@@ -49,7 +49,7 @@ REVIEW_DEFAULTS = {
     "adjust_below_plan_completion": 0.6, "accelerate_min_composite": 80.0,
     "promote_min_composite": 75.0, "promote_min_plan_completion": 0.8,
     "leave_below_composite": 50.0, "leave_below_plan_completion": 0.4,
-    "promotion_window_months": 12,
+    "promotion_window_months": 12, "self_assessment_days": 21,
 }
 
 

@@ -41,8 +41,106 @@ RATIONALES = ["reviewer's judgement after the calibration meeting", "context the
               "agreed with the candidate and HR"]
 DISPUTES = ["The comment on leadership ignores the new team I took over", "My project results were counted for the wrong half",
             "The 360 score came from only two raters"]
+# demo.employee's own material (issue #18): their self-assessment in the open cycle (indicator, text, evidence) and one
+# answered dispute of a closed cycle's result.
+OWN_SELF_ASSESSMENT = [
+    ("team_results_growth", "My team's results grew about 12 % on last year; the new key account alone added 5 %.",
+     "https://intranet.example.com/sales/results-2026\nteam-results-2026.xlsx"),
+    ("project_on_time_rate", "Four of five projects were delivered on time; the CRM migration slipped two weeks because of the vendor.",
+     "project-log-2026.pdf"),
+    ("leadership_360", "I took over a new team of six in March and hold weekly one-to-ones with each of them.", None),
+    ("adopted_proposals", "Two of my proposals were adopted: shared pipeline reviews and a common quote template.",
+     "proposal-pipeline-reviews.docx\nproposal-quote-template.docx"),
+    ("collaboration_satisfaction", "Marketing and I ran the spring campaign together; they rated the collaboration 4.5 of 5.",
+     "https://intranet.example.com/surveys/collaboration-2026"),
+]
+OWN_DISPUTE = ("strengths", "My strengths leave out the key-account project I led this year; please add it.",
+               "Agreed: the key-account project is now part of your strengths. The outcome stands.")
+OTHER_SELF_ASSESSMENT = {
+    "team_results_growth": "Team results grew on last year; details in the quarterly report.",
+    "project_on_time_rate": "Most of my projects were delivered on time.",
+    "leadership_360": "I coached two new colleagues this year.",
+    "adopted_proposals": "One improvement proposal adopted.",
+    "collaboration_satisfaction": "Good collaboration with the neighbouring departments.",
+}
 ANSWERS = ["Checked with the raters; the score stands, the comment was clarified", "Corrected: the project is now counted",
            "Noted; the next 360 will have at least five raters"]
+
+
+def demo_employee_id(con_or_db: duckdb.DuckDBPyConnection | Path | str | None = None) -> str | None:
+    """The demo candidate behind the demo.employee account: the one definition, for the account and for the demo's
+    self-assessment and dispute. The pool member of the demo's first department (demo.head's; without that account,
+    the department with the most members in the open cycle) with the lowest employee id who is still in the pool, a
+    member of the open cycle and was assessed in a closed one. None: no such person (no demo history yet).
+
+    con_or_db: a connection to the workspace, its file, the analysis database beside it, or None (the configured one)."""
+    if con_or_db is None or isinstance(con_or_db, (str, Path)):
+        path = None if con_or_db is None else Path(con_or_db)
+        if path is not None and not path.name.startswith("workspace"):
+            path = workspace.workspace_path(path)  # the analysis database given: its workspace
+        with workspace.connect(path) as con:
+            return demo_employee_id(con)
+    found = con_or_db.sql("""
+        WITH open_members AS (SELECT m.employee_id, m.department FROM review_members m JOIN review_cycles c USING (cycle_id) WHERE c.status = 'open'),
+        first_department AS (
+            SELECT coalesce((SELECT departments[1] FROM users WHERE username = 'demo.head' AND len(departments) > 0),
+                            (SELECT department FROM open_members GROUP BY department ORDER BY count(*) DESC, department LIMIT 1)) AS department),
+        in_pool AS (SELECT employee_id FROM nominations GROUP BY employee_id HAVING arg_max(action, nomination_id) = 'nominate'),
+        assessed_closed AS (SELECT DISTINCT a.employee_id FROM review_assessments a JOIN review_cycles c USING (cycle_id) WHERE c.status = 'closed')
+        SELECT min(o.employee_id) FROM open_members o
+        WHERE o.department = (SELECT department FROM first_department)
+          AND o.employee_id IN (SELECT employee_id FROM in_pool) AND o.employee_id IN (SELECT employee_id FROM assessed_closed)""").fetchall()
+    return found[0][0] if found else None
+
+
+def _seed_candidate_material(con, today: date, seed: int) -> str | None:
+    """Self-assessments in the open cycle (demo.employee's person's in full, about half of the other members' briefly)
+    and demo.employee's answered dispute of their latest closed result. Its own random generator, so the rest of the
+    demo's history is the same as before this existed."""
+    rng = np.random.default_rng(seed + 18)
+    employee_id = demo_employee_id(con)
+    open_cycle = con.sql("SELECT cycle_id, CAST(opened_at AS DATE) FROM review_cycles WHERE status = 'open' ORDER BY opened_at DESC LIMIT 1").fetchall()
+    if open_cycle:
+        cycle_id, opened = open_cycle[0]
+        members = con.sql("SELECT employee_id, department FROM review_members WHERE cycle_id = ? ORDER BY employee_id", params=[cycle_id]).pl()
+        others = members.filter((pl.col("employee_id") != employee_id) & pl.Series(rng.random(members.height) < 0.5))
+        # the deadline: [review] self_assessment_days after opening, and at least two weeks ahead of the demo's today
+        due = max(opened + timedelta(days=int(load_settings().review["self_assessment_days"])), today + timedelta(days=14))
+        con.execute("UPDATE review_cycles SET self_assessment_due = ? WHERE cycle_id = ?", [due, cycle_id])
+        days = max((today - opened).days, 1)  # submitted before today (never in the future)
+        others = others.with_columns(
+            (pl.lit(datetime.combine(opened, datetime.min.time())) + pl.duration(days=pl.Series(rng.integers(0, days, others.height)), hours=19))
+            .alias("submitted_at"),
+            pl.Series("indicators", rng.integers(2, len(OTHER_SELF_ASSESSMENT) + 1, others.height)))
+        rows = others.join(pl.DataFrame({"indicator": list(OTHER_SELF_ASSESSMENT), "text": list(OTHER_SELF_ASSESSMENT.values()),
+                                         "position": range(len(OTHER_SELF_ASSESSMENT))}), how="cross").filter(
+            pl.col("position") < pl.col("indicators")).with_columns(pl.lit(None, pl.String).alias("evidence"), pl.col("employee_id").alias("submitted_by"))
+        if employee_id is not None:
+            department = members.filter(pl.col("employee_id") == employee_id)["department"][0]
+            stamp = datetime.combine(min(opened + timedelta(days=4), today - timedelta(days=1)), datetime.min.time()) + timedelta(hours=20, minutes=15)
+            own = pl.DataFrame([{"employee_id": employee_id, "department": department, "submitted_at": stamp, "indicator": i, "text": text,
+                                 "evidence": evidence, "submitted_by": "demo.employee"} for i, text, evidence in OWN_SELF_ASSESSMENT],
+                               schema={"employee_id": pl.String, "department": pl.String, "submitted_at": pl.Datetime("us"), "indicator": pl.String,
+                                       "text": pl.String, "evidence": pl.String, "submitted_by": pl.String})
+            rows = pl.concat([rows.select(own.columns).with_columns(pl.col("submitted_at").cast(pl.Datetime("us"))), own])
+        con.register("seed_self", rows.to_arrow())
+        con.execute("""INSERT INTO self_assessments (cycle_id, employee_id, department, indicator, text, evidence, submitted_by, submitted_at)
+                       SELECT ?, employee_id, department, indicator, text, evidence, submitted_by, submitted_at FROM seed_self
+                       ORDER BY submitted_at, employee_id, indicator""", [cycle_id])
+        con.unregister("seed_self")
+    if employee_id is None:
+        return None
+    closed = con.sql("""SELECT a.cycle_id, a.department, arg_max(a.recorded_by, a.assessment_id), max(c.closed_at)
+                        FROM review_assessments a JOIN review_cycles c USING (cycle_id) WHERE c.status = 'closed' AND a.employee_id = ?
+                        GROUP BY a.cycle_id, a.department, c.opened_at ORDER BY c.opened_at DESC LIMIT 1""", params=[employee_id]).fetchall()
+    if closed:
+        cycle_id, department, reviewer, closed_at = closed[0]
+        about, dispute, answer = OWN_DISPUTE
+        raised = min(closed_at + timedelta(days=3), datetime.combine(today, datetime.min.time()) + timedelta(hours=9))
+        con.execute("""INSERT INTO review_disputes (cycle_id, employee_id, department, dispute, raised_by, raised_at, about, answer, answered_by, answered_at)
+                       VALUES (?, ?, ?, ?, 'demo.employee', ?, ?, ?, ?, ?)""",
+                    [cycle_id, employee_id, department, dispute, raised, about, answer, reviewer, raised + timedelta(days=4, hours=2)])
+    return employee_id
 
 
 def _cycles(today: date) -> list[tuple[int, str, date, date | None]]:
@@ -264,10 +362,13 @@ def seed_demo_reviews(db_path: Path, seed: int = 11, progress: Callable[[float, 
                     ).with_columns(pl.when(pl.col("answered")).then(pl.col("answer")).alias("answer"),
                                    pl.col("raised_at").dt.offset_by("12d").alias("answered_at"))
                     con.register("seed_disputes", disputed.to_arrow())
-                    con.execute("""INSERT INTO review_disputes (cycle_id, employee_id, department, dispute, raised_by, raised_at, answer, answered_by, answered_at)
+                    # which comment each is about: the leadership one disputes the gaps where the result names any, the rest the outcome
+                    con.execute("""INSERT INTO review_disputes (cycle_id, employee_id, department, dispute, raised_by, raised_at, answer, answered_by,
+                                                                answered_at, about)
                                    SELECT ?, employee_id, department, dispute, recorded_by, raised_at, answer,
-                                          CASE WHEN answer IS NOT NULL THEN 'demo.hr' END, CASE WHEN answer IS NOT NULL THEN answered_at END
-                                   FROM seed_disputes ORDER BY raised_at, employee_id""", [cycle_id])
+                                          CASE WHEN answer IS NOT NULL THEN 'demo.hr' END, CASE WHEN answer IS NOT NULL THEN answered_at END,
+                                          CASE WHEN dispute = ? AND gaps IS NOT NULL THEN 'gaps' ELSE 'outcome' END
+                                   FROM seed_disputes ORDER BY raised_at, employee_id""", [cycle_id, DISPUTES[0]])
                     con.unregister("seed_disputes")
                     if kind == "year_end":
                         confirmed = frame.with_columns(
@@ -296,6 +397,7 @@ def seed_demo_reviews(db_path: Path, seed: int = 11, progress: Callable[[float, 
                            SELECT employee_id, department, 'remove', CASE exit_reason WHEN 'promoted' THEN 'promoted into management'
                                   ELSE 'left the company' END, 'demo.hr', left_on + TIME '12:00', exit_reason FROM seed_exits ORDER BY left_on, employee_id""")
             con.unregister("seed_exits")
+            written["demo_employee"] = _seed_candidate_material(con.con, today, seed)
         report(1.0, "Demo review history ready")
         return written
     finally:
@@ -305,33 +407,6 @@ def seed_demo_reviews(db_path: Path, seed: int = 11, progress: Callable[[float, 
 
 # --- the demo's candidate account (issue #18) ------------------------------------------------------------------
 DEMO_EMPLOYEE = "demo.employee"
-
-
-# The same definition as the review part's (candidate-review branch): one person behind demo.employee. Keep one on merge.
-def demo_employee_id(con_or_db: duckdb.DuckDBPyConnection | Path | str | None = None) -> str | None:
-    """The demo candidate behind the demo.employee account: the one definition, for the account and for the demo's
-    self-assessment and dispute. The pool member of the demo's first department (demo.head's; without that account,
-    the department with the most members in the open cycle) with the lowest employee id who is still in the pool, a
-    member of the open cycle and was assessed in a closed one. None: no such person (no demo history yet).
-
-    con_or_db: a connection to the workspace, its file, the analysis database beside it, or None (the configured one)."""
-    if con_or_db is None or isinstance(con_or_db, (str, Path)):
-        path = None if con_or_db is None else Path(con_or_db)
-        if path is not None and not path.name.startswith("workspace"):
-            path = workspace.workspace_path(path)  # the analysis database given: its workspace
-        with workspace.connect(path) as con:
-            return demo_employee_id(con)
-    found = con_or_db.sql("""
-        WITH open_members AS (SELECT m.employee_id, m.department FROM review_members m JOIN review_cycles c USING (cycle_id) WHERE c.status = 'open'),
-        first_department AS (
-            SELECT coalesce((SELECT departments[1] FROM users WHERE username = 'demo.head' AND len(departments) > 0),
-                            (SELECT department FROM open_members GROUP BY department ORDER BY count(*) DESC, department LIMIT 1)) AS department),
-        in_pool AS (SELECT employee_id FROM nominations GROUP BY employee_id HAVING arg_max(action, nomination_id) = 'nominate'),
-        assessed_closed AS (SELECT DISTINCT a.employee_id FROM review_assessments a JOIN review_cycles c USING (cycle_id) WHERE c.status = 'closed')
-        SELECT min(o.employee_id) FROM open_members o
-        WHERE o.department = (SELECT department FROM first_department)
-          AND o.employee_id IN (SELECT employee_id FROM in_pool) AND o.employee_id IN (SELECT employee_id FROM assessed_closed)""").fetchall()
-    return found[0][0] if found else None
 
 
 def seed_demo_candidate(db_path: Path) -> str | None:

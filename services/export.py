@@ -27,7 +27,7 @@ import polars as pl
 import polars.selectors as cs
 import xlsxwriter
 
-from . import reviews, workspace
+from . import reviews, self_assessment, workspace
 from .safe_files import neutralise_formulas
 from services.i18n import DEFAULT_LANGUAGE, t
 
@@ -49,6 +49,12 @@ PEOPLE_COLUMNS = (
 )
 
 
+# The candidates' engagement (issue #18, services.self_assessment.engagement): its own sheet and report section.
+ENGAGEMENT_KINDS = {"members": "int", "profile_updated": "int", "profile_update_share": "percent", "self_assessed_on_time": "int",
+                    "self_assessment_share": "percent", "disputed": "int", "dispute_share": "percent", "disputes_raised": "int",
+                    "disputes_answered_count": "int", "disputes_unanswered": "int", "avg_days_to_answer": "score"}
+
+
 class ExportError(Exception):
     """The export cannot run; the message is one line, fit for cron's mail and for the app."""
 
@@ -62,6 +68,7 @@ class Export:
     xlsx: bytes
     html: str
     names: dict[str, str]
+    engagement: pl.DataFrame | None = None
 
     def files(self) -> dict[str, bytes]:
         return {self.names["xlsx"]: self.xlsx, self.names["html"]: self.html.encode("utf-8")}
@@ -149,14 +156,15 @@ def build_export(db_path: Path, cycle_id: str, scope: Scope = None, department: 
             raise ExportError(f"department '{department}' has no members in review cycle {cycle['cycle_id']}"
                               f" (departments: {', '.join(every) or 'none'})")
         figures = reviews.cycle_figures(cur, effective, cycle["cycle_id"], workspace_file)
+        engagement = self_assessment.engagement(cur, effective, cycle["cycle_id"], workspace_file)
     finally:
         con.close()
     stamp = generated_at or datetime.now().replace(microsecond=0)
     meta = {**cycle, "generated_at": stamp, "generated_by": generated_by,
             "scope": t("export.scope_all", lang=lang) if effective is None else ", ".join(effective)}
     names = file_names(cycle["cycle_id"], (department,) if department else effective)
-    return Export(cycle=meta, scope=effective, figures=figures, people=people, xlsx=workbook(meta, figures, people, lang),
-                  html=report(meta, figures, people, lang), names=names)
+    return Export(cycle=meta, scope=effective, figures=figures, people=people, xlsx=workbook(meta, figures, people, lang, engagement),
+                  html=report(meta, figures, people, lang, engagement), names=names, engagement=engagement)
 
 
 def _outcome_label(code: str | None, lang: str) -> str | None:
@@ -174,6 +182,13 @@ def _summary_frame(meta: dict, figures: pl.DataFrame, lang: str) -> pl.DataFrame
     columns = [c for c in _summary_columns(meta["kind"]) if c in figures.columns]
     ordered = figures.with_columns(pl.col("department").is_null().alias("_total")).sort("_total", "department")
     return ordered.select(pl.col("department").fill_null(t("export.all_departments", lang=lang)), *columns)
+
+
+def _engagement_frame(engagement: pl.DataFrame, lang: str) -> tuple[pl.DataFrame, list[str]]:
+    """One row per department and the whole scope last; its headers in `lang`."""
+    ordered = engagement.with_columns(pl.col("department").is_null().alias("_total")).sort("_total", "department")
+    frame = ordered.select(pl.col("department").fill_null(t("export.all_departments", lang=lang)), *ENGAGEMENT_KINDS)
+    return frame, [t("export.col_department", lang=lang)] + [t(f"export_engagement.fig_{c}", lang=lang) for c in ENGAGEMENT_KINDS]
 
 
 def _people_frame(people: pl.DataFrame, lang: str) -> pl.DataFrame:
@@ -227,9 +242,11 @@ def _write_table(book: xlsxwriter.Workbook, name: str, frame: pl.DataFrame, head
     sheet.repeat_rows(0)
 
 
-def workbook(meta: dict, figures: pl.DataFrame, people: pl.DataFrame, lang: str = DEFAULT_LANGUAGE) -> bytes:
-    """Summary sheet with the cycle's figures (one row per department and one for all), one sheet per department
-    with each member's scores, outcome, recommendation and plan completion, and an About sheet."""
+def workbook(meta: dict, figures: pl.DataFrame, people: pl.DataFrame, lang: str = DEFAULT_LANGUAGE,
+             engagement: pl.DataFrame | None = None) -> bytes:
+    """Summary sheet with the cycle's figures (one row per department and one for all), the candidates' engagement
+    sheet, one sheet per department with each member's scores, outcome, recommendation and plan completion, and an
+    About sheet."""
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
                                         "strings_to_numbers": False, "remove_timezone": True})
@@ -241,6 +258,9 @@ def workbook(meta: dict, figures: pl.DataFrame, people: pl.DataFrame, lang: str 
     headers = [t("export.col_department", lang=lang)] + [_figure_header(c, lang) for c in summary.columns[1:]]
     taken: set[str] = set()
     _write_table(book, sheet_name(t("export.summary_sheet", lang=lang), taken), summary, headers, kinds)
+    if engagement is not None:
+        frame, headers = _engagement_frame(engagement, lang)
+        _write_table(book, sheet_name(t("export_engagement.sheet", lang=lang), taken), frame, headers, ENGAGEMENT_KINDS)
 
     shown = _people_frame(people, lang)
     kinds = dict(PEOPLE_COLUMNS)
@@ -357,7 +377,7 @@ def _charts(meta: dict, people: pl.DataFrame, lang: str) -> list[tuple[str, str,
     return charts
 
 
-def report(meta: dict, figures: pl.DataFrame, people: pl.DataFrame, lang: str = DEFAULT_LANGUAGE) -> str:
+def report(meta: dict, figures: pl.DataFrame, people: pl.DataFrame, lang: str = DEFAULT_LANGUAGE, engagement: pl.DataFrame | None = None) -> str:
     """One HTML file with the figures, the charts (plotly.js inlined once: works offline) and one table per department."""
     import plotly.io as pio
 
@@ -377,6 +397,10 @@ def report(meta: dict, figures: pl.DataFrame, people: pl.DataFrame, lang: str = 
         _table(summary, [t("export.col_department", lang=lang)] + [_figure_header(c, lang) for c in summary.columns[1:]], kinds, total_last=True),
         '<p class="definition">' + " ".join(e(t(f"export.define_{c}", lang=lang)) for c in ("quantified_share", "plan_adjustment_rate", "promotion_rate", "avg_plan_completion")) + "</p>",
     ]
+    if engagement is not None:
+        frame, headers = _engagement_frame(engagement, lang)
+        parts += ["<h2>" + e(t("export_engagement.title", lang=lang)) + "</h2>", _table(frame, headers, ENGAGEMENT_KINDS, total_last=True),
+                  '<p class="definition">' + e(t("export_engagement.definition", lang=lang)) + "</p>"]
     first = True
     for heading, definition, fig in _charts(meta, people, lang):
         chart = pio.to_html(fig, include_plotlyjs=first, full_html=False, config={"displaylogo": False, "responsive": True})

@@ -9,7 +9,7 @@ dispute the result and the answer is kept. Nothing can be recorded into a closed
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 import duckdb
 import polars as pl
@@ -19,7 +19,7 @@ from pipelines.settings import Settings, load_settings
 
 from . import plans, workspace
 from .auth import User
-from .permissions import NotAllowed, require_role, require_writer_for, scoped_to_current
+from .permissions import NotAllowed, require_role, require_self, require_writer_for, scoped_to_current
 from .pool import current_members
 
 KINDS = ("mid_year", "year_end")
@@ -34,6 +34,8 @@ INDICATORS = {
     "adopted_proposals": ("qualitative", "strategic_thinking_360"),
     "collaboration_satisfaction": ("qualitative", "collaboration_360"),
 }
+# What a candidate may dispute in a closed cycle's result: one dispute per topic and cycle (review_disputes.about).
+DISPUTE_TOPICS = ("strengths", "gaps", "comment", "outcome")
 FIGURES = ("members", "assessed", "confirmed", "quantified_share", "plan_adjustment_rate", "promoted", "promotion_rate",
            "disputes_open", "disputes_answered", "avg_plan_completion", "avg_composite")
 
@@ -50,13 +52,21 @@ def _stamp(day: date | None) -> datetime:
     return datetime.combine(day, time(9, 0)) if day else datetime.now().replace(microsecond=0)
 
 
+def due_sql(days: int | None = None) -> str:
+    """SQL for a cycle's self-assessment deadline (a day; submissions count through its end): the date HR set, else
+    [review] self_assessment_days after the opening. The one definition: the cycle list, the candidate's page, the
+    reminders and the engagement figures all read it."""
+    days = int(load_settings().review["self_assessment_days"] if days is None else days)
+    return f"coalesce(self_assessment_due, CAST(opened_at AS DATE) + {days})"
+
+
 def _cycle(con: duckdb.DuckDBPyConnection, cycle_id: str) -> dict:
-    found = con.sql("SELECT cycle_id, year, kind, status, opened_at, closed_at, closed_by FROM review_cycles WHERE cycle_id = ?",
-                    params=[cycle_id]).fetchall()
+    found = con.sql(f"""SELECT cycle_id, year, kind, status, opened_at, closed_at, closed_by, {due_sql()} AS self_assessment_due
+                        FROM review_cycles WHERE cycle_id = ?""", params=[cycle_id]).fetchall()
     if not found:
         known = [r[0] for r in con.sql("SELECT cycle_id FROM review_cycles ORDER BY opened_at").fetchall()]
         raise UnknownCycle(f"no review cycle '{cycle_id}'" + (f"; known cycles: {', '.join(known)}" if known else "; none has been opened yet"))
-    return dict(zip(("cycle_id", "year", "kind", "status", "opened_at", "closed_at", "closed_by"), found[0]))
+    return dict(zip(("cycle_id", "year", "kind", "status", "opened_at", "closed_at", "closed_by", "self_assessment_due"), found[0]))
 
 
 def _require_open(cycle: dict) -> None:
@@ -177,13 +187,18 @@ def _write_members(con: duckdb.DuckDBPyConnection, cycle_id: str, members: pl.Da
 
 
 @workspace.writes("review_cycle_opened")
-def open_cycle(user: User, cur: duckdb.DuckDBPyConnection, year: int, kind: str, opened_on: date | None = None) -> str:
-    """HR opens a cycle: every current pool member becomes a member, reviewed by their department's head."""
+def open_cycle(user: User, cur: duckdb.DuckDBPyConnection, year: int, kind: str, opened_on: date | None = None,
+               self_assessment_due: date | None = None) -> str:
+    """HR opens a cycle: every current pool member becomes a member, reviewed by their department's head. Candidates
+    submit their self-assessment by `self_assessment_due` (default: [review] self_assessment_days after opening)."""
     require_role(user, "hr_admin")
     if kind not in KINDS:
         raise ValueError(f"a review cycle is one of {', '.join(KINDS)}")
     cycle_id, stamp = cycle_id_for(year, kind), _stamp(opened_on)
     settings = load_settings()
+    due = self_assessment_due or stamp.date() + timedelta(days=int(settings.review["self_assessment_days"]))
+    if due < stamp.date():
+        raise ValueError(f"the self-assessment deadline ({due:%Y-%m-%d}) is before the cycle opens ({stamp:%Y-%m-%d})")
     with workspace.connect() as con:
         if con.sql("SELECT 1 FROM review_cycles WHERE cycle_id = ?", params=[cycle_id]).fetchall():
             raise ValueError(f"the review cycle {cycle_id} exists already")
@@ -194,10 +209,26 @@ def open_cycle(user: User, cur: duckdb.DuckDBPyConnection, year: int, kind: str,
         raise ValueError("the talent pool is empty: nominate candidates before opening a review cycle")
     members = compile_members(cur, pool, int(year), kind, stamp.date(), settings)
     with workspace.write(user.username, "review_cycle_opened", cycle_id, f"{members.height} members") as change:
-        change.execute("INSERT INTO review_cycles (cycle_id, year, kind, status, opened_by, opened_at) VALUES (?, ?, ?, 'open', ?, ?)",
-                       [cycle_id, int(year), kind, user.username, stamp])
+        change.execute("""INSERT INTO review_cycles (cycle_id, year, kind, status, opened_by, opened_at, self_assessment_due)
+                          VALUES (?, ?, ?, 'open', ?, ?, ?)""", [cycle_id, int(year), kind, user.username, stamp, due])
         _write_members(change.con, cycle_id, members)
     return cycle_id
+
+
+@workspace.writes("self_assessment_deadline_set")
+def set_self_assessment_due(user: User, cycle_id: str, due: date) -> None:
+    """HR moves an open cycle's self-assessment deadline (what was submitted stays; late material is still refused)."""
+    require_role(user, "hr_admin")
+    with workspace.connect() as con:
+        cycle = _cycle(con, cycle_id)
+    _require_open(cycle)
+    if due < cycle["opened_at"].date():
+        raise ValueError(f"the self-assessment deadline ({due:%Y-%m-%d}) is before the cycle opened ({cycle['opened_at']:%Y-%m-%d})")
+    with workspace.write(user.username, "self_assessment_deadline_set", cycle_id, f"{cycle['self_assessment_due']:%Y-%m-%d} -> {due:%Y-%m-%d}") as change:
+        _require_open(_cycle(change.con, cycle_id))
+        if cycle["self_assessment_due"] == due:
+            raise workspace.Unchanged
+        change.execute("UPDATE review_cycles SET self_assessment_due = ? WHERE cycle_id = ?", [due, cycle_id])
 
 
 @workspace.writes("review_cycle_refreshed")
@@ -370,22 +401,46 @@ def confirm(user: User, cycle_id: str, employee_id: str, outcome: str, note: str
                         [employee_id, member["department"], f"{cycle_id}: leave the pool", user.username, stamp])
 
 
+MAX_DISPUTE = 2000  # characters of a dispute or an answer
+
+
 @workspace.writes("review_dispute_raised")
-def raise_dispute(user: User, cycle_id: str, employee_id: str, dispute: str, at: datetime | None = None) -> int:
-    """The candidate disputes a comment or result; recorded by HR or the head on the candidate's behalf."""
+def raise_dispute(user: User, cycle_id: str, employee_id: str, dispute: str, at: datetime | None = None, about: str = "outcome") -> int:
+    """The candidate disputes one comment of their result (`about`: strengths, gaps, comment or the outcome), once per
+    comment and cycle. The candidate themself (an employee account, permissions.require_self) once HR has closed the
+    cycle; or HR or the head on the candidate's behalf, as before candidates had accounts."""
     if not dispute or not dispute.strip():
         raise ValueError("write what the candidate disputes")
+    if len(dispute.strip()) > MAX_DISPUTE:
+        raise ValueError(f"a dispute is at most {MAX_DISPUTE:,} characters")
+    if about not in DISPUTE_TOPICS:
+        raise ValueError(f"a dispute is about one of {', '.join(DISPUTE_TOPICS)}")
     with workspace.connect() as con:
-        _cycle(con, cycle_id)
+        cycle = _cycle(con, cycle_id)
+        if user.role == "employee":
+            require_self(user, employee_id)  # before anything about the membership is told
         member = _member(con, cycle_id, employee_id)
-        assessed = bool(con.sql("SELECT 1 FROM review_assessments WHERE cycle_id = ? AND employee_id = ?", params=[cycle_id, employee_id]).fetchall())
-    require_writer_for(user, employee_id, member["department"])
-    if not assessed:
+        latest = con.sql("""SELECT strengths, gaps, comment, outcome FROM review_assessments WHERE cycle_id = ? AND employee_id = ?
+                            ORDER BY assessment_id DESC LIMIT 1""", params=[cycle_id, employee_id]).fetchall()
+        taken = con.sql("SELECT dispute_id FROM review_disputes WHERE cycle_id = ? AND employee_id = ? AND about = ?",
+                        params=[cycle_id, employee_id, about]).fetchall()
+    if user.role == "employee":
+        if cycle["status"] != "closed":
+            raise NotAllowed("You can dispute your result once HR has closed the review cycle.")
+    else:
+        require_writer_for(user, employee_id, member["department"])
+    if not latest:
         raise ValueError("there is no result to dispute yet")
-    with workspace.write(user.username, "review_dispute_raised", employee_id, cycle_id) as con:
+    if about != "outcome" and not latest[0][DISPUTE_TOPICS.index(about)]:
+        raise ValueError(f"the result has no {about} comment to dispute")
+    if taken:
+        raise ValueError(f"the {about} of this result is disputed already (dispute {taken[0][0]}): one dispute per comment")
+    with workspace.write(user.username, "review_dispute_raised", employee_id, f"{cycle_id}: {about}") as con:
         dispute_id = con.execute(
-            "INSERT INTO review_disputes (cycle_id, employee_id, department, dispute, raised_by, raised_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING dispute_id",
-            [cycle_id, employee_id, member["department"], dispute.strip(), user.username, at or datetime.now().replace(microsecond=0)]).fetchall()[0][0]
+            """INSERT INTO review_disputes (cycle_id, employee_id, department, dispute, raised_by, raised_at, about)
+               VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING dispute_id""",
+            [cycle_id, employee_id, member["department"], dispute.strip(), user.username, at or datetime.now().replace(microsecond=0),
+             about]).fetchall()[0][0]
     return dispute_id
 
 
@@ -393,6 +448,8 @@ def raise_dispute(user: User, cycle_id: str, employee_id: str, dispute: str, at:
 def answer_dispute(user: User, dispute_id: int, answer: str, at: datetime | None = None) -> None:
     if not answer or not answer.strip():
         raise ValueError("the answer cannot be empty")
+    if len(answer.strip()) > MAX_DISPUTE:
+        raise ValueError(f"an answer is at most {MAX_DISPUTE:,} characters")
     with workspace.connect() as con:
         found = con.sql("SELECT department, answered_by, employee_id FROM review_disputes WHERE dispute_id = ?", params=[dispute_id]).fetchall()
     if not found:
@@ -409,9 +466,10 @@ def answer_dispute(user: User, dispute_id: int, answer: str, at: datetime | None
 # --- reading -----------------------------------------------------------------------------------
 def list_cycles(workspace_file=None) -> pl.DataFrame:
     with workspace.connect(workspace_file) as con:
-        return con.sql("""SELECT c.cycle_id, c.year, c.kind, c.status, c.opened_by, c.opened_at, c.closed_by, c.closed_at,
-                                 (SELECT count(*) FROM review_members m WHERE m.cycle_id = c.cycle_id) AS members
-                          FROM review_cycles c ORDER BY c.opened_at DESC""").pl()
+        return con.sql(f"""SELECT c.cycle_id, c.year, c.kind, c.status, c.opened_by, c.opened_at, c.closed_by, c.closed_at,
+                                  (SELECT count(*) FROM review_members m WHERE m.cycle_id = c.cycle_id) AS members,
+                                  {due_sql()} AS self_assessment_due
+                           FROM review_cycles c ORDER BY c.opened_at DESC""").pl()
 
 
 def _scoped(frame: pl.DataFrame, scope: tuple[str, ...] | None, cur=None) -> pl.DataFrame:

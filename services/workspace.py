@@ -130,6 +130,9 @@ ALTER TABLE plan_items ADD COLUMN IF NOT EXISTS reported_done_by VARCHAR;
 ALTER TABLE plan_items ADD COLUMN IF NOT EXISTS reported_done_at TIMESTAMP;
 ALTER TABLE plan_items ADD COLUMN IF NOT EXISTS confirmed_by VARCHAR;
 ALTER TABLE plan_items ADD COLUMN IF NOT EXISTS confirmed_at TIMESTAMP;
+-- Candidates take part, the review part (issue #18): each cycle's self-assessment deadline (NULL: opened + [review]
+-- self_assessment_days; services/reviews.self_assessment_due).
+ALTER TABLE review_cycles ADD COLUMN IF NOT EXISTS self_assessment_due DATE;
 -- The lockout ledger: one row per sign-in attempt, reserved before the password is checked.
 CREATE SEQUENCE IF NOT EXISTS attempt_seq;
 CREATE TABLE IF NOT EXISTS sign_in_attempts (

@@ -178,7 +178,7 @@ def test_workbook_has_the_summary_and_one_sheet_per_department(company: export.E
     result = company
     book = sheets(result.xlsx)
     # "Ops/East [B]" cannot name a worksheet ([]:*?/\ are not allowed): its characters become "_".
-    assert list(book) == ["Summary", "Ops_East _B_", "R&D", "Sales", "About"]
+    assert list(book) == ["Summary", "Engagement", "Ops_East _B_", "R&D", "Sales", "About"]
     summary = book["Summary"]
     assert summary.columns == SUMMARY_HEADERS
     # Hand-worked: quantified share = mean share of the 6 indicators entered (S1 6/6, S2 1/6, R1 5/6);
@@ -244,7 +244,7 @@ def test_department_scoped_export_holds_no_other_department(reviewed: Path, comp
     others = ("R1", "Ray One", "R&amp;D", "head.rd", "O1", "Olga", "Ops/East", "Ops_East")
     for result in (export.build_export(reviewed, MID, department="Sales"), export.build_export(reviewed, MID, scope=("Sales",))):
         book = sheets(result.xlsx)
-        assert list(book) == ["Summary", "Sales", "About"]
+        assert list(book) == ["Summary", "Engagement", "Sales", "About"]
         assert [r[:3] for r in book["Summary"].rows()] == [("Sales", 2, 2), ("All departments", 2, 2)]
         text = all_text(result.xlsx)
         assert not [o for o in others if o in text]
@@ -260,7 +260,7 @@ def test_department_scoped_export_holds_no_other_department(reviewed: Path, comp
 
 def test_the_apps_download_is_the_users_scope_and_is_logged(reviewed: Path) -> None:
     content = export.app_export(HEAD_SALES, MID, "xlsx")
-    assert list(sheets(content)) == ["Summary", "Sales", "About"]
+    assert list(sheets(content)) == ["Summary", "Engagement", "Sales", "About"]
     report = export.app_export(LEAD, MID, "html").decode("utf-8")
     assert "Ray One" in report and "Olga Ops" in report  # HR leadership sees the whole company
     with pytest.raises(export.ExportError, match="may not export"):
@@ -298,7 +298,7 @@ def test_trends_page_offers_the_closed_cycles_for_download_and_audits_each_downl
     # Nothing is made (or logged) until a button is clicked; each click logs exactly what it handed over.
     assert audit_rows() == []
     workbook = download_clicks(at, "Download the workbook (XLSX)")
-    assert list(sheets(workbook)) == ["Summary", "Sales", "About"]
+    assert list(sheets(workbook)) == ["Summary", "Engagement", "Sales", "About"]
     assert audit_rows() == [("head.sales", "review_export", MID,
                              f"cycle={MID}; departments=Sales; review-summary-2026-mid_year-Sales.xlsx sha256={export.sha256(workbook)}")]
     report = download_clicks(at, "Download the report (HTML, printable)")
@@ -319,14 +319,14 @@ def test_report_is_self_contained_and_printable(company: export.Export) -> None:
     assert report.count("Plotly.newPlot(") == 3  # outcomes, composite scores, plan completion
     assert "@media print" in report and "thead { display: table-header-group; }" in report and "break-before: page" in report
     assert [h for h in re.findall(r"<h2>(.*?)</h2>", report)] == [
-        "Summary", "Outcomes per department", "Composite scores per department", "Plan completion per department",
+        "Summary", "Candidate engagement", "Outcomes per department", "Composite scores per department", "Plan completion per department",
         "Ops/East [B]", "R&amp;D", "Sales"]
 
 
 def test_export_in_chinese(reviewed: Path) -> None:
     result = export.build_export(reviewed, MID, department="Sales", lang="zh-CN")
     book = sheets(result.xlsx)
-    assert list(book) == ["汇总", "Sales", "说明"]
+    assert list(book) == ["汇总", "参与度", "Sales", "说明"]
     assert book["汇总"].columns[:3] == ["部门", "成员", "已评估"]
     assert book["Sales"].select("员工编号", "最终结论").rows() == [("S1", "加速培养"), ("S2", "调整计划")]
     assert '<html lang="zh-CN">' in result.html and "评估汇总 2026-mid_year" in result.html
@@ -369,7 +369,7 @@ def test_cli_exports_the_latest_closed_cycle_and_logs_it(reviewed: Path, tmp_pat
 
     code, stdout, _ = run_cli(capsys, "--cycle", MID, "--department", "Sales", "--out", str(out), "--db", str(reviewed))
     assert code == 0 and (out / "review-summary-2026-mid_year-Sales.xlsx").exists()
-    assert list(sheets((out / "review-summary-2026-mid_year-Sales.xlsx").read_bytes())) == ["Summary", "Sales", "About"]
+    assert list(sheets((out / "review-summary-2026-mid_year-Sales.xlsx").read_bytes())) == ["Summary", "Engagement", "Sales", "About"]
 
 
 def test_cli_lists_the_cycles(reviewed: Path, capsys) -> None:

@@ -7,14 +7,14 @@ import importlib
 import os
 import shutil
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Callable
 
 import duckdb
 import pytest
 
-from services import auth, calibration, nominations, plans, positions, reviews, self_service, workspace
+from services import auth, calibration, nominations, plans, positions, reviews, self_assessment, self_service, workspace
 from services.permissions import NotAllowed
 
 from .conftest import TODAY, copy_app_files, small_org, use_app_files
@@ -114,7 +114,7 @@ def _template(tmp_path_factory) -> Path:
             reviews.open_cycle(HR, cur, 2026, "year_end", opened_on=date(2026, 11, 20))
         finally:
             cur.close()
-        reviews.record_assessment(HEAD_SALES, END, "S1", INDICATORS, "keep_developing", rationale="one more year")
+        reviews.record_assessment(HEAD_SALES, END, "S1", INDICATORS, "keep_developing", rationale="one more year", strengths="steady results")
         reviews.raise_dispute(HEAD_SALES, END, "S1", "the 360 came from two raters")
         (folder / "template_id").write_text(str(template))
     return folder
@@ -224,7 +224,10 @@ EXAMPLES: dict[str, Callable[[Org], list[str] | None]] = {
     "reviews.close_cycle": lambda o: reviews.close_cycle(HR, o.cur, END, closed_on=TODAY),
     "reviews.record_assessment": lambda o: reviews.record_assessment(HEAD_RD, END, "R1", INDICATORS, "keep_developing", rationale="steady"),
     "reviews.confirm": lambda o: reviews.confirm(HR, END, "S1", "keep_developing"),
-    "reviews.raise_dispute": lambda o: reviews.raise_dispute(HEAD_SALES, END, "S1", "the comment misses the new team"),
+    "reviews.raise_dispute": lambda o: reviews.raise_dispute(HEAD_SALES, END, "S1", "the strengths miss the new team", about="strengths"),
+    "reviews.set_self_assessment_due": lambda o: reviews.set_self_assessment_due(HR, END, date(2026, 12, 31)),
+    "self_assessment.submit": lambda o: self_assessment.submit(EMPLOYEE_S1, END, "S1", {"leadership_360": ("took over a team", "team.pdf")},
+                                                               at=datetime(2026, 11, 25, 10)),
     "reviews.answer_dispute": lambda o: reviews.answer_dispute(HR, dispute(o), "checked; the score stands"),
     "demo.seed_demo_reviews": _seed,
     "self_service.edit_profile": lambda o: self_service.edit_profile(EMPLOYEE_S1, "S1", {"career_plan": "Lead a team in two years"}),
@@ -238,7 +241,7 @@ EXAMPLES: dict[str, Callable[[Org], list[str] | None]] = {
 # Writes that update rows in place (no row count changes); the rest must add rows besides their audit row.
 CHANGES_IN_PLACE = {"auth.sign_out_everywhere", "auth.change_password", "auth.reset_password", "auth.set_disabled",
                     "auth.unlock", "plans.change_item", "reviews.refresh_cycle", "reviews.close_cycle",
-                    "reviews.answer_dispute", "workspace.mark_real"}
+                    "reviews.answer_dispute", "reviews.set_self_assessment_due", "workspace.mark_real"}
 AUDIT_ONLY = {"auth.record", "export.log_export", "self_service.apply_edits"}
 FIRST_START = {"demo.seed_demo_reviews", "auth.ensure_demo_accounts"}  # on a fresh workspace of their own
 
@@ -303,6 +306,14 @@ REFUSED = {
     "confirm a report in another department": lambda o: plans.confirm_done(HEAD_RD, s1_item(o)),
     "confirm one's own report": lambda o: plans.confirm_done(EMPLOYEE_S1, s1_item(o)),
     "apply self-service edits without managing data": lambda o: self_service.apply_edits(HEAD_SALES),
+    "move the self-assessment deadline": lambda o: reviews.set_self_assessment_due(HEAD_RD, END, date(2026, 12, 31)),
+    "submit a candidate's self-assessment": lambda o: self_assessment.submit(HEAD_RD, END, "S1", {"leadership_360": ("x", None)},
+                                                                             at=datetime(2026, 11, 25, 10)),
+    # a candidate acts on their own records only
+    "submit another candidate's self-assessment": lambda o: self_assessment.submit(EMPLOYEE_S2, END, "S1", {"leadership_360": ("x", None)},
+                                                                                   at=datetime(2026, 11, 25, 10)),
+    "dispute another candidate's result": lambda o: reviews.raise_dispute(EMPLOYEE_S2, END, "S1", "x", about="strengths"),
+    "answer a dispute as a candidate": lambda o: reviews.answer_dispute(EMPLOYEE_S1, dispute(o), "x"),
 }
 
 
