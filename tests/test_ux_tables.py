@@ -182,11 +182,17 @@ def test_date_axes_read_year_and_month_outside_english(monkeypatch) -> None:
     from services import i18n
 
     months = pl.DataFrame({"period": [dt.date(2026, 1, 1), dt.date(2026, 2, 1)], "people": [3, 4]})
+    # (tick labels, hover labels, tick spacing): whole months apart, so no month is named twice on the axis
+    formats = lambda fig: (fig.layout.xaxis.tickformat, fig.layout.xaxis.hoverformat, fig.layout.xaxis.dtick)  # noqa: E731
     monkeypatch.setattr(i18n, "language_source", lambda: "zh-CN")
-    assert safe_chart(px.bar(months, x="period", y="people")).layout.xaxis.tickformat == "%Y-%m"
+    assert formats(safe_chart(px.bar(months, x="period", y="people"))) == ("%Y-%m", "%Y-%m", "M1")
     as_text = months.with_columns(pl.col("period").dt.strftime("%Y-%m"))  # month labels, which Plotly reads as dates too
-    assert safe_chart(px.bar(as_text, x="period", y="people")).layout.xaxis.tickformat == "%Y-%m"
+    assert formats(safe_chart(px.bar(as_text, x="period", y="people"))) == ("%Y-%m", "%Y-%m", "M1")
+    days = months.with_columns(pl.Series("period", [dt.date(2026, 1, 1), dt.date(2026, 1, 15)]))  # by day: the hover names the day
+    assert formats(safe_chart(px.line(days, x="period", y="people"))) == ("%Y-%m-%d", "%Y-%m-%d", None)  # and, over weeks, the ticks
+    years = days.with_columns(pl.Series("period", [dt.date(2022, 1, 15), dt.date(2026, 6, 15)]))
+    assert formats(safe_chart(px.line(years, x="period", y="people"))) == ("%Y-%m", "%Y-%m-%d", "M6")
     quarters = as_text.with_columns(pl.Series("period", ["2026-Q1", "2026-Q2"]))  # categories, left alone
-    assert safe_chart(px.bar(quarters, x="period", y="people")).layout.xaxis.tickformat is None
+    assert formats(safe_chart(px.bar(quarters, x="period", y="people"))) == (None, None, None)
     monkeypatch.setattr(i18n, "language_source", lambda: "en")
-    assert safe_chart(px.bar(months, x="period", y="people")).layout.xaxis.tickformat is None
+    assert formats(safe_chart(px.bar(months, x="period", y="people"))) == (None, None, None)
