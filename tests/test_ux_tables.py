@@ -137,6 +137,9 @@ def test_model_page_names_no_winner_on_too_few_cases(env: Path, monkeypatch, tmp
     assert "Share promoted in the top 2 (as many as the rules pick) — too few cases to say" in measures
     assert any("ROC AUC" in c.value for e in at.expander for c in e.caption)
     assert at.dataframe[-1].value["verdict"].tolist() == ["too few cases to say"]
+    (fair,) = [d.value for d in at.dataframe if "group" in d.value.columns]  # the card lists "<30" last; the page reads in order
+    assert list(zip(fair["attribute"], fair["group"])) == [("gender", "Female"), ("gender", "Male"), ("gender", "not recorded"),
+                                                          ("age band", "Under 30"), ("age band", "30–39"), ("age band", "40–49")]
 
 
 def test_plans_reviews_and_users_read_in_words_and_fit_the_page(seeded: Path) -> None:
