@@ -157,6 +157,8 @@ def test_plans_reviews_and_users_read_in_words_and_fit_the_page(seeded: Path) ->
     figures, members = at.dataframe[0], at.dataframe[1]
     assert len(_widths(figures)) == 8 and sum(_widths(figures).values()) <= 940
     assert all(_widths(figures).values())  # every column sized, so none is pushed off the page
+    earlier = json.loads(figures.proto.columns)["prev_promotion_rate"]  # a header that fits its column; the full name in its help
+    assert (earlier["label"], earlier["help"]) == ("A year earlier", "The promotion rate of the same review a year earlier, to compare with.")
     assert "employee_id" not in members.proto.column_order  # behind the column picker
 
     at.switch_page("pages/users.py").run()
