@@ -144,7 +144,7 @@ def _detail_words() -> dict[str, pl.Expr]:
         "model_trained": _join(
             _part("estimator", _field("estimator").replace({e: t(f"model_card.estimator_{e}") for e in ("logistic", "boosting")})),
             _part("learns", _words(_field("label"), "audit_words.label_kind", ("label", "label_strict"))),
-            _part("beats_rules", _yes_no(_field("beats_rules"))),
+            # not the training's beats_rules: on too few cases the model page names no winner (services.model.evidence)
             _fill("audit_words.scored", n=_field("scored"))),
         "model_scored": _join(_fill("audit_words.scored", n=_field("scored")), _part("as_of", _field("as_of"))),
         "pool_rules_changed": _pool_rules_changed(),

@@ -80,7 +80,7 @@ def test_details_no_pattern_fits_are_shown_as_written_but_a_path_only_by_its_fil
     assert audit.in_words(log).drop("logged_at").rows() == [
         ("hr", "Pool rules changed", "Pool rules", "Top performance share: 15 % → 20 %; Performance compared within: the company → each department"),
         ("First start", "Potential model trained", "v3",
-         "Method: gradient-boosted trees; Learns: promotion into management; Ranks better than the pool rules: no; 2000 people scored"),
+         "Method: gradient-boosted trees; Learns: promotion into management; 2000 people scored"),
         ("x", "Sign-in refused", None, "too many failed sign-ins for this account (last from 10.0.0.7): locked for a while"),
         ("hr", "Import checked", "hr export.csv", "checked ratings.xlsx and people.csv: fine"),
     ]
