@@ -19,8 +19,10 @@ _PATH = r"(?:[A-Za-z]:)?(?:[\\/][^\\/\s;,'\"()]+)*[\\/]([^\\/\s;,'\"()]+)"
 
 
 def actors_in_words(column: str) -> pl.Expr:
-    """The app's own actors (the first start, the demo generator, the command line's system) named in words."""
-    return pl.col(column).replace({a: t(f"audit_words.actor_{a.replace(' ', '_')}") for a in SYSTEM_ACTORS})
+    """The app's own actors (the first start, the demo generator, the command line's system) named in words, and an
+    account of the command line (services.export.cli_user: cli:<OS account>) said to be one."""
+    return pl.col(column).replace({a: t(f"audit_words.actor_{a.replace(' ', '_')}") for a in SYSTEM_ACTORS}).str.replace(
+        r"^cli:(.+)$", t("audit_words.actor_cli", account="${1}"))
 
 
 def action_label(code: str) -> str:

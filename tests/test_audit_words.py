@@ -67,7 +67,7 @@ def test_details_no_pattern_fits_are_shown_as_written_but_a_path_only_by_its_fil
     # here), a sign-in locked out, and a detail from a release whose format this one does not know.
     monkeypatch.setattr(i18n, "language_source", lambda: "en")
     log = pl.DataFrame({
-        "logged_at": [None] * 4, "username": ["hr", "first start", "x", "hr"],
+        "logged_at": [None] * 4, "username": ["hr", "cli:root", "x", "hr"],
         "action": ["pool_rules_changed", "model_trained", "sign_in_refused", "import_checked"],
         "target": ["pool rules", "v3", None, "/srv/talent/tmp/upload-1/hr export.csv"],
         "detail": ['{"before": {"top_performance_share": 0.15, "performance_scope": "company", "require_management_experience": true, '
@@ -79,7 +79,7 @@ def test_details_no_pattern_fits_are_shown_as_written_but_a_path_only_by_its_fil
         schema_overrides={"logged_at": pl.Datetime})
     assert audit.in_words(log).drop("logged_at").rows() == [
         ("hr", "Pool rules changed", "Pool rules", "Top performance share: 15 % → 20 %; Performance compared within: the company → each department"),
-        ("First start", "Potential model trained", "v3",
+        ("root (command line)", "Potential model trained", "v3",
          "Method: gradient-boosted trees; Learns: promotion into management; 2000 people scored"),
         ("x", "Sign-in refused", None, "too many failed sign-ins for this account (last from 10.0.0.7): locked for a while"),
         ("hr", "Import checked", "hr export.csv", "checked ratings.xlsx and people.csv: fine"),
