@@ -65,6 +65,18 @@ def _holds_dates(values) -> bool:
     return isinstance(first, (_dt.date, np.datetime64)) or (isinstance(first, str) and _ISO_DATE.fullmatch(first) is not None)
 
 
+def _date_span(columns) -> tuple[bool, int]:
+    """For the date values of an axis' traces: whether some date is not a month's first day, and the days first to last."""
+    try:
+        stamps = np.concatenate([np.asarray(c, dtype="datetime64[s]").ravel() for c in columns])
+    except (TypeError, ValueError):  # dates NumPy cannot read as such (time zones): the full date, a short span
+        return True, 0
+    days = stamps[~np.isnat(stamps)].astype("datetime64[D]")
+    if not days.size:
+        return False, 0
+    return bool((days != days.astype("datetime64[M]").astype("datetime64[D]")).any()), int((days.max() - days.min()).astype(int))
+
+
 def safe_chart(fig):
     """A Plotly figure with every data string (categories, labels, names, hover text) escaped with html(),
     so an imported name like `<a href=…>` is shown as text, not turned into a link. Templates
@@ -78,12 +90,23 @@ def safe_chart(fig):
             for part in ("node", "link"):
                 if trace[part].label is not None:
                     trace[part].label = _escaped(trace[part].label)
-    # Plotly names months in English ("Jan 2026"): in any other language a date axis reads 2026-01.
+    # Plotly names months in English ("Jan 2026", "Jan 15, 2026"): in any other language a date axis and its hover
+    # labels read 2026-01, or 2026-01-15 where a date on the axis is not a month's first day.
     if current_language() != DEFAULT_LANGUAGE:
+        dates: dict[str, list] = {}
         for trace in fig.data:
             if "x" in trace and _holds_dates(trace.x):
-                axis = "xaxis" + (trace.xaxis[1:] if trace.xaxis and trace.xaxis != "x" else "")
-                fig.layout[axis].tickformat = "%Y-%m"
+                dates.setdefault("xaxis" + (trace.xaxis[1:] if trace.xaxis and trace.xaxis != "x" else ""), []).append(trace.x)
+        for axis, columns in dates.items():
+            by_day, days = _date_span(columns)
+            fig.layout[axis].hoverformat = "%Y-%m-%d" if by_day else "%Y-%m"
+            if by_day and days <= 92:  # a few weeks: Plotly's ticks fall between months, so each names its day
+                fig.layout[axis].tickformat = "%Y-%m-%d"
+                continue
+            fig.layout[axis].tickformat = "%Y-%m"
+            if fig.layout[axis].dtick is None:  # ticks a whole number of months apart: never "2026-01" twice
+                months = days / 30.4
+                fig.layout[axis].dtick = "M1" if months <= 12 else "M3" if months <= 36 else "M6" if months <= 72 else "M12"
     # An axis's category order names the same categories: escaped alike, or "R&D" and "R&amp;D" become two rows.
     fig.for_each_xaxis(lambda axis: axis.update(categoryarray=_escaped(axis.categoryarray)) if axis.categoryarray is not None else None)
     fig.for_each_yaxis(lambda axis: axis.update(categoryarray=_escaped(axis.categoryarray)) if axis.categoryarray is not None else None)

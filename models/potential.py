@@ -31,7 +31,7 @@ from threadpoolctl import threadpool_limits
 from pipelines.contracts import check_model_inputs
 from pipelines.features import DEFAULT_PROTECTED
 from pipelines.intermediate import pool_rule_selection_sql
-from pipelines.settings import PoolRules
+from pipelines.settings import AGE_BANDS, PoolRules
 
 # What the snapshots hold about a person that the model may use (when enough people have it).
 NUMERIC = [
@@ -395,11 +395,31 @@ def fairness(frame: pl.DataFrame, selected: np.ndarray, min_group: int = 5, attr
         groups = audited.group_by("group").agg(pl.len().alias("people"), pl.col("selected").sum().alias("selected")) \
             .filter(pl.col("people") >= min_group).with_columns((pl.col("selected") / pl.col("people")).alias("selection_rate"))
         best = groups["selection_rate"].max() or 0
-        for g in groups.sort("group").iter_rows(named=True):
+        for g in groups.iter_rows(named=True):
             ratio = g["selection_rate"] / best if best else None
             rows.append({"attribute": attribute.removeprefix("attr_"), "group": g["group"], "people": g["people"], "selected": g["selected"],
                          "selection_rate": g["selection_rate"], "impact_ratio": ratio, "flagged": ratio is not None and ratio < 0.8})
-    return rows
+    return fairness_in_order(rows)
+
+
+def _group_rank(group: str) -> tuple:
+    """A group's place in its attribute's table: the age bands youngest first (AGE_BANDS), numeric bands by their
+    lower edge ("5–10" before "10–20"), other groups by name, 'unknown' last."""
+    if group == "unknown":
+        return (3, 0, "")
+    if group in AGE_BANDS:
+        return (0, AGE_BANDS.index(group), "")
+    try:
+        return (1, float(group.split("–")[0]), "")
+    except ValueError:
+        return (2, 0, group)
+
+
+def fairness_in_order(rows: list[dict]) -> list[dict]:
+    """A card's fairness rows in reading order: attributes as audited, each one's groups by _group_rank (also for a
+    card saved by an earlier release, which listed groups alphabetically, "<30" last)."""
+    attributes = list(dict.fromkeys(r["attribute"] for r in rows))
+    return sorted(rows, key=lambda r: (attributes.index(r["attribute"]), _group_rank(str(r["group"]))))
 
 
 def feature_label(name: str, t, attribute_names: dict | None = None) -> str:

@@ -19,6 +19,16 @@ def attribute_label(name: str) -> str:
     return known if known != f"model_card.attribute_{name}" else name.replace("_", " ")
 
 
+def group_label(attribute: str, group: str) -> str:
+    """A group of the fairness table in words: gender and age bands as the trends page names them ("<30" → Under 30),
+    'unknown' as not recorded, anything else (an attribute HR added) as imported."""
+    if group == "unknown":
+        return t("model_card.group_unknown")
+    key = {"gender": f"trends.gender_{group}",
+           "age_band": f"trends.age_band_{group.replace('<', 'under_').replace('+', '_plus').replace('-', '_')}"}.get(attribute)
+    return t(key) if key and t(key) != key else group
+
+
 user = signed_in_user()
 st.title(t("model.title"))
 st.caption(t("model.intro"))
@@ -115,7 +125,8 @@ with right:
     if fair.height:
         fair = fair.with_columns(
             pl.col("attribute").replace_strict({a: attribute_label(a) for a in fair["attribute"].unique()}, return_dtype=pl.String),
-            pl.col("group").replace({"unknown": t("model_card.group_unknown")}),
+            pl.concat_str("attribute", pl.lit("\x1f"), "group").replace_strict(
+                {f"{a}\x1f{g}": group_label(a, g) for a, g in fair.select("attribute", "group").unique().iter_rows()}).alias("group"),
             pl.col("flagged").replace_strict({True: t("model_card.flag_yes"), False: ""}, return_dtype=pl.String),
         )
         if found.top_group_too_small:  # no flag means anything on a handful of people

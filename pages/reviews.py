@@ -149,8 +149,10 @@ st.dataframe(table, hide_index=True, placeholder="–", column_config={
     "plan_adjustment_rate": st.column_config.NumberColumn(t("reviews.plan_adjustment_rate"), format="%.0f%%", width=135,
                                                           help=t("reviews.plan_adjustment_rate_help")),
     "promotion_rate": st.column_config.NumberColumn(t("reviews.promotion_rate"), format="%.0f%%", width=110, help=t("reviews.promotion_rate_help")),
-    "prev_promotion_rate": st.column_config.NumberColumn(t("reviews.prev_promotion_rate"), format="%.0f%%", width=165),
-    "disputes_open": st.column_config.NumberColumn(t("reviews.disputes_open"), width=100)})
+    # Headers fit their columns at 1440 px: a short one beside "Promotion rate", the full name in its help.
+    "prev_promotion_rate": st.column_config.NumberColumn(t("reviews.prev_promotion_rate_short"), format="%.0f%%", width=125,
+                                                         help=t("reviews.prev_promotion_rate_help")),
+    "disputes_open": st.column_config.NumberColumn(t("reviews.disputes_open"), width=115)})
 
 # --- the members ------------------------------------------------------------------------------
 st.subheader(t("reviews.members_title"))
@@ -173,14 +175,14 @@ optional = {"employee_id": t("reviews.col_employee"), "reviewer": t("reviews.col
 picked = column_picker("review_member_columns", optional)
 st.dataframe(shown, hide_index=True, height=320, placeholder="–", column_order=[*first, *picked], column_config={
     "employee_id": t("reviews.col_employee"), "name": st.column_config.TextColumn(t("reviews.col_name"), width=110),
-    "department": st.column_config.TextColumn(t("reviews.col_department"), width=140), "reviewer": t("reviews.col_reviewer"),
+    "department": st.column_config.TextColumn(t("reviews.col_department"), width=125), "reviewer": t("reviews.col_reviewer"),
     "plan_completion": st.column_config.ProgressColumn(t("reviews.col_plan_completion"), format="%.0f%%", min_value=0, max_value=100, width=140),
     "rating_change": st.column_config.NumberColumn(t("reviews.col_rating_change"), format="%+.0f", width=90),
     "feedback_change": st.column_config.NumberColumn(t("reviews.col_feedback_change"), format="%+.2f"),
-    "composite_score": st.column_config.NumberColumn(t("reviews.col_composite"), format="%.1f", width=90),
+    "composite_score": st.column_config.NumberColumn(t("reviews.col_composite"), format="%.1f", width=120),
     "suggested_outcome": t("reviews.col_suggested"), "outcome": st.column_config.TextColumn(t("reviews.col_outcome"), width=150),
     "confirmed_outcome": st.column_config.TextColumn(t("reviews.col_confirmed"), width=130),
-    "dispute_status": st.column_config.TextColumn(t("reviews.col_dispute"), width=80)})
+    "dispute_status": st.column_config.TextColumn(t("reviews.col_dispute"), width=65)})
 csv_download(st, t("reviews.download_members"), shown, f"review-{cycle_id}-members.csv", data.audit_export, f"review members {cycle_id}")
 
 # --- the candidates' engagement (issue #18) ------------------------------------------------------------

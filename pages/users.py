@@ -70,24 +70,7 @@ with st.expander(t("security.manage_title"), icon=":material/manage_accounts:"):
 
 st.subheader(t("users.audit_title"))
 st.caption(t("users.audit_definition"))
-
-
-def action_label(code: str) -> str:
-    """An audit action in words: the catalogue's, else the code without underscores (an action added later still reads)."""
-    known = t(f"audit_action.{code}")
-    return known if known != f"audit_action.{code}" else code.replace("_", " ").capitalize()
-
-
-def cycles_in_words(column: str) -> pl.Expr:
-    """Review cycle ids (2026-mid_year) as their names (2026 · July mid-year review)."""
-    return pl.col(column).str.replace_all(r"(\d{4})-mid_year", "${1} · " + t("reviews.kind_mid_year")).str.replace_all(
-        r"(\d{4})-year_end", "${1} · " + t("reviews.kind_year_end"))
-
-
-roles_in_words = {f"role={r}": f"{t('users.role')}: {t(f'auth.role_{r}')}" for r in auth.ROLES}
-log = log.with_columns(
-    pl.col("action").replace_strict({a: action_label(a) for a in log["action"].unique()}, return_dtype=pl.String),
-    cycles_in_words("target"), cycles_in_words("detail").str.replace_many(roles_in_words))
 st.dataframe(log, hide_index=True, placeholder="–", column_config={
     "logged_at": st.column_config.DatetimeColumn(t("profile.col_when"), format="YYYY-MM-DD HH:mm:ss"), "username": t("auth.username"),
-    "action": t("users.col_action"), "target": t("users.col_target"), "detail": t("users.col_detail")})
+    "action": t("users.col_action"), "target": t("users.col_target"),
+    "detail": st.column_config.TextColumn(t("users.col_detail"), width="large")})  # the details in words are sentences

@@ -98,10 +98,14 @@ def into_management_sql(settings: Settings, promotion: str = "") -> str:
     return f"coalesce({p}into_management, {p}to_level >= {settings.management_level}, false)"
 
 
+# The age bands in reading order, youngest first; people with no age ('unknown' where a table names them) after them.
+AGE_BANDS = ("<30", "30-39", "40-49", "50+")
+
+
 def age_band_sql(age: str) -> str:
-    """One definition of the age bands, for every table that reports them."""
-    return (f"CASE WHEN {age} IS NULL THEN NULL WHEN {age} < 30 THEN '<30' WHEN {age} < 40 THEN '30-39' "
-            f"WHEN {age} < 50 THEN '40-49' ELSE '50+' END")
+    """One definition of the age bands (AGE_BANDS), for every table that reports them."""
+    return (f"CASE WHEN {age} IS NULL THEN NULL WHEN {age} < 30 THEN '{AGE_BANDS[0]}' WHEN {age} < 40 THEN '{AGE_BANDS[1]}' "
+            f"WHEN {age} < 50 THEN '{AGE_BANDS[2]}' ELSE '{AGE_BANDS[3]}' END")
 
 
 def config_path() -> Path:

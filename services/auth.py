@@ -511,7 +511,9 @@ def unlock(actor: User, username: str) -> int:
 
 
 def users_and_audit_log(actor: User, log_rows: int = 500) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """For the users page (HR admins only): every account, and the newest audit rows."""
+    """For the users page (HR admins only): every account, and the newest audit rows in the reader's words
+    (services.audit: actions named, details said again, no code or file path)."""
+    from .audit import actors_in_words, in_words
     from .permissions import require_role
 
     require_role(actor, "hr_admin")
@@ -520,7 +522,7 @@ def users_and_audit_log(actor: User, log_rows: int = 500) -> tuple[pl.DataFrame,
                         "FROM users ORDER BY username").pl()
         log = con.sql("SELECT logged_at, username, action, target, detail FROM audit_log ORDER BY audit_id DESC LIMIT ?",
                       params=[int(log_rows)]).pl()
-    return users, log
+    return users.with_columns(actors_in_words("created_by")), in_words(log)
 
 
 def locked_accounts() -> list[tuple[str, int]]:

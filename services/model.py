@@ -8,7 +8,7 @@ from pathlib import Path
 
 from models import artifacts
 from models.artifacts import ModelFileError
-from models.potential import feature_label
+from models.potential import fairness_in_order, feature_label
 from models.scoring import score as _score
 from models.training import NotEnoughHistory, label_column, train as _train
 from pipelines.settings import database_path
@@ -67,8 +67,9 @@ def versions() -> list[str]:
 
 
 def load_card(version: str) -> dict:
-    """A model's card (raises ModelFileError when missing or damaged)."""
-    return artifacts.load_card(version)
+    """A model's card (raises ModelFileError when missing or damaged); its fairness table in reading order."""
+    card = artifacts.load_card(version)
+    return {**card, "fairness": fairness_in_order(card.get("fairness") or [])}
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,14 @@
 """Nominations into the talent pool: an append-only history; the latest entry per person is the state."""
 from __future__ import annotations
 
+from datetime import date
+
 import polars as pl
 
 from . import pool, workspace
 from .people import READINESS
 from .auth import User
+from .i18n import t
 from .permissions import require_writer_for
 
 ACTIONS = ("nominate", "remove")
@@ -46,6 +49,20 @@ def _latest(employee_id: str) -> tuple | None:
     return rows[0] if rows else None
 
 
+def _require_standing(employee_id: str, member: bool) -> None:
+    """A pool write that assumes the person is in the pool (remove, change readiness: member=True) or may join it
+    (nominate: member=False) is refused otherwise, as services.pool counts membership: a stint ends with a 'remove'
+    row or on the person's company exit, whatever the nominations log's last row says."""
+    in_pool, left = pool.standing(employee_id)
+    if member and not in_pool:
+        raise ValueError(t("pool_write.left_company", employee_id=employee_id, day=left.isoformat()) if left is not None
+                         else t("pool_write.not_in_pool"))
+    if not member and in_pool:
+        raise ValueError(t("pool_write.already_in_pool"))
+    if not member and left is not None and left <= date.today():  # a nomination dated on or after the exit starts no stint
+        raise ValueError(t("pool_write.left_company_nominate", employee_id=employee_id, day=left.isoformat()))
+
+
 @workspace.writes("pool_nominate", "pool_remove")
 def record(user: User, employee_id: str, department: str | None, action: str, reason: str, readiness: str | None = None,
            target_position: str | None = None, exit_reason: str | None = None) -> None:
@@ -54,17 +71,18 @@ def record(user: User, employee_id: str, department: str | None, action: str, re
     if action not in ACTIONS:
         raise ValueError(f"unknown action '{action}'")
     if not reason or not reason.strip():
-        raise ValueError("a reason is required")
+        raise ValueError(t("pool_write.reason_required"))
     if action == "nominate" and readiness not in READINESS:
-        raise ValueError(f"readiness must be one of {', '.join(READINESS)}")
+        raise ValueError(t("pool_write.readiness_unknown"))
     if action == "remove":
         if exit_reason is None:  # said explicitly: no default that would count a false exit
-            raise ValueError("say why they leave the pool")
+            raise ValueError(t("pool_write.exit_reason_required"))
         if exit_reason not in EXIT_REASONS:
-            raise ValueError(f"exit reason must be one of {', '.join(EXIT_REASONS)}")
+            raise ValueError(t("pool_write.exit_reason_unknown"))
     else:
         exit_reason = None
     department = require_writer_for(user, employee_id, department)  # judged by the person's department now
+    _require_standing(employee_id, member=action == "remove")
     with workspace.write(user.username, f"pool_{action}", employee_id,
                          f"readiness={readiness}; target={target_position}; reason={reason.strip()}") as change:
         change.execute(
@@ -81,16 +99,15 @@ def change_readiness(user: User, employee_id: str, department: str | None, readi
     position; otherwise the current one is kept). Recorded as a new 'nominate' row: the membership goes on, with no exit.
     department: the one on record, used only for a person the latest import no longer has."""
     if readiness not in READINESS:
-        raise ValueError(f"readiness must be one of {', '.join(READINESS)}")
+        raise ValueError(t("pool_write.readiness_unknown"))
     if not reason or not reason.strip():
-        raise ValueError("a reason is required")
+        raise ValueError(t("pool_write.reason_required"))
     department = require_writer_for(user, employee_id, department)  # judged by the person's department now
-    latest = _latest(employee_id)
-    if latest is None or latest[0] != "nominate":
-        raise ValueError("not in the talent pool: nominate them first")
+    _require_standing(employee_id, member=True)
+    latest = _latest(employee_id)  # a member's latest row is a 'nominate' (services.pool)
     target = (target_position or "").strip() or latest[2]
     if readiness == latest[1] and target == latest[2]:
-        raise ValueError("readiness unchanged")
+        raise ValueError(t("pool_write.readiness_unchanged"))
     with workspace.write(user.username, "pool_readiness_changed", employee_id,
                          f"readiness {latest[1]} -> {readiness}; target={target}; reason={reason.strip()}") as change:
         change.execute(

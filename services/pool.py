@@ -30,6 +30,9 @@ from . import workspace
 from .queries import scope_condition
 
 Scope = tuple[str, ...] | None
+# The day a person left the company (for `e`, their analysis_employee row): the exit date, else, for someone the
+# latest import marks as left without one, its as-of date. A stint ends on it.
+COMPANY_EXIT = "coalesce(e.exit_date, CASE WHEN e.status = 'left' THEN (SELECT max(as_of_date) FROM analysis_meta) END)"
 
 
 @lru_cache(maxsize=4)
@@ -68,7 +71,7 @@ def ctes(scope: Scope = None, department: str | None = None, as_of: date | None 
                lag(n.action) OVER w AS prev_action, lag(n.readiness) OVER w AS prev_readiness,
                coalesce(d.department, last_value(n.department) OVER (PARTITION BY n.employee_id ORDER BY n.nomination_id
                         ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)) AS current_department,
-               coalesce(e.exit_date, CASE WHEN e.status = 'left' THEN (SELECT max(as_of_date) FROM analysis_meta) END) AS exit_date,
+               {COMPANY_EXIT} AS exit_date,
                e.exit_reason AS company_exit_reason
         FROM nominations_log n LEFT JOIN person_department d ON d.employee_id = n.employee_id
              LEFT JOIN analysis_employee e ON e.employee_id = n.employee_id
@@ -134,6 +137,21 @@ def memberships(cur: duckdb.DuckDBPyConnection, scope: Scope = None, department:
     return cur.sql(f"""WITH {sql}
                        SELECT employee_id, department, entered, ended, exit_reason, company_exit_reason
                        FROM stints ORDER BY employee_id, entered""", params=params).pl()
+
+
+def standing(employee_id: str, workspace_file: str | Path | None = None) -> tuple[bool, date | None]:
+    """What a pool write checks first (services.nominations): whether the person is in the pool today, and the day
+    they left the company (None while employed, or with no analysis database yet)."""
+    with _live_cursor() as cur:
+        if cur is None:
+            return False, None
+        register(cur, workspace_file)
+        sql, params = ctes()
+        member, left = cur.sql(f"""WITH {sql}
+                                   SELECT EXISTS (SELECT 1 FROM current_members WHERE employee_id = ?),
+                                          (SELECT {COMPANY_EXIT} FROM analysis_employee e WHERE e.employee_id = ?)""",
+                               params=[*params, employee_id, employee_id]).fetchall()[0]
+    return bool(member), left
 
 
 def nominated(cur: duckdb.DuckDBPyConnection | None, scope: Scope = None, workspace_file: str | Path | None = None) -> dict[str, str | None]:

@@ -122,7 +122,9 @@ def no_exception(pg, name: str) -> None:
     assert pg.locator("[data-testid='stException']").count() == 0, name
 
 
-def test_department_head_filters_opens_a_profile_exports_and_signs_out(server, page) -> None:
+def test_department_head_filters_exports_changes_a_readiness_and_walks_grid_and_reviews(server, page) -> None:
+    """The department head's journey (issue #15): overview → candidates (filtered, exported: Sales only) → the profile of
+    one of their pool members → change the readiness → talent grid → review cycles → sign out; a screenshot of each."""
     url, _ = server
     sign_in(page, url, "head")
     no_exception(page, "head-overview")
@@ -136,7 +138,17 @@ def test_department_head_filters_opens_a_profile_exports_and_signs_out(server, p
         settle(page)
     assert "trend=not_falling" in page.url
     no_exception(page, "head-candidates")
-    # Select the first row (its checkbox is the grid's first column) and open the profile link.
+    # Export the candidate list: only Sales rows.
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download this list (CSV)").click()
+    saved = ARTIFACTS / "head-candidates.csv"
+    download.value.save_as(saved)
+    with saved.open(encoding="utf-8-sig") as fh:
+        departments = {row["department"] for row in csv.DictReader(fh)}
+    assert departments == {"Sales"}
+    # Their pool members: select the first row (its checkbox is the grid's first column) and open the profile link.
+    choose(page, page.get_by_role("combobox", name=t("candidates.pool_status")), t("candidates.pool_nominated"))
+    assert "pool_status=nominated" in page.url
     grid = page.locator("[data-testid='stDataFrame']").first
     box = grid.bounding_box()
     page.mouse.click(box["x"] + 18, box["y"] + 35 + 18)
@@ -146,16 +158,17 @@ def test_department_head_filters_opens_a_profile_exports_and_signs_out(server, p
     page.get_by_text("Is this candidate ready for middle management?").wait_for()
     assert "employee=" in page.url
     no_exception(page, "head-profile")
-    # Export the candidate list: only Sales rows.
-    page.get_by_role("link", name="Candidate explorer").click()
+    # A new readiness (the form offers the others; the first is taken), with a reason: kept in the pool's history.
+    form = page.locator("[data-testid='stForm']").filter(has_text=t("profile_pool.change_title"))
+    form.locator("textarea").fill("Led the regional rollout")
+    form.get_by_role("button", name=t("profile_pool.change")).click()
+    page.get_by_text("'s readiness is now:").first.wait_for()
     settle(page)
-    with page.expect_download() as download:
-        page.get_by_role("button", name="Download this list (CSV)").click()
-    saved = ARTIFACTS / "head-candidates.csv"
-    download.value.save_as(saved)
-    with saved.open(encoding="utf-8-sig") as fh:
-        departments = {row["department"] for row in csv.DictReader(fh)}
-    assert departments == {"Sales"}
+    no_exception(page, "head-readiness-changed")
+    for name in ("Talent grid (9-box)", "Review cycles"):
+        page.get_by_role("link", name=name).click()
+        settle(page)
+        no_exception(page, "head-" + name.split(" (")[0].lower().replace(" ", "-"))
     page.get_by_role("button", name="Sign out").click()
     page.get_by_role("button", name="Sign in").wait_for()
     no_exception(page, "head-signed-out")

@@ -137,6 +137,9 @@ def test_model_page_names_no_winner_on_too_few_cases(env: Path, monkeypatch, tmp
     assert "Share promoted in the top 2 (as many as the rules pick) — too few cases to say" in measures
     assert any("ROC AUC" in c.value for e in at.expander for c in e.caption)
     assert at.dataframe[-1].value["verdict"].tolist() == ["too few cases to say"]
+    (fair,) = [d.value for d in at.dataframe if "group" in d.value.columns]  # the card lists "<30" last; the page reads in order
+    assert list(zip(fair["attribute"], fair["group"])) == [("gender", "Female"), ("gender", "Male"), ("gender", "not recorded"),
+                                                          ("age band", "Under 30"), ("age band", "30–39"), ("age band", "40–49")]
 
 
 def test_plans_reviews_and_users_read_in_words_and_fit_the_page(seeded: Path) -> None:
@@ -154,6 +157,8 @@ def test_plans_reviews_and_users_read_in_words_and_fit_the_page(seeded: Path) ->
     figures, members = at.dataframe[0], at.dataframe[1]
     assert len(_widths(figures)) == 8 and sum(_widths(figures).values()) <= 940
     assert all(_widths(figures).values())  # every column sized, so none is pushed off the page
+    earlier = json.loads(figures.proto.columns)["prev_promotion_rate"]  # a header that fits its column; the full name in its help
+    assert (earlier["label"], earlier["help"]) == ("A year earlier", "The promotion rate of the same review a year earlier, to compare with.")
     assert "employee_id" not in members.proto.column_order  # behind the column picker
 
     at.switch_page("pages/users.py").run()
@@ -182,11 +187,17 @@ def test_date_axes_read_year_and_month_outside_english(monkeypatch) -> None:
     from services import i18n
 
     months = pl.DataFrame({"period": [dt.date(2026, 1, 1), dt.date(2026, 2, 1)], "people": [3, 4]})
+    # (tick labels, hover labels, tick spacing): whole months apart, so no month is named twice on the axis
+    formats = lambda fig: (fig.layout.xaxis.tickformat, fig.layout.xaxis.hoverformat, fig.layout.xaxis.dtick)  # noqa: E731
     monkeypatch.setattr(i18n, "language_source", lambda: "zh-CN")
-    assert safe_chart(px.bar(months, x="period", y="people")).layout.xaxis.tickformat == "%Y-%m"
+    assert formats(safe_chart(px.bar(months, x="period", y="people"))) == ("%Y-%m", "%Y-%m", "M1")
     as_text = months.with_columns(pl.col("period").dt.strftime("%Y-%m"))  # month labels, which Plotly reads as dates too
-    assert safe_chart(px.bar(as_text, x="period", y="people")).layout.xaxis.tickformat == "%Y-%m"
+    assert formats(safe_chart(px.bar(as_text, x="period", y="people"))) == ("%Y-%m", "%Y-%m", "M1")
+    days = months.with_columns(pl.Series("period", [dt.date(2026, 1, 1), dt.date(2026, 1, 15)]))  # by day: the hover names the day
+    assert formats(safe_chart(px.line(days, x="period", y="people"))) == ("%Y-%m-%d", "%Y-%m-%d", None)  # and, over weeks, the ticks
+    years = days.with_columns(pl.Series("period", [dt.date(2022, 1, 15), dt.date(2026, 6, 15)]))
+    assert formats(safe_chart(px.line(years, x="period", y="people"))) == ("%Y-%m", "%Y-%m-%d", "M6")
     quarters = as_text.with_columns(pl.Series("period", ["2026-Q1", "2026-Q2"]))  # categories, left alone
-    assert safe_chart(px.bar(quarters, x="period", y="people")).layout.xaxis.tickformat is None
+    assert formats(safe_chart(px.bar(quarters, x="period", y="people"))) == (None, None, None)
     monkeypatch.setattr(i18n, "language_source", lambda: "en")
-    assert safe_chart(px.bar(months, x="period", y="people")).layout.xaxis.tickformat is None
+    assert formats(safe_chart(px.bar(months, x="period", y="people"))) == (None, None, None)
