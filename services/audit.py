@@ -120,7 +120,9 @@ def _detail_words() -> dict[str, pl.Expr]:
     from .calibration import BANDS
     from .people import READINESS
     from .plans import KINDS
-    from .reviews import ALL_OUTCOMES
+    from pipelines.intermediate import SELF_SERVICE_FIELDS
+
+    from .reviews import ALL_OUTCOMES, DISPUTE_TOPICS
 
     readiness = lambda value: _words(value, "readiness", READINESS)  # noqa: E731
     outcome = lambda value: _words(value, "outcome", ALL_OUTCOMES)  # noqa: E731
@@ -183,6 +185,16 @@ def _detail_words() -> dict[str, pl.Expr]:
                   fields=_match(r"^item \d+: ([\w, ]+?);", 1).str.replace_many(
                       {", ": t("audit_words.list_separator"), **{f: t(f"audit_words.field_{f}") for f in ("status", "due_date", "title", "kind")}})),
             _part("reason", _match(r"^item \d+: [\w, ]+?; (.*)$", 1))),
+        # issue #18: the candidate's own writes and their answers
+        "profile_edited": _part("fields", _match(r"^fields: (.*)$", 1).str.replace_many(
+            {", ": t("audit_words.list_separator"), **{f: t(f"my_profile.field_{f}") for f in SELF_SERVICE_FIELDS}})),
+        "plan_item_reported_done": _fill("audit_words.item", item=_match(r"^item (\d+)", 1)),
+        **{action: _join(_fill("audit_words.item", item=_match(r"^item (\d+)", 1)), _part("note", _match(r"^item \d+; (.*)$", 1)))
+           for action in ("plan_item_confirmed", "plan_item_report_returned")},
+        "self_assessment_deadline_set": _match(r"^(\S+) -> ", 1) + " → " + _match(r" -> (\S+)$", 1),
+        "review_dispute_raised": _join(pl.col("detail").str.extract(r"^(\d{4}-\w+?)(?::|$)", 1),
+                                       _part("about", _match(r": (\w+)$", 1).replace_strict(
+                                           {a: t(f"my_review.about_{a}") for a in DISPUTE_TOPICS}, default=None, return_dtype=pl.String))),
         **{action: _join(_part("department", _match(r"^(.*?): ", 1).replace({"HR template": t("audit_words.hr_template")})),
                          _part("title", _match(r"^.*?: (.*)$", 1)))
            for action in ("position_profile_created", "position_profile_updated")},

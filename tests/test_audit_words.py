@@ -111,3 +111,21 @@ def test_a_pool_write_is_refused_for_someone_who_left_the_company_without_a_remo
         nominations.record(head, member, None, "nominate", "twice", "ready_1_2_years")
     assert rows(env.with_name("workspace.duckdb"), "SELECT count(*) FROM audit_log") == [(before[0][0] + 1,)]  # the one nomination
     assert pool.standing(member) == (True, None)
+
+
+def test_a_candidates_own_writes_read_in_words(monkeypatch) -> None:
+    """Issue #18's actions (a profile edit, a plan item reported and confirmed, a deadline moved, a dispute) in words."""
+    log = pl.DataFrame({
+        "logged_at": [None] * 5, "username": ["emp", "emp", "head", "hr", "emp"],
+        "action": ["profile_edited", "plan_item_reported_done", "plan_item_confirmed", "self_assessment_deadline_set", "review_dispute_raised"],
+        "target": ["E1", "E1", "E1", "2026-year_end", "E1"],
+        "detail": ["fields: skills, career_plan", "item 12", "item 12; certificate seen", "2026-12-01 -> 2026-12-15", "2026-mid_year: gaps"]},
+        schema_overrides={"logged_at": pl.Datetime})
+    monkeypatch.setattr(i18n, "language_source", lambda: "en")
+    assert audit.in_words(log).select("action", "target", "detail").rows() == [
+        ("Own profile edited", "E1", "Fields: Skills, Career plan"),
+        ("Plan item reported done", "E1", "plan item 12"),
+        ("Plan item confirmed done", "E1", "plan item 12; Note: certificate seen"),
+        ("Self-assessment deadline set", "2026 · Year-end review", "2026-12-01 → 2026-12-15"),
+        ("Dispute raised", "E1", "2026 · July mid-year review; About: Gaps"),
+    ]
