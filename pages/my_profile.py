@@ -75,11 +75,12 @@ with profile_tab:
         plan_text = st.text_area(t("my_profile.field_career_plan"), value=shown_value("career_plan"), height=100,
                                  placeholder=t("my_profile.career_plan_placeholder"), max_chars=2000)
         if st.form_submit_button(t("my_profile.save"), type="primary", icon=":material/save:"):
-            changes = {"skills": skills, "external_training": external, "career_plan": plan_text}
-            if aspiration is not None:
+            typed = {"skills": skills, "external_training": external, "career_plan": plan_text}
+            changes = {f: v for f, v in typed.items() if v.strip() != shown_value(f).strip()}  # only what the employee changed here
+            if aspiration is not None and aspiration != current:
                 changes["career_aspiration"] = aspiration
             if state["career_plan"]["source"] == "import" and not plan_text.strip():
-                changes.pop("career_plan")  # an empty box beside an imported "submitted" is not a withdrawal
+                changes.pop("career_plan", None)  # an empty box beside an imported "submitted" is not a withdrawal
             try:
                 result = data.edit_my_profile(changes)
             except (NotAllowed, ValueError) as exc:

@@ -100,7 +100,7 @@ def edit_profile(user: User, employee_id: str, changes: dict[str, str | None], *
     values = {field: normalised(field, value) for field, value in changes.items()}
     department = _department(employee_id, db_path)
     last = dict(latest_edits([employee_id], workspace.workspace_path(db_path)).select("field", "value").rows())
-    changed = [f for f in FIELDS if f in values and values[f] != last.get(f)]
+    changed = [f for f in FIELDS if f in values and values[f] != (last.get(f) or "")]  # an empty box is no entry where none was
     if not changed:
         return {"changed": [], "applied": False}
     stamp = at or datetime.now()

@@ -48,8 +48,10 @@ def server(tmp_path_factory):
              f"auth.create_user('head', 'department_head', '{PASSWORD}', ('Sales',))\n"
              f"auth.create_user('leader', 'hr_leadership', '{PASSWORD}')\n"
              f"auth.create_user('hradmin', 'hr_admin', '{PASSWORD}')\n"
-             "from services.demo import seed_demo_reviews\n"
-             f"seed_demo_reviews(__import__('pathlib').Path(r'{db}'))\n")
+             "from services.demo import seed_demo_reviews, demo_employee_id\n"
+             f"seed_demo_reviews(__import__('pathlib').Path(r'{db}'))\n"
+             # issue #18: the demo's candidate (a pool member in the open cycle, assessed in a closed one) gets an account
+             f"auth.create_user('candidate', 'employee', '{PASSWORD}', employee_id=demo_employee_id(__import__('pathlib').Path(r'{db}')))\n")
     subprocess.run([sys.executable, "-c", setup], cwd=ROOT, env=env, check=True)
     port = free_port()
     log = (work / "server.log").open("wb")  # a file, not a pipe nobody reads: a full pipe would stall the server
@@ -220,6 +222,15 @@ def choose(pg, box, option: str) -> None:
     quick(pg)
 
 
+def choose_containing(pg, box, text: str) -> None:
+    """Pick the first option of a Streamlit selectbox whose label contains `text`."""
+    box.click()
+    if not pg.get_by_role("option").count():
+        box.press("ArrowDown")
+    pg.get_by_role("option").filter(has_text=text).first.click()
+    quick(pg)
+
+
 def map_and_import(pg, db: Path, export: Path, lang: str) -> None:
     """On the Data page: upload an export with foreign headers, fix two values, preview, save and import; the counts match."""
     screen = pg.locator("[data-testid='stExpander']").filter(has_text=t("mapping.title", lang=lang))
@@ -287,3 +298,65 @@ def test_hr_admin_maps_a_foreign_export_in_english_then_in_chinese(server, chrom
         context.close()
     assert rows(db, "SELECT rating FROM performance_ratings WHERE employee_id = ? AND period = '2024'", [ids[1]]) == [("A",)]
     assert rows(db, "SELECT rating FROM performance_ratings WHERE employee_id = ? AND period = '2025'", [ids[7]]) == [("C",)]
+
+
+def test_a_candidate_edits_their_plan_self_assesses_disputes_and_reads_their_heads_answer(server, page) -> None:
+    """Issue #18: the employee edits their career plan, submits a self-assessment, sees a closed review's result and
+    disputes it; their head sees the material beside the figures and answers; the employee reads the answer."""
+    url, db = server
+    workspace_file = db.with_name("workspace.duckdb")
+    (person,), = rows(workspace_file, "SELECT employee_id FROM users WHERE username = 'candidate'")
+    (name, department), = rows(db, "SELECT name, department FROM analysis_employee WHERE employee_id = ?", [person])
+    subprocess.run([sys.executable, "-c", "from services import auth\n"
+                    f"auth.create_user('candidate.head', 'department_head', '{PASSWORD}', ({department!r},))"],
+                   cwd=ROOT, env={**os.environ, "TALENT_DB": str(db), "TALENT_WORKSPACE": str(workspace_file), "TALENT_BCRYPT_ROUNDS": "4"},
+                   check=True)
+    sign_in(page, url, "candidate")
+    plan = f"Lead a team in {department} within two years (browser test)"
+    page.get_by_role("textbox", name=t("my_profile.field_career_plan")).fill(plan)
+    page.get_by_role("textbox", name=t("my_profile.field_career_plan")).press("Tab")  # the form takes a text box's value on blur
+    page.get_by_role("button", name=t("my_profile.save")).click()
+    page.get_by_text("Saved 1 change(s)").first.wait_for()
+    no_exception(page, "candidate-profile-saved")
+    page.get_by_role("link", name=t("nav.my_review")).click()
+    settle(page)
+    material = "I took over a team of six in March (browser test)."
+    page.get_by_role("textbox", name=t("my_review.indicator_leadership_360")).fill(material)
+    page.get_by_role("textbox", name=t("my_review.indicator_leadership_360")).press("Tab")
+    page.get_by_role("button", name=t("my_review.save")).click()
+    page.get_by_text("Saved: 1 indicator(s) changed.").first.wait_for()
+    settle(page)
+    disputed = "The outcome leaves out the key-account project (browser test)."
+    page.get_by_role("textbox", name=t("my_review.raise_text")).fill(disputed)
+    page.get_by_role("textbox", name=t("my_review.raise_text")).press("Tab")
+    page.get_by_role("button", name=t("my_review.raise")).click()
+    settle(page)
+    page.get_by_text(disputed).first.wait_for()
+    no_exception(page, "candidate-review-disputed")
+    page.get_by_role("button", name=t("auth.sign_out")).click()
+    page.get_by_role("button", name=t("auth.submit")).wait_for()
+
+    sign_in(page, url, "candidate.head")
+    page.get_by_role("link", name="Review cycles").click()
+    settle(page)
+    choose_containing(page, page.get_by_role("combobox", name=t("reviews.candidate")).first, name)
+    page.get_by_text(material).first.wait_for()  # beside the compiled figures
+    no_exception(page, "candidate-head-sees-the-self-assessment")
+    (cycle,), = rows(workspace_file, "SELECT cycle_id FROM review_disputes WHERE dispute = ?", [disputed])
+    kind = t("reviews.kind_mid_year" if cycle.endswith("mid_year") else "reviews.kind_year_end")
+    choose_containing(page, page.get_by_role("combobox", name=t("reviews.cycle")), f"{cycle[:4]} · {kind}")
+    form = page.locator("[data-testid='stForm']").filter(has_text=t("reviews.answer_title"))
+    choose_containing(page, form.get_by_role("combobox", name=t("reviews.dispute")), "key-account")
+    answer = "The project is in your strengths; on its own it does not change the outcome (browser test)."
+    form.get_by_role("textbox", name=t("reviews.answer")).fill(answer)
+    form.get_by_role("textbox", name=t("reviews.answer")).press("Tab")
+    form.get_by_role("button", name=t("reviews.send_answer")).click()
+    settle(page)
+    page.get_by_role("button", name=t("auth.sign_out")).click()
+    page.get_by_role("button", name=t("auth.submit")).wait_for()
+
+    sign_in(page, url, "candidate")
+    page.get_by_role("link", name=t("nav.my_review")).click()
+    settle(page)
+    page.get_by_text(answer).first.wait_for()
+    no_exception(page, "candidate-reads-the-answer")

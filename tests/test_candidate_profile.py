@@ -82,6 +82,8 @@ def test_an_edit_is_kept_with_its_history_and_counts_in_the_pool_rules_at_once(o
     assert first == {"changed": ["skills", "career_aspiration"], "applied": True}
     # the same words again write nothing; a new plan is one more row
     assert self_service.edit_profile(SAM, "S1", {"career_aspiration": "management"}) == {"changed": [], "applied": False}
+    # an empty box where nothing was ever entered is no entry (the form sends every box)
+    assert self_service.edit_profile(SAM, "S1", {"external_training": "", "career_aspiration": "management"}) == {"changed": [], "applied": False}
     second = self_service.edit_profile(SAM, "S1", {"career_plan": "Lead the Sales team in two years"}, at=datetime(2026, 7, 2, 9, 0))
     assert second == {"changed": ["career_plan"], "applied": True}
     assert_frame_equal(self_service.history(SAM, "S1"), pl.DataFrame({
