@@ -122,7 +122,7 @@ def signed_in_user() -> User:
     if user is None:
         st.session_state.return_to = str(caller.relative_to(ROOT))
         st.switch_page("app.py", query_params=st.query_params.to_dict())
-    if user.role == "employee" and caller.name not in EMPLOYEE_PAGES:  # a candidate's own pages only (issue #18)
+    if user.can("view_own_records") and caller.name not in EMPLOYEE_PAGES:  # a candidate's own pages only (issue #18)
         try:
             st.switch_page("app.py")  # a company page's address opens My profile
         except Exception:  # no app.py to go to (a page run on its own): show nothing
