@@ -1,6 +1,6 @@
 """Benchmark: what the journeys cost in a real browser, at 100,000 employees (issue #15, "Speed a person feels").
 
-    python benchmarks/page_times_browser.py                       # every role and page, median of 5 (about 10 min)
+    python benchmarks/page_times_browser.py                       # every role and page, median of 5 (12 min; 20 under heavy load)
     python benchmarks/page_times_browser.py --pages trends --roles leadership    # re-measure one page
     python benchmarks/page_times_browser.py --verify              # check the done-signal on a page that sleeps
 
