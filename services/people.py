@@ -138,6 +138,15 @@ def profile(cur: duckdb.DuckDBPyConnection, scope: Scope, employee_id: str) -> d
     return found.row(0, named=True) if found.height else None
 
 
+def in_scope(cur: duckdb.DuckDBPyConnection, scope: Scope, employee_ids: list[str]) -> list[str]:
+    """Those of employee_ids that profile() would show (they exist and are in scope), in their order; a plain lookup,
+    not profile()'s scored row, since a profile's every record table asks it again."""
+    where = "employee_id IN (SELECT unnest(?::VARCHAR[]))" + (" AND department IN (SELECT unnest(?::VARCHAR[]))" if scope is not None else "")
+    found = {r[0] for r in cur.sql(f"SELECT employee_id FROM analysis_employee WHERE {where}",
+                                   params=[list(employee_ids)] + ([list(scope)] if scope is not None else [])).fetchall()}
+    return [e for e in employee_ids if e in found]
+
+
 SEARCH_ROWS = 20
 
 
@@ -177,7 +186,7 @@ RECORD_SQL = {
 
 def records(cur: duckdb.DuckDBPyConnection, scope: Scope, employee_id: str, entity: str) -> pl.DataFrame:
     """The imported rows behind a profile's figures, with the file, row and import date they came from."""
-    if profile(cur, scope, employee_id) is None:
+    if not in_scope(cur, scope, [employee_id]):
         return pl.DataFrame()
     sql = RECORD_SQL[entity].format(
         src="r.source_file, r.source_row, runs.finished_at AS imported_at",
@@ -188,7 +197,7 @@ def records(cur: duckdb.DuckDBPyConnection, scope: Scope, employee_id: str, enti
 
 def feedback_by_competency(cur: duckdb.DuckDBPyConnection, scope: Scope, employee_ids: tuple[str, ...]) -> pl.DataFrame:
     """Latest-cycle 360 averages per competency and rater relation, for the radar charts."""
-    allowed = [e for e in employee_ids if profile(cur, scope, e) is not None]
+    allowed = in_scope(cur, scope, list(employee_ids))
     return cur.sql(
         """WITH latest AS (SELECT f.employee_id, arg_max(f.cycle, o.sort_key) AS cycle
                            FROM feedback_360 f JOIN period_order o ON o.period = f.cycle

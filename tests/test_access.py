@@ -144,6 +144,11 @@ def test_access_layer_refuses_other_departments_directly(env: Path) -> None:
         head.candidates(CandidateFilters(department="R&D"))
     assert head.records(other, "performance_ratings").height == 0
     assert head.feedback_by_competency((other,)).height == 0
+    own, _ = sales_employee(env)  # their own people's records and 360 figures, asked together with someone else's
+    periods = [r[0] for r in rows(env, "SELECT r.period FROM performance_ratings r JOIN period_order o ON o.period = r.period "
+                                       "WHERE employee_id = ? ORDER BY o.sort_key", [own])]
+    assert periods and head.records(own, "performance_ratings")["period"].to_list() == periods
+    assert set(head.feedback_by_competency((other, own))["employee_id"].to_list()) == {own}
     viewer = ScopedData(load_user("viewer"))
     with pytest.raises(NotAllowed, match="viewer"):
         viewer.candidates(CandidateFilters())
