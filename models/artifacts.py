@@ -9,6 +9,10 @@ import os
 from pathlib import Path
 
 
+class NotEnoughHistory(Exception):
+    """Too little history to train; the app falls back to the transparent score."""
+
+
 # Beyond skops' defaults, the types our pipelines need: OneHotEncoder's dtype parameter, the boosted
 # trees' fitted predictors, and the input check the trees' own category encoder wraps (a partial of
 # scikit-learn's check_array; skops still refuses a partial of any function not listed here).

@@ -31,7 +31,9 @@ from threadpoolctl import threadpool_limits
 from pipelines.contracts import check_model_inputs
 from pipelines.features import DEFAULT_PROTECTED
 from pipelines.intermediate import pool_rule_selection_sql
-from pipelines.settings import AGE_BANDS, PoolRules
+from pipelines.settings import PoolRules
+
+from .labels import _group_rank, fairness_in_order, feature_label  # noqa: F401  (the page's words: no scikit-learn needed)
 
 # What the snapshots hold about a person that the model may use (when enough people have it).
 NUMERIC = [
@@ -402,33 +404,3 @@ def fairness(frame: pl.DataFrame, selected: np.ndarray, min_group: int = 5, attr
     return fairness_in_order(rows)
 
 
-def _group_rank(group: str) -> tuple:
-    """A group's place in its attribute's table: the age bands youngest first (AGE_BANDS), numeric bands by their
-    lower edge ("5–10" before "10–20"), other groups by name, 'unknown' last."""
-    if group == "unknown":
-        return (3, 0, "")
-    if group in AGE_BANDS:
-        return (0, AGE_BANDS.index(group), "")
-    try:
-        return (1, float(group.split("–")[0]), "")
-    except ValueError:
-        return (2, 0, group)
-
-
-def fairness_in_order(rows: list[dict]) -> list[dict]:
-    """A card's fairness rows in reading order: attributes as audited, each one's groups by _group_rank (also for a
-    card saved by an earlier release, which listed groups alphabetically, "<30" last)."""
-    attributes = list(dict.fromkeys(r["attribute"] for r in rows))
-    return sorted(rows, key=lambda r: (attributes.index(r["attribute"]), _group_rank(str(r["group"]))))
-
-
-def feature_label(name: str, t, attribute_names: dict | None = None) -> str:
-    """A input's name for people: the catalogue's `feature.*` or `model_card.feature.*` text, else an
-    employee attribute's own name (as the import named it). `t` is services.i18n.t."""
-    for key in (f"feature.{name}", f"model_card.feature.{name}"):
-        text = t(key)
-        if text != key:
-            return text
-    if name.startswith("attr_"):
-        return (attribute_names or {}).get(name) or name.removeprefix("attr_").replace("_", " ")
-    return name

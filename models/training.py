@@ -24,6 +24,7 @@ from pipelines.features import label_kind, protected_names
 from pipelines.settings import load_settings
 
 from . import artifacts
+from .artifacts import NotEnoughHistory  # noqa: F401  (raised here; defined where importing it costs nothing)
 from .potential import (ESTIMATOR_NAMES, ESTIMATORS, NOT_INPUTS, calibration_table, choose_inputs, closed_snapshot_dates, fairness,
                         fit_estimator, folds, metrics, out_of_fold_log_odds, platt, predict_probability, protected_columns, rules_flags,
                         time_split)
@@ -38,10 +39,6 @@ EVALUATIONS = {
     "cross_validation": "{folds}-fold cross-validation within the one snapshot whose label window has closed (stratified; each person "
                         "predicted by a model that did not see them). A time split, with two or more closed snapshots, is the stronger test",
 }
-
-
-class NotEnoughHistory(Exception):
-    """Too little history to train; the app falls back to the transparent score."""
 
 
 def read_snapshots(db_path: Path) -> pl.DataFrame:

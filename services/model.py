@@ -7,10 +7,9 @@ from datetime import date
 from pathlib import Path
 
 from models import artifacts
-from models.artifacts import ModelFileError
-from models.potential import fairness_in_order, feature_label
+from models.artifacts import ModelFileError, NotEnoughHistory
+from models.labels import fairness_in_order, feature_label
 from models.scoring import score as _score
-from models.training import NotEnoughHistory, label_column, train as _train
 from pipelines.settings import database_path
 
 from . import workspace
@@ -40,6 +39,8 @@ def train(actor: User | str | None, db_path: str | Path | None = None, *, strict
     everyone with the new model. Returns the model card (plus `scores` when scored). Raises NotEnoughHistory."""
     who = _who(actor)
     path = database_path(db_path)
+    from models.training import label_column, train as _train  # scikit-learn only where a model is trained
+
     card = _train(path, label_column(strict), as_of=as_of)
     scored = _score(path, card["version"]) if then_score else None
     detail = f"estimator={card['estimator']}; label={card['label']}; beats_rules={card['beats_rules']}" + (
