@@ -10,7 +10,7 @@ from dashboard import session
 from services.workspace import workspace_path
 from services.i18n import LANGUAGES, t
 from dashboard.page_header import as_of_badge
-from dashboard.plain import md
+from dashboard.plain import md, preload_charts
 from dashboard.state import DatabaseDamaged, analysis_current, current_db, database_damage, database_ready
 
 # A local icon: a :material/…: icon would make every browser fetch the favicon from fonts.gstatic.com.
@@ -85,6 +85,7 @@ def sign_in() -> None:
             st.rerun()
     if auth.demo_accounts_allowed():
         st.info(t("auth.demo_hint"))
+    preload_charts()
 
 
 user = session.current_user()  # checked again on every rerun: active, role, departments, demo status, idle, signed out

@@ -111,3 +111,15 @@ def safe_chart(fig):
     fig.for_each_xaxis(lambda axis: axis.update(categoryarray=_escaped(axis.categoryarray)) if axis.categoryarray is not None else None)
     fig.for_each_yaxis(lambda axis: axis.update(categoryarray=_escaped(axis.categoryarray)) if axis.categoryarray is not None else None)
     return fig
+
+
+def preload_charts() -> None:
+    """An empty 1-pixel chart on the sign-in form: the browser loads and compiles Streamlit's 4.7 MB chart library
+    while the person types, not after signing in (0.7-2.2 s of the first chart page, benchmarks/page_times_browser.py)."""
+    import plotly.graph_objects as go
+    import streamlit as st
+
+    empty = go.Figure(layout={"height": 1, "width": 1, "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
+                              "xaxis": {"visible": False}, "yaxis": {"visible": False}})
+    with st.container(height=1, border=False):
+        st.plotly_chart(empty, config={"staticPlot": True, "displayModeBar": False}, key="preload_charts")
