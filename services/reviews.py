@@ -9,11 +9,14 @@ dispute the result and the answer is kept. Nothing can be recorded into a closed
 """
 from __future__ import annotations
 
+import threading
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
 import duckdb
 import polars as pl
 
+from pipelines import db
 from pipelines.assessment import department_weights
 from pipelines.settings import Settings, load_settings
 
@@ -477,8 +480,32 @@ def _scoped(frame: pl.DataFrame, scope: tuple[str, ...] | None, cur=None) -> pl.
     return scoped_to_current(frame, scope, cur)
 
 
+_people_memo: dict[tuple, pl.DataFrame] = {}  # one page asks for a cycle's people up to five times (figures, movement, the table)
+_people_memo_lock = threading.Lock()
+
+
+def _versions(cur: duckdb.DuckDBPyConnection, workspace_file) -> tuple:
+    """Both files' versions: a memo entry is only used while neither database was written since it was made."""
+    analysis = cur.sql("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()
+    path = analysis[0][0] if analysis else None
+    return (path, path and db.data_version(Path(path)), str(workspace.workspace_path() if workspace_file is None else workspace_file),
+            workspace.version(None if workspace_file is None else Path(workspace_file)))
+
+
 def cycle_people(cur: duckdb.DuckDBPyConnection, scope: tuple[str, ...] | None, cycle_id: str, workspace_file=None) -> pl.DataFrame:
     """One row per member within scope: compiled figures, the latest assessment, HR's confirmation, dispute status."""
+    key = (scope, cycle_id, *_versions(cur, workspace_file))
+    if key[3] is not None and key[5] is not None and (found := _people_memo.get(key)) is not None:
+        return found
+    frame = _cycle_people(cur, scope, cycle_id, workspace_file)
+    with _people_memo_lock:
+        if len(_people_memo) >= 32:
+            _people_memo.clear()
+        _people_memo[key] = frame
+    return frame
+
+
+def _cycle_people(cur: duckdb.DuckDBPyConnection, scope: tuple[str, ...] | None, cycle_id: str, workspace_file=None) -> pl.DataFrame:
     with workspace.connect(workspace_file) as con:
         _cycle(con, cycle_id)
         frame = con.sql(f"""
