@@ -119,7 +119,7 @@ def preload_charts() -> None:
     import plotly.graph_objects as go
     import streamlit as st
 
-    empty = go.Figure(layout={"height": 1, "width": 1, "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
+    empty = go.Figure(layout={"height": 10, "width": 10, "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
                               "xaxis": {"visible": False}, "yaxis": {"visible": False}})
     with st.container(height=1, border=False):
         st.plotly_chart(empty, config={"staticPlot": True, "displayModeBar": False}, key="preload_charts")
