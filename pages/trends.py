@@ -204,18 +204,22 @@ def section_succession() -> None:
             fig = bar(long, dict(x="nominees", y="position", color="readiness", orientation="h", color_discrete_sequence=theme.SEQUENCE,
                                  category_orders={"readiness": list(READINESS_LABELS.values())}, custom_data=["seats"],
                                  labels={"nominees": t("trends.axis_nominees"), "position": t("trends.axis_position"), "readiness": ""}),
-                      traces=dict(hovertemplate="%{y}: %{x} (" + t("trends.seats_hover") + ")<extra></extra>"),
-                      layout=dict(height=max(280, 26 * positions.height), barmode="stack", legend_title_text=None,
+                      traces=dict(hovertemplate="%{y}: %{x} (" + t("trends.seats_hover") + ")<extra></extra>",
+                                  width=min(0.8, 0.3 * positions.height)),  # one or two positions: bars, not blocks
+                      layout=dict(height=max(200, 90 + 32 * positions.height), barmode="stack", legend_title_text=None,
                                   xaxis=count_axis(positions.select(pl.sum_horizontal(*READINESS)).to_series()),
                                   yaxis=dict(categoryorder="array", categoryarray=positions["position"].reverse().to_list())))
             st.plotly_chart(safe_chart(fig), width="stretch", key="chart_bench")
         with right:
             empty_bench = positions.filter(pl.col("ready_now") == 0).select("position", "departments", "seats")
             st.metric(t("trends.no_ready_now"), f"{empty_bench.height:,} / {positions.height:,}")
-            st.dataframe(empty_bench, hide_index=True, height=240, column_config={
-                "position": st.column_config.TextColumn(t("trends.axis_position"), width="medium"),
-                "departments": st.column_config.TextColumn(t("trends.department"), width="small"),
-                "seats": st.column_config.NumberColumn(t("trends.seats"), width="small")})  # three columns that fit the side panel
+            if empty_bench.height == 0:
+                st.caption(t("trends.every_position_ready"))
+            else:
+                st.dataframe(empty_bench, hide_index=True, height=min(240, 38 + 35 * empty_bench.height), column_config={
+                    "position": st.column_config.TextColumn(t("trends.axis_position"), width="medium"),
+                    "departments": st.column_config.TextColumn(t("trends.department"), width="small"),
+                    "seats": st.column_config.NumberColumn(t("trends.seats"), width="small")})  # three columns that fit the side panel
         if unmatched:
             st.caption(t("trends.bench_unmatched", count=unmatched))
     download(bench, "bench_strength")
@@ -431,6 +435,7 @@ def answer_thin(cover: pl.DataFrame) -> None:
     left.metric(t("trends.thin_metric"), f"{weakest['cover']:.0%}", help=t("trends.thin_metric_help"))
     shown = rows.head(5).with_columns((pl.col("seats") - pl.col("uncovered")).alias("covered"))
     traces = [dict(type="bar", orientation="h", x=shown["cover"].to_list(), y=shown["name"].to_list(), marker_color=theme.ACCENT,
+                   width=min(0.8, 0.25 * shown.height),  # one or two bars stay bars, not blocks
                    text=[f"{v:.0%}" for v in shown["cover"]], textposition="outside", cliponaxis=False, customdata=shown.select("covered", "seats").rows(),
                    hovertemplate="%{y}: %{x:.0%} (" + t("trends.thin_hover") + ")<extra></extra>")]
     with right:
