@@ -512,6 +512,9 @@ with bottom[1].container(border=True, height="stretch"):
 # --- the detail: one section at a time (only the chosen one is computed and drawn) --------------------------------
 SECTIONS = {"pool": section_pool, "succession": section_succession, "movement": section_movement, "attrition": section_attrition,
             "compare": section_compare, "download": section_download}
-chosen = st.segmented_control(t("trends.detail"), list(SECTIONS), default="pool", required=True, key="trends_section",
-                              format_func=lambda s: t(f"trends.section_{s}"))
-SECTIONS[chosen or "pool"]()
+# None chosen at first: the four answers above are the page's first visit; a section costs its queries and charts.
+chosen = st.segmented_control(t("trends.detail"), list(SECTIONS), key="trends_section", format_func=lambda s: t(f"trends.section_{s}"))
+if chosen in SECTIONS:
+    SECTIONS[chosen]()
+else:
+    st.caption(t("trends.choose_section"))

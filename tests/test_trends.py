@@ -441,10 +441,11 @@ def test_trends_page_answers_four_questions_first_and_shows_every_chart_one_sect
                      "Growing: up 1 (50%) from 2 on 2025-11-26.",
                      "No mid-year review has been closed yet."):
         assert any(c.startswith(sentence) for c in captions), sentence
-    # The detail: "Pool over time" first; only the chosen section is drawn.
-    assert at.segmented_control(key="trends_section").value == "pool"
-    assert len(at.get("plotly_chart")) == 3 + 2 and len(at.get("download_button")) == 1  # bench, thin, growth + size, flows
-    shown = {name: section(at, name) for name in ("succession", "movement", "attrition", "compare", "download")}
+    # The detail: no section until one is chosen, and then only that one is drawn.
+    assert at.segmented_control(key="trends_section").value is None
+    assert len(at.get("plotly_chart")) == 3 and len(at.get("download_button")) == 0  # bench, where it is thin, growth
+    assert captions[-1].startswith("Choose a section for the charts behind these answers")
+    shown = {name: section(at, name) for name in ("pool", "succession", "movement", "attrition", "compare", "download")}
     metrics = shown["succession"]["metrics"]
     assert metrics["Middle-management seats"] == "3"  # S02 S05 R03; the heads are executives
     assert metrics["Seats held by people close to retirement"] == "0"
@@ -462,10 +463,10 @@ def test_trends_page_answers_four_questions_first_and_shows_every_chart_one_sect
     # Besides the first screen's 3: coverage + bench, promotion + tenure + aspiration, attrition, rating + 360 + age band (no gender
     # chart: every gender figure of this small organisation is hidden, test_makeup_hides_small_groups_and_what_would_reveal_them).
     assert {name: (got["charts"] - 3, got["downloads"]) for name, got in shown.items()} == {
-        "succession": (2, 2), "movement": (3, 3), "attrition": (1, 1), "compare": (3, 2), "download": (0, 0)}
+        "pool": (2, 1), "succession": (2, 2), "movement": (3, 3), "attrition": (1, 1), "compare": (3, 2), "download": (0, 0)}
     # Every chart states its definition in one line.
     captions = [c for got in shown.values() for c in got["captions"]]
-    for start in ("Seat = active employee at job level 7+", "Positions = job titles", "People below job level 7 on 2025-11-26",
+    for start in ("Members = people in the pool", "Entries = nominations", "Seat = active employee at job level 7+", "Positions = job titles", "People below job level 7 on 2025-11-26",
                   "Complete months since entering the pool", "Active employees below job level 7", "Over the last 12 months",
                   "Share of each group by latest annual grade", "Share of each group by average 360"):
         assert any(c.startswith(start) for c in captions), start
