@@ -27,7 +27,7 @@ import streamlit as st
 from polars.testing import assert_frame_equal
 from streamlit.testing.v1 import AppTest
 
-from services import auth, trends, workspace
+from services import auth, reviews, trends, workspace
 from pipelines import db
 from pipelines.ingest import ingest
 from tests.conftest import TODAY
@@ -377,6 +377,10 @@ def test_the_july_review_moves_each_member_once_and_no_review_says_so(example, r
     assert got.height == 4 * 6  # every outcome and move, zeros included
     assert run(reviewed, "review_moves", scope=("R&D",)).filter(pl.col("people") > 0).select("outcome", "move", "people").rows() == [
         ("not_assessed", "readiness_up", 1)]
+    # The final outcome is the review page's (services.reviews.cycle_people), read lighter.
+    cycle, members = trends._mid_year_review(str(reviewed[1]), workspace.version(reviewed[1]))
+    people = reviews.cycle_people(None, None, cycle["cycle_id"], reviewed[1]).sort("employee_id")
+    assert members.select("employee_id", "outcome").rows() == people.select("employee_id", pl.col("final_outcome").fill_null("not_assessed")).rows()
 
 
 # --- the page ------------------------------------------------------------------------------------
