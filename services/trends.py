@@ -28,7 +28,7 @@ import duckdb
 import polars as pl
 
 from pipelines.settings import into_management_sql, load_settings
-from pipelines.trend_series import SEAT_HOLDER_AGE, feedback_bin_sql
+from pipelines.trend_series import SEAT_HOLDER_AGE, feedback_bin_sql  # noqa: F401  (SEAT_HOLDER_AGE: the page reads it here)
 
 from . import pool as pool_definition, reviews, workspace
 from .queries import scope_condition
