@@ -5,6 +5,7 @@
 - analysis_department: one row per department with headcounts and pool figures.
 - analysis_rating_distribution: employees per year, department and grade.
 - analysis_meta: when the tables were built and from which import run.
+- trend_*: the trends page's analysis-only series (pipelines/trend_series.py).
 The derived facts they share (period order, grade points, department, management seat, pool-rule
 selection, potential band) live in pipelines/intermediate.py; pipelines/contracts.py checks the outputs.
 """
@@ -20,6 +21,7 @@ from .features import build_snapshots
 from .intermediate import build_pool_rule_selection, build_potential_band, build_profile_values, build_staged_facts
 from .intermediate import top_share_rule  # noqa: F401  (where older code and tests import it from)
 from .settings import Settings, age_band_sql, into_management_sql
+from .trend_series import build_trend_series
 
 PROFILE_SQL = """
 CREATE OR REPLACE TEMP TABLE employee_profile AS
@@ -235,6 +237,7 @@ def build_analysis_tables(con: duckdb.DuckDBPyConnection, settings: Settings, ru
     con.execute(EMPLOYEE_SQL)
     con.execute("DROP TABLE employee_profile")
     build_potential_band(con)
+    build_trend_series(con)  # the trends page's analysis-only series (pipelines/trend_series.py)
     con.execute(DEPARTMENT_SQL, {"today": today})
     con.execute(RATING_SQL)
     con.execute(COURSE_COMPLETIONS_SQL)

@@ -12,17 +12,25 @@ Definitions (each chart on the trends page states its own in one line):
   management_seat) is middle_management: job level from [model] management_level up to the executive level,
   executives (CEO, "Head of X", …) not included.
 - Potential bands: the potential_band view (pipelines/intermediate.py), the same thirds as the 9-box.
+- What needs only the import (seats per department and position, seat leavers, everyone's ratings, 360 and
+  make-up) is read from the trend_* tables the analysis build makes (pipelines/trend_series.py); the pool's
+  side is computed from the nominations and cached by the page on both files' versions.
+
+The first screen's four answers: succession_cover (bench health and where it is thin), pool_growth (is the pool
+growing) and review_moves (did the July review move people).
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
 from pipelines.settings import into_management_sql, load_settings
+from pipelines.trend_series import SEAT_HOLDER_AGE, feedback_bin_sql  # noqa: F401  (SEAT_HOLDER_AGE: the page reads it here)
 
-from . import pool as pool_definition
+from . import pool as pool_definition, reviews, workspace
 from .queries import scope_condition
 from .nominations import EXIT_REASONS
 from .people import READINESS
@@ -33,7 +41,6 @@ Scope = tuple[str, ...] | None
 PERIODS = (12, 24, 36, 60)  # months the page offers
 GRAINS = ("month", "quarter")
 STALLED_MONTHS = 12  # no readiness change for this long = stalled
-SEAT_HOLDER_AGE = 58  # seats whose holder is this old or older, shown beside the attrition-based estimate
 TENURE_BANDS = (("lt_6", 0, 6), ("m_6_12", 6, 12), ("m_12_24", 12, 24), ("m_24_36", 24, 36), ("m_36_plus", 36, None))
 ASPIRATION_VALUES = ("management", "specialist", "undecided", "not_stated")
 POTENTIAL_BANDS = ("low", "medium", "high")
@@ -74,6 +81,144 @@ def as_of(cur: duckdb.DuckDBPyConnection, workspace_file: str | None = None) -> 
     sql, _ = _pool(cur, None, None, workspace_file)
     row = cur.sql(f"WITH {sql} SELECT (SELECT today FROM ref) AS today, (SELECT count(*) FROM nominations_log) AS nominations").fetchall()[0]
     return {"today": row[0], "nominations": row[1]}
+
+
+# --- the first screen: four answers ---
+
+MOVES = ("promoted", "readiness_up", "unchanged", "readiness_down", "left_pool", "left_company")
+REVIEW_OUTCOMES = reviews.OUTCOMES["mid_year"]
+
+
+def succession_cover(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str | None, workspace_file: str | None = None) -> pl.DataFrame:
+    """Bench health, per department and middle-management position (trend_seats: active seat holders' job title, case
+    and spaces ignored): seats, today's pool members of that department who target that title ready now or in 1–2
+    years, and the seats they cover. One successor covers one seat, ready-now successors first: covered_ready_now +
+    covered_ready_1_2_years + uncovered = seats. Weakest cover first."""
+    pool, pool_params = _pool(cur, scope, department, workspace_file)
+    where, params = scope_condition(scope, department, "s.department")
+    frame = cur.sql(
+        f"""WITH {pool},
+            successors AS (
+                SELECT department, lower(trim(target_position)) AS position_key,
+                       count(*) FILTER (WHERE readiness = 'ready_now') AS ready_now,
+                       count(*) FILTER (WHERE readiness = 'ready_1_2_years') AS ready_1_2_years
+                FROM current_members WHERE target_position IS NOT NULL GROUP BY ALL)
+            SELECT s.department, s.position, s.seats, coalesce(c.ready_now, 0) AS ready_now,
+                   coalesce(c.ready_1_2_years, 0) AS ready_1_2_years
+            FROM trend_seats s LEFT JOIN successors c ON c.department = s.department AND c.position_key = s.position_key
+            WHERE s.position_key IS NOT NULL AND {where}""",
+        params=pool_params + params,
+    ).pl()
+    covered = pl.min_horizontal("seats", pl.col("ready_now") + pl.col("ready_1_2_years"))
+    return frame.with_columns(
+        pl.min_horizontal("seats", "ready_now").alias("covered_ready_now"), covered.alias("covered"),
+    ).with_columns(
+        (pl.col("covered") - pl.col("covered_ready_now")).alias("covered_ready_1_2_years"),
+        (pl.col("seats") - pl.col("covered")).alias("uncovered"),
+        (pl.col("covered") / pl.col("seats")).alias("cover"),
+    ).sort("cover", pl.col("uncovered"), "department", "position", descending=[False, True, False, False]).select(
+        "department", "position", "seats", "ready_now", "ready_1_2_years", "covered_ready_now", "covered_ready_1_2_years", "uncovered", "cover")
+
+
+def cover_by_department(cover: pl.DataFrame) -> pl.DataFrame:
+    """succession_cover summed per department, weakest cover first (most uncovered seats first among equals)."""
+    return cover.group_by("department").agg(
+        pl.col("seats", "covered_ready_now", "covered_ready_1_2_years", "uncovered").sum(),
+    ).with_columns(((pl.col("covered_ready_now") + pl.col("covered_ready_1_2_years")) / pl.col("seats")).alias("cover")).sort(
+        "cover", pl.col("uncovered"), "department", descending=[False, True, False])
+
+
+def pool_growth(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str | None, months: int, workspace_file: str | None = None) -> pl.DataFrame:
+    """Pool members on the first day of the period (today minus `months`), on every month's last day since and
+    today: day, members. The first row is the start, the last is now."""
+    pool, params = _pool(cur, scope, department, workspace_file)
+    months = int(months)
+    return cur.sql(
+        f"""WITH {pool},
+            start AS (SELECT (today - INTERVAL {months} MONTH)::DATE AS day, today FROM ref),
+            days AS (
+                SELECT day FROM start
+                UNION SELECT (m + INTERVAL 1 MONTH - INTERVAL 1 DAY)::DATE FROM start, range(date_trunc('month', start.day), date_trunc('month', start.today), INTERVAL 1 MONTH) t(m)
+                UNION SELECT today FROM start)
+            SELECT d.day, count(s.employee_id) AS members
+            FROM days d LEFT JOIN stints s ON s.entered <= d.day AND (s.ended IS NULL OR s.ended > d.day)
+            GROUP BY d.day ORDER BY d.day""",
+        params=params,
+    ).pl()
+
+
+@lru_cache(maxsize=4)
+def _mid_year_review(file: str, version: str | None) -> tuple[dict | None, pl.DataFrame]:
+    """The latest closed mid-year cycle and its members' final outcomes, as services.reviews.cycle_people defines them
+    (HR's confirmation, else the reviewer's latest assessment; tests/test_trends.py checks they agree) in one light read:
+    cycle_people compiles every figure of a cycle, three times the time. version (workspace.version) only keys the cache."""
+    with workspace.connect(Path(file)) as con:
+        found = con.sql("""SELECT cycle_id, year, opened_at, closed_at FROM review_cycles WHERE kind = 'mid_year' AND status = 'closed'
+                           ORDER BY year DESC, closed_at DESC LIMIT 1""").fetchall()
+        if not found:
+            return None, pl.DataFrame(schema={"employee_id": pl.String, "stored_department": pl.String, "outcome": pl.String})
+        cycle = dict(zip(("cycle_id", "year", "opened_at", "closed_at"), found[0]))
+        members = con.sql("""
+            WITH latest AS (SELECT employee_id, arg_max(outcome, assessment_id) AS outcome FROM review_assessments
+                            WHERE cycle_id = $c GROUP BY employee_id)
+            SELECT m.employee_id, m.department AS stored_department, coalesce(r.outcome, l.outcome, 'not_assessed') AS outcome
+            FROM review_members m LEFT JOIN latest l USING (employee_id)
+                 LEFT JOIN review_confirmations r ON r.cycle_id = m.cycle_id AND r.employee_id = m.employee_id
+            WHERE m.cycle_id = $c ORDER BY m.employee_id""", params={"c": cycle["cycle_id"]}).pl()
+    return cycle, members
+
+
+def review_moves(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str | None, workspace_file: str | None = None) -> pl.DataFrame:
+    """The latest closed mid-year (July) review and what became of its members since it opened: per final outcome
+    (HR's confirmation, else the reviewer's; 'not_assessed') and move, the people. A member's move, first that
+    applies: promoted (a promotion in the promotions import after the cycle opened, within [review]
+    promotion_window_months: as the review page counts it), left_company, left_pool, readiness_up / readiness_down
+    (today's readiness against theirs on the day the cycle opened), unchanged. Members count in their current
+    department (permissions.current_departments). One row per outcome and move (zeros included); no closed
+    mid-year cycle: no rows."""
+    path = Path(workspace_file) if workspace_file else workspace.workspace_path()
+    cycle, members = _mid_year_review(str(path), workspace.version(path))
+    empty = pl.DataFrame(schema={"cycle_id": pl.String, "year": pl.Int64, "opened_at": pl.Datetime, "closed_at": pl.Datetime,
+                                 "outcome": pl.String, "move": pl.String, "people": pl.Int64})
+    if cycle is None:
+        return empty
+    pool, pool_params = _pool(cur, None, None, workspace_file)  # the whole pool: members are scoped below, by department
+    where, params = scope_condition(scope, department, "m.department")
+    cur.register("review_members_now", members)
+    order = ", ".join(f"'{r}'" for r in reversed(READINESS))  # ready_3_plus_years < ready_1_2_years < ready_now
+    frame = cur.sql(
+        f"""WITH {pool},
+            opened AS (SELECT DATE '{cycle["opened_at"]:%Y-%m-%d}' AS day),
+            then_readiness AS (
+                SELECT l.employee_id, arg_max(l.readiness, l.nomination_id) AS readiness FROM logged l, opened
+                WHERE l.action = 'nominate' AND l.day <= opened.day GROUP BY l.employee_id),
+            promoted AS (
+                SELECT DISTINCT p.employee_id FROM promotions p, opened
+                WHERE p.effective_date > opened.day AND p.effective_date <= opened.day + to_months({_promotion_window()})),
+            members AS (
+                SELECT r.employee_id, coalesce(d.department, r.stored_department) AS department, r.outcome
+                FROM review_members_now r LEFT JOIN person_department d USING (employee_id))
+            SELECT m.outcome,
+                   CASE WHEN p.employee_id IS NOT NULL THEN 'promoted'
+                        WHEN c.employee_id IS NULL AND e.status = 'left' THEN 'left_company'
+                        WHEN c.employee_id IS NULL THEN 'left_pool'
+                        WHEN list_position([{order}], c.readiness) > list_position([{order}], t.readiness) THEN 'readiness_up'
+                        WHEN list_position([{order}], c.readiness) < list_position([{order}], t.readiness) THEN 'readiness_down'
+                        ELSE 'unchanged' END AS move,
+                   count(*) AS people
+            FROM members m LEFT JOIN promoted p USING (employee_id) LEFT JOIN current_members c USING (employee_id)
+                 LEFT JOIN then_readiness t USING (employee_id) LEFT JOIN analysis_employee e USING (employee_id)
+            WHERE {where}
+            GROUP BY ALL ORDER BY ALL""",
+        params=pool_params + params,
+    ).pl()
+    cur.unregister("review_members_now")
+    grid = pl.DataFrame({"outcome": [*REVIEW_OUTCOMES, "not_assessed"]}).join(pl.DataFrame({"move": MOVES}), how="cross")
+    return grid.join(frame, on=["outcome", "move"], how="left").select(
+        pl.lit(cycle["cycle_id"]).alias("cycle_id"), pl.lit(cycle["year"], pl.Int64).alias("year"),
+        pl.lit(cycle["opened_at"]).alias("opened_at"), pl.lit(cycle["closed_at"]).alias("closed_at"),
+        "outcome", "move", pl.col("people").fill_null(0).cast(pl.Int64),
+    )
 
 
 # --- pool size and make-up over time ---
@@ -131,19 +276,22 @@ def coverage(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str | Non
     where, params = scope_condition(scope, department, "department")
     rows = cur.sql(
         f"""WITH {pool},
-            seats AS (
-                SELECT department,
-                       count(*) FILTER (WHERE status = 'active' AND holds_management_seat) AS seats,
-                       count(*) FILTER (WHERE status = 'active' AND holds_management_seat AND age >= {SEAT_HOLDER_AGE}) AS seats_holder_58_plus,
-                       count(*) FILTER (WHERE status = 'left' AND holds_management_seat
-                                        AND exit_date > ref.today - INTERVAL 12 MONTH AND exit_date <= ref.today) AS seat_leavers_12m
-                FROM analysis_employee, ref WHERE {where} GROUP BY department),
+            departments AS (SELECT department FROM analysis_department WHERE {where}),
+            seats AS (  -- trend_seats / trend_seat_leavers: made by the analysis build (pipelines/trend_series.py)
+                SELECT department, sum(seats)::BIGINT AS seats, sum(seats_holder_58_plus)::BIGINT AS seats_holder_58_plus
+                FROM trend_seats WHERE {where} GROUP BY department),
+            leavers AS (
+                SELECT department, sum(leavers)::BIGINT AS seat_leavers_12m FROM trend_seat_leavers, ref
+                WHERE exit_date > ref.today - INTERVAL 12 MONTH AND exit_date <= ref.today AND {where} GROUP BY department),
             pool AS (SELECT department, count(*) AS pool_members FROM current_members GROUP BY department)
-            SELECT department, coalesce(s.seats, 0) AS seats, coalesce(s.seats_holder_58_plus, 0) AS seats_holder_58_plus,
-                   coalesce(s.seat_leavers_12m, 0) AS seat_leavers_12m, coalesce(p.pool_members, 0) AS pool_members
-            FROM seats s FULL JOIN pool p USING (department)
-            ORDER BY department""",
-        params=pool_params + params,
+            SELECT coalesce(d.department, p.department) AS department, coalesce(s.seats, 0) AS seats,
+                   coalesce(s.seats_holder_58_plus, 0) AS seats_holder_58_plus,
+                   coalesce(l.seat_leavers_12m, 0) AS seat_leavers_12m, coalesce(p.pool_members, 0) AS pool_members
+            FROM departments d LEFT JOIN seats s ON s.department IS NOT DISTINCT FROM d.department
+                 LEFT JOIN leavers l ON l.department IS NOT DISTINCT FROM d.department
+                 FULL JOIN pool p ON p.department = d.department
+            ORDER BY 1""",
+        params=pool_params + params * 3,
     ).pl()
     total = rows.select(pl.lit(None, pl.String).alias("department"), pl.exclude("department").sum())
     held = pl.col("seats") + pl.col("seat_leavers_12m")
@@ -167,11 +315,11 @@ def bench(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str | None, 
     counts = ", ".join(f"count(n.employee_id) FILTER (WHERE n.readiness = '{r}') AS {r}" for r in READINESS)
     return cur.sql(
         f"""WITH {pool},
-            positions AS (
-                SELECT lower(trim(position)) AS position_key, min(position) AS position,
-                       string_agg(DISTINCT department, ', ' ORDER BY department) AS departments, count(*) AS seats
-                FROM analysis_employee WHERE status = 'active' AND holds_management_seat AND position IS NOT NULL AND {where}
-                GROUP BY lower(trim(position))),
+            positions AS (  -- trend_seats: per department and position (pipelines/trend_series.py)
+                SELECT position_key, min(position) AS position,
+                       string_agg(DISTINCT department, ', ' ORDER BY department) AS departments, sum(seats)::BIGINT AS seats
+                FROM trend_seats WHERE position_key IS NOT NULL AND {where}
+                GROUP BY position_key),
             nominees AS (  -- today's members with their readiness and target (services.pool)
                 SELECT employee_id, readiness, lower(trim(target_position)) AS target_key FROM current_members),
             matched AS (
@@ -372,22 +520,23 @@ def distributions(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str 
     pool, pool_params = _pool(cur, scope, department, workspace_file)
     where, params = scope_condition(scope, department, "a.department")
     grades = list(load_settings().grades)
+    where_everyone, _ = scope_condition(scope, department, "department")
+    feedback = feedback_bin_sql("feedback_others")
     frame = cur.sql(
         f"""WITH {pool},
-            people AS (
-                SELECT a.latest_annual_rating, a.feedback_others, c.employee_id IS NOT NULL AS in_pool
-                FROM analysis_employee a LEFT JOIN current_members c USING (employee_id)
+            members AS (  -- the pool's side: today's members, active, of the departments asked for
+                SELECT a.latest_annual_rating, a.feedback_others
+                FROM current_members c JOIN analysis_employee a USING (employee_id)
                 WHERE a.status = 'active' AND {where}),
-            grouped AS (SELECT *, 'everyone' AS "group" FROM people UNION ALL SELECT *, 'pool' FROM people WHERE in_pool),
-            valued AS (
-                SELECT "group", 'rating' AS measure, coalesce(latest_annual_rating, 'not_rated') AS value FROM grouped
+            pool_valued AS (
+                SELECT 'rating' AS measure, coalesce(latest_annual_rating, 'not_rated') AS value FROM members
                 UNION ALL
-                SELECT "group", 'feedback_360',
-                       CASE WHEN feedback_others IS NULL THEN 'not_rated'
-                            ELSE printf('%.1f-%.1f', least(floor(feedback_others * 2) / 2, 4.5), least(floor(feedback_others * 2) / 2, 4.5) + 0.5) END
-                FROM grouped)
-            SELECT measure, "group", value, count(*) AS people FROM valued GROUP BY ALL""",
-        params=pool_params + params,
+                SELECT 'feedback_360', {feedback} FROM members)
+            SELECT measure, 'pool' AS "group", value, count(*) AS people FROM pool_valued GROUP BY ALL
+            UNION ALL  -- everyone's side: made by the analysis build (pipelines/trend_series.py)
+            SELECT measure, 'everyone', value, sum(people)::BIGINT FROM trend_everyone
+            WHERE measure IN ('rating', 'feedback_360') AND {where_everyone} GROUP BY ALL""",
+        params=pool_params + params + params,
     ).pl()
     values = pl.concat([
         pl.DataFrame({"measure": "rating", "value": [*grades, "not_rated"]}),
@@ -407,19 +556,22 @@ def makeup(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str | None,
     parts is, so "all my departments" minus one department never reveals a hidden group."""
     pool, pool_params = _pool(cur, scope, department, workspace_file)
     where, params = scope_condition(scope, department, "a.department")
+    where_everyone, _ = scope_condition(scope, department, "department")
     parts = cur.sql(
         f"""WITH {pool},
-            people AS (
+            members AS (  -- the pool's side: today's members, active, of the departments asked for
                 SELECT coalesce(a.department, '') AS department, coalesce(a.gender, 'unknown') AS gender,
-                       coalesce(a.age_band, 'unknown') AS age_band, c.employee_id IS NOT NULL AS in_pool
-                FROM analysis_employee a LEFT JOIN current_members c USING (employee_id)
-                WHERE a.status = 'active' AND {where}),
-            grouped AS (SELECT *, 'everyone' AS "group" FROM people UNION ALL SELECT *, 'pool' FROM people WHERE in_pool)
-            SELECT 'gender' AS dimension, "group", department, gender AS value, count(*) AS people FROM grouped GROUP BY ALL
+                       coalesce(a.age_band, 'unknown') AS age_band
+                FROM current_members c JOIN analysis_employee a USING (employee_id)
+                WHERE a.status = 'active' AND {where})
+            SELECT 'gender' AS dimension, 'pool' AS "group", department, gender AS value, count(*) AS people FROM members GROUP BY ALL
             UNION ALL
-            SELECT 'age_band', "group", department, age_band, count(*) FROM grouped GROUP BY ALL
+            SELECT 'age_band', 'pool', department, age_band, count(*) FROM members GROUP BY ALL
+            UNION ALL  -- everyone's side: made by the analysis build (pipelines/trend_series.py)
+            SELECT measure, 'everyone', coalesce(department, ''), value, sum(people)::BIGINT FROM trend_everyone
+            WHERE measure IN ('gender', 'age_band') AND {where_everyone} GROUP BY ALL
             ORDER BY ALL""",
-        params=pool_params + params,
+        params=pool_params + params + params,
     ).pl()
     key = ["dimension", "group"]
     totals = parts.group_by(key).agg(pl.col("people").sum().alias("total"))

@@ -286,6 +286,7 @@ def test_trends_page_offers_the_closed_cycles_for_download_and_audits_each_downl
     at.text_input[1].input("a-long-password")
     at.button[0].click().run()
     at.switch_page("pages/trends.py").run()
+    at.segmented_control(key="trends_section").set_value("download").run()  # the trends page draws one section at a time
     assert not at.exception, [e.message for e in at.exception]
     assert at.selectbox(key="export_cycle").options == ["2026-mid_year (closed 2026-07-31)"]  # the open year-end is not offered
     assert "Limited to Sales." in [c.value for c in at.caption]
@@ -304,6 +305,7 @@ def test_trends_page_offers_the_closed_cycles_for_download_and_audits_each_downl
     report = download_clicks(at, "Download the report (HTML, printable)")
     assert audit_rows()[-1] == ("head.sales", "review_export", MID,
                                 f"cycle={MID}; departments=Sales; review-summary-2026-mid_year-Sales.html sha256={export.sha256(report)}")
+    at.segmented_control(key="trends_section").set_value("succession").run()
     coverage = download_clicks(at, "Download this chart's data (CSV)", key="download_coverage").decode("utf-8-sig")
     assert audit_rows()[-1] == ("head.sales", "export", "trends/coverage.csv", f"{len(coverage.splitlines()) - 1} rows")
     assert len(audit_rows()) == 3

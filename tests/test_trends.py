@@ -27,7 +27,7 @@ import streamlit as st
 from polars.testing import assert_frame_equal
 from streamlit.testing.v1 import AppTest
 
-from services import auth, trends, workspace
+from services import auth, reviews, trends, workspace
 from pipelines import db
 from pipelines.ingest import ingest
 from tests.conftest import TODAY
@@ -298,6 +298,91 @@ def test_a_department_head_sees_only_their_departments_pool(example) -> None:
         ("pool", 1, 0), ("everyone", 4, 0)]
 
 
+# --- the first screen's four answers --------------------------------------------------------------
+# The July review and later moves, added to a copy of the history (the figures above stay as they are):
+#   R04 nominated 3+ years 2026-06-01 (target "R&D Manager"), 1-2 years 2026-09-01       -> readiness up since July
+#   S06 nominated 3+ years 2026-06-20 (before its 2026-08-01 nomination above)            -> promoted 2026-09-15
+#   S10 nominated ready-now 2026-11-02, S08 1-2 years 2026-11-03, both target "Sales Manager"
+#   The 2026 mid-year review: opened 2026-07-01, closed 2026-07-31; members S04 (accelerate), S06 (accelerate, HR
+#   confirmed "on_track"), S07 (on_track), S09 (adjust_plan), R04 (not assessed).
+REVIEWED = [
+    ("R04", "R&D", "nominate", "ready_3_plus_years", "R&D Manager", None, "2026-06-01"),
+    ("S06", "Sales", "nominate", "ready_3_plus_years", None, None, "2026-06-20"),
+    ("R04", "R&D", "nominate", "ready_1_2_years", "R&D Manager", None, "2026-09-01"),
+    ("S10", "Sales", "nominate", "ready_now", "Sales Manager", None, "2026-11-02"),
+    ("S08", "Sales", "nominate", "ready_1_2_years", "Sales Manager", None, "2026-11-03"),
+]
+
+
+@pytest.fixture(scope="module")
+def reviewed(example, tmp_path_factory) -> tuple[Path, Path]:
+    database, ws = example
+    copy = tmp_path_factory.mktemp("trends_reviewed") / "workspace.duckdb"
+    with workspace.connect(ws) as con:
+        con.execute("CHECKPOINT")
+    shutil.copyfile(ws, copy)
+    record_nominations(copy, REVIEWED)
+    with workspace.connect(copy) as con:
+        con.execute("""INSERT INTO review_cycles VALUES ('2026-mid_year', 2026, 'mid_year', 'closed', 'hr', TIMESTAMP '2026-07-01 09:00',
+                                                         'hr', TIMESTAMP '2026-07-31 18:00')""")
+        con.executemany("INSERT INTO review_members (cycle_id, employee_id, department, compiled_at) VALUES ('2026-mid_year', ?, ?, TIMESTAMP '2026-07-01 09:00')",
+                        [["S04", "Sales"], ["S06", "Sales"], ["S07", "Sales"], ["S09", "Sales"], ["R04", "R&D"]])
+        con.executemany("""INSERT INTO review_assessments (cycle_id, employee_id, department, outcome, recorded_by, recorded_at)
+                           VALUES ('2026-mid_year', ?, 'Sales', ?, 'head', TIMESTAMP '2026-07-20 10:00')""",
+                        [["S04", "accelerate"], ["S06", "accelerate"], ["S07", "on_track"], ["S09", "adjust_plan"]])
+        con.execute("INSERT INTO review_confirmations (cycle_id, employee_id, outcome, confirmed_by) VALUES ('2026-mid_year', 'S06', 'on_track', 'hr')")
+    return database, copy
+
+
+def test_bench_health_counts_the_seats_a_ready_successor_of_the_same_department_covers(example, reviewed) -> None:
+    # Seats: Sales Manager 2 (S02 S05), R&D Manager 1 (R03). Today's successors ready now or in 1-2 years targeting them:
+    # Sales S04 (ready now); S06 is 3+ years. R02 targets Head of R&D, an executive's title. Sales 1 of 2, R&D 0 of 1.
+    expected = frame({
+        "department": ["R&D", "Sales"], "position": ["R&D Manager", "Sales Manager"], "seats": [1, 2], "ready_now": [0, 1],
+        "ready_1_2_years": [0, 0], "covered_ready_now": [0, 1], "covered_ready_1_2_years": [0, 0], "uncovered": [1, 1], "cover": [0.0, 0.5],
+    })
+    assert_frame_equal(run(example, "succession_cover"), expected, check_dtypes=False)
+    assert_frame_equal(run(example, "succession_cover", scope=("R&D",)), expected[[0]], check_dtypes=False)
+    # With the later nominations: Sales S04 and S10 ready now cover both seats (S08, 1-2 years, covers none: one successor per
+    # seat, ready-now first); R&D R04 (1-2 years) covers its one seat. Everything covered: sorted by department.
+    expected = frame({
+        "department": ["R&D", "Sales"], "position": ["R&D Manager", "Sales Manager"], "seats": [1, 2], "ready_now": [0, 2],
+        "ready_1_2_years": [1, 1], "covered_ready_now": [0, 2], "covered_ready_1_2_years": [1, 0], "uncovered": [0, 0], "cover": [1.0, 1.0],
+    })
+    assert_frame_equal(run(reviewed, "succession_cover"), expected, check_dtypes=False)
+    # Where it is thin: per department, weakest first.
+    assert trends.cover_by_department(run(example, "succession_cover")).select("department", "seats", "uncovered", "cover").rows() == [
+        ("R&D", 1, 1, 0.0), ("Sales", 2, 1, 0.5)]
+
+
+def test_pool_growth_from_the_first_day_of_the_period_to_today(example) -> None:
+    # 2025-11-26: S04 S05 | Jan +S07 | Feb +S09 | May S05 out | Jul S09 out | Aug +S06 | Sep S07 left | Oct +R02 (as above)
+    days = [date(2025, 11, 26), date(2025, 11, 30), date(2025, 12, 31), date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31), date(2026, 4, 30),
+            date(2026, 5, 31), date(2026, 6, 30), date(2026, 7, 31), date(2026, 8, 31), date(2026, 9, 30), date(2026, 10, 31), date(2026, 11, 26)]
+    expected = frame({"day": days, "members": [2, 2, 2, 3, 4, 4, 4, 3, 3, 2, 3, 2, 3, 3]})
+    assert_frame_equal(run(example, "pool_growth", 12), expected, check_dtypes=False)
+    assert run(example, "pool_growth", 12, scope=("R&D",))["members"].to_list() == [0] * 12 + [1, 1]
+
+
+def test_the_july_review_moves_each_member_once_and_no_review_says_so(example, reviewed) -> None:
+    assert run(example, "review_moves").height == 0  # no mid-year review closed: the page says what to do
+    got = run(reviewed, "review_moves")
+    assert got.select("cycle_id", "year", "opened_at", "closed_at").unique().rows() == [
+        ("2026-mid_year", 2026, datetime(2026, 7, 1, 9), datetime(2026, 7, 31, 18))]
+    # S06 promoted 2026-09-15 (HR's "on_track" counts over the reviewer's "accelerate"); S07 left the company 2026-09-30;
+    # S09 removed from the pool 2026-07-01; R04 3+ years on 2026-07-01, 1-2 years now; S04 ready now then and now.
+    moved = got.filter(pl.col("people") > 0).select("outcome", "move", "people").sort("outcome", "move")
+    assert moved.rows() == [("accelerate", "unchanged", 1), ("adjust_plan", "left_pool", 1), ("not_assessed", "readiness_up", 1),
+                            ("on_track", "left_company", 1), ("on_track", "promoted", 1)]
+    assert got.height == 4 * 6  # every outcome and move, zeros included
+    assert run(reviewed, "review_moves", scope=("R&D",)).filter(pl.col("people") > 0).select("outcome", "move", "people").rows() == [
+        ("not_assessed", "readiness_up", 1)]
+    # The final outcome is the review page's (services.reviews.cycle_people), read lighter.
+    cycle, members = trends._mid_year_review(str(reviewed[1]), workspace.version(reviewed[1]))
+    people = reviews.cycle_people(None, None, cycle["cycle_id"], reviewed[1]).sort("employee_id")
+    assert members.select("employee_id", "outcome").rows() == people.select("employee_id", pl.col("final_outcome").fill_null("not_assessed")).rows()
+
+
 # --- the page ------------------------------------------------------------------------------------
 @pytest.fixture
 def page_env(example, tmp_path: Path, monkeypatch) -> Path:
@@ -337,66 +422,93 @@ def trends_page(username: str) -> AppTest:
     return at
 
 
-def test_trends_page_shows_every_chart_with_its_definition_and_download_its_filters_and_an_empty_pool(page_env: Path) -> None:
+def section(at: AppTest, name: str) -> dict:
+    """Choose a detail section; its metrics (label -> value), charts, downloads and captions, and the first screen's."""
+    at.segmented_control(key="trends_section").set_value(name).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return {"metrics": {m.label: m.value for m in at.metric}, "charts": len(at.get("plotly_chart")), "downloads": len(at.get("download_button")),
+            "captions": [c.value for c in at.caption], "infos": [i.value for i in at.info]}
+
+
+def test_trends_page_answers_four_questions_first_and_shows_every_chart_one_section_at_a_time(page_env: Path) -> None:
     at = trends_page("leader")
-    assert at.title[0].value == "Is our talent pool growing, covering the seats that open and moving people up?"
+    assert at.title[0].value == "Is our talent pool ready and growing?"
     assert at.caption[0].value.startswith("As of 2026-11-26.")
-    metrics = {m.label: m.value for m in at.metric}
+    # The first screen: one figure, one small chart and one sentence per question (no mid-year review yet: no chart there).
+    first = {m.label: m for m in at.metric}
+    assert first["Seats with a successor"].value == "33%"  # S04 covers one of the three seats
+    assert first["Thinnest cover"].value == "0%"  # R&D
+    assert (first["Pool members now"].value, first["Pool members now"].delta) == ("3", "+1")  # 2 on 2025-11-26
+    captions = [c.value.replace("\\", "") for c in at.caption]  # names are shown as plain text (escaped)
+    for sentence in ("1 of 3 seats have a successor: 1 ready now, 0 in 1–2 years. 2 have none.",
+                     "Thinnest: R&D (0%). Best covered: Sales (50%).",
+                     "Growing: up 1 (50%) from 2 on 2025-11-26.",
+                     "No mid-year review has been closed yet."):
+        assert any(c.startswith(sentence) for c in captions), sentence
+    # The detail: no section until one is chosen, and then only that one is drawn.
+    assert at.segmented_control(key="trends_section").value is None
+    assert len(at.get("plotly_chart")) == 3 and len(at.get("download_button")) == 0  # bench, where it is thin, growth
+    assert captions[-1].startswith("Choose a section for the charts behind these answers")
+    shown = {name: section(at, name) for name in ("pool", "succession", "movement", "attrition", "compare", "download")}
+    metrics = shown["succession"]["metrics"]
     assert metrics["Middle-management seats"] == "3"  # S02 S05 R03; the heads are executives
     assert metrics["Seats held by people close to retirement"] == "0"
     assert metrics["Seats expected to open (12 months)"] == "0.7"
     assert metrics["Pool members per seat"] == "1.00"
     assert metrics["Pool members per expected opening"] == "4.5"
     assert metrics["Positions with no ready-now nominee"] == "1 / 2"
-    assert metrics["Pool members now"] == "3"
-    assert metrics["Stalled members"] == "1"
+    metrics = shown["movement"]["metrics"]
+    assert metrics["Pool members now"] == "3" and metrics["Stalled members"] == "1"
     assert metrics["High potential, no management aspiration"] == "2"  # S06 specialist, R02 undecided
     assert metrics["Management aspiration, low potential"] == "0"
     # Default period 12 months: 2 members on 2025-11-26, 3 now, S07 left: 1 / 2.5 = 40 % a year.
-    assert metrics["Pool members leaving the company (per year)"] == "40%"
-    assert metrics["Everyone leaving the company (per year)"] == f"{2 / 19:.0%}"
-    # size, flows, coverage, bench, promotion, tenure, aspiration, attrition, rating, 360, age band; no gender chart:
-    # every gender figure of this small organisation is hidden (test_makeup_hides_small_groups_and_what_would_reveal_them)
-    assert len(at.get("plotly_chart")) == 11
-    downloads = [b.proto.label for b in at.get("download_button")]
-    assert downloads == ["Download this chart's data (CSV)"] * 9  # pool over time, coverage, bench, promotion, tenure, aspiration, attrition, rating+360, make-up
+    assert shown["attrition"]["metrics"]["Pool members leaving the company (per year)"] == "40%"
+    assert shown["attrition"]["metrics"]["Everyone leaving the company (per year)"] == f"{2 / 19:.0%}"
+    # Besides the first screen's 3: coverage + bench, promotion + tenure + aspiration, attrition, rating + 360 + age band (no gender
+    # chart: every gender figure of this small organisation is hidden, test_makeup_hides_small_groups_and_what_would_reveal_them).
+    assert {name: (got["charts"] - 3, got["downloads"]) for name, got in shown.items()} == {
+        "pool": (2, 1), "succession": (2, 2), "movement": (3, 3), "attrition": (1, 1), "compare": (3, 2), "download": (0, 0)}
     # Every chart states its definition in one line.
-    captions = [c.value for c in at.caption]
-    for start in ("Members = people in the pool", "Entries = nominations", "Seat = active employee at job level 7+", "Positions = job titles",
-                  "People below job level 7 on 2025-11-26", "Complete months since entering the pool", "Active employees below job level 7",
-                  "Over the last 12 months", "Share of each group by latest annual grade", "Share of each group by average 360"):
+    captions = [c for got in shown.values() for c in got["captions"]]
+    for start in ("Members = people in the pool", "Entries = nominations", "Seat = active employee at job level 7+", "Positions = job titles", "People below job level 7 on 2025-11-26",
+                  "Complete months since entering the pool", "Active employees below job level 7", "Over the last 12 months",
+                  "Share of each group by latest annual grade", "Share of each group by average 360"):
         assert any(c.startswith(start) for c in captions), start
-    assert at.info[-1].value.startswith("No review cycle has been closed yet.")
+    assert shown["download"]["infos"][-1].startswith("No review cycle has been closed yet.")
 
-    # The period and department filters change the figures.
+    # The period and department filters change the figures; the chosen section stays.
     at.selectbox(key="trends_months").select(24).run()
-    # 0 members on 2024-11-26, 3 now, S07 left: 1 / 1.5 over two years = 33 % a year.
-    assert {m.label: m.value for m in at.metric}["Pool members leaving the company (per year)"] == "33%"
+    got = section(at, "attrition")
+    # 0 members on 2024-11-26, 3 now, S07 left: 1 / 1.5 over two years = 33 % a year; the pool grew from none.
+    assert got["metrics"]["Pool members leaving the company (per year)"] == "33%"
+    assert any(c.startswith("New: 3 members now, none on 2024-11-26.") for c in got["captions"])
     # Nobody was in the pool on 2024-11-26: no promotion chart, and the page says what to do instead.
-    assert len(at.get("plotly_chart")) == 10
+    got = section(at, "movement")
+    assert got["charts"] - 3 == 2
     assert ("No one in your department(s) was in the pool on the first day of the period. Choose a shorter period, or nominate candidates first."
-            in [i.value for i in at.info])
+            in got["infos"])
     at.selectbox(key="trends_department").select("R&D").run()
-    metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Middle-management seats"] == "1" and metrics["Pool members now"] == "1"
-    assert metrics["Pool members leaving the company (per year)"] == "0%"
+    got = section(at, "succession")
+    assert got["metrics"]["Middle-management seats"] == "1" and got["metrics"]["Pool members now"] == "1"
+    assert any(c.replace("\\", "").startswith("R&D Manager: 0 of 1 seats have a successor.") for c in got["captions"])  # one department: its positions
+    assert section(at, "attrition")["metrics"]["Pool members leaving the company (per year)"] == "0%"
 
     # With an empty pool the page says what to do (default filters again).
     with workspace.connect() as con:
         con.execute("DELETE FROM nominations")
     st.cache_data.clear()
     at.selectbox(key="trends_months").select(12)
-    at.selectbox(key="trends_department").select("").run()
-    assert not at.exception, [e.message for e in at.exception]
-    infos = [i.value for i in at.info]
-    assert infos.count("No one in your department(s) was in the pool in this period. Nominate candidates first; the charts follow the nominations.") >= 3
-    assert len(at.get("plotly_chart")) == 6  # coverage, bench, aspiration, rating, 360, age band still show (gender: all hidden)
+    at.selectbox(key="trends_department").select("")
+    got = section(at, "pool")
+    assert "No one in your department(s) was in the pool in this period. Nominate candidates first; the charts follow the nominations." in got["infos"]
+    assert any(c.startswith("No one is in the pool, and no one was on 2025-11-26.") for c in got["captions"])
+    assert got["metrics"]["Seats with a successor"] == "0%"
 
 
 def test_department_head_sees_only_their_department_and_a_crafted_department_value_is_refused(page_env: Path) -> None:
     at = trends_page("head")
     assert at.selectbox(key="trends_department").options == ["All your departments", "R&D"]
-    metrics = {m.label: m.value for m in at.metric}
+    metrics = section(at, "succession")["metrics"]
     assert metrics["Middle-management seats"] == "1"
     assert metrics["Pool members now"] == "1"
     assert metrics["Positions with no ready-now nominee"] == "1 / 1"  # R&D Manager
@@ -405,7 +517,8 @@ def test_department_head_sees_only_their_department_and_a_crafted_department_val
     at.switch_page("pages/trends.py").run()
     assert not at.exception, [e.message for e in at.exception]
     assert at.error[0].value.replace("\\", "") == "Sales is not one of your departments (R&D); showing all of yours instead."  # values shown as plain text (escaped)
-    assert {m.label: m.value for m in at.metric}["Middle-management seats"] == "1"  # R&D's, not Sales' 2
+    assert {m.label: m.value for m in at.metric}["Seats with a successor"] == "0%"  # R&D's 0 of 1, not Sales' 1 of 2
+    assert section(at, "succession")["metrics"]["Middle-management seats"] == "1"  # R&D's, not Sales' 2
 
 
 def test_viewer_cannot_open_the_trends_page(page_env: Path) -> None:

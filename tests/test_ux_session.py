@@ -188,7 +188,10 @@ def test_a_head_reads_all_your_departments_and_count_axes_show_whole_people(demo
     at.switch_page("pages/trends.py").run()
     assert not at.exception, [e.message for e in at.exception]
     assert at.selectbox(key="trends_department").options == ["All your departments", "Sales"]
-    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    specs = []
+    for section in ("pool", "succession", "movement", "attrition"):  # the trends page draws one section at a time
+        at.segmented_control(key="trends_section").set_value(section).run()
+        specs += [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     axes = [spec["layout"][axis] for spec in specs for axis in ("xaxis", "yaxis") if axis in spec["layout"]]
     counts = [axis for axis in axes if "(people)" in json.dumps(axis.get("title")) or "People" in json.dumps(axis.get("title"))]
     # pool size, entries and exits, bench, time in the pool, attrition: whole people only
