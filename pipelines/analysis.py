@@ -210,7 +210,7 @@ GROUP BY ALL ORDER BY employee_id, course_key
 """
 
 # Bump when the analysis tables change shape: the app rebuilds older ones on start.
-ANALYSIS_VERSION = 10
+ANALYSIS_VERSION = 11  # 10: self-service profile merge and, separately, trend series; both together are 11
 
 META_SQL = """
 CREATE OR REPLACE TABLE analysis_meta AS
