@@ -494,6 +494,8 @@ def _versions(cur: duckdb.DuckDBPyConnection, workspace_file) -> tuple:
 
 def cycle_people(cur: duckdb.DuckDBPyConnection, scope: tuple[str, ...] | None, cycle_id: str, workspace_file=None) -> pl.DataFrame:
     """One row per member within scope: compiled figures, the latest assessment, HR's confirmation, dispute status."""
+    if cur is None:  # no analysis connection to version: read afresh
+        return _cycle_people(cur, scope, cycle_id, workspace_file)
     key = (scope, cycle_id, *_versions(cur, workspace_file))
     if key[3] is not None and key[5] is not None and (found := _people_memo.get(key)) is not None:
         return found

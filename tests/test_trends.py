@@ -323,8 +323,8 @@ def reviewed(example, tmp_path_factory) -> tuple[Path, Path]:
     shutil.copyfile(ws, copy)
     record_nominations(copy, REVIEWED)
     with workspace.connect(copy) as con:
-        con.execute("""INSERT INTO review_cycles VALUES ('2026-mid_year', 2026, 'mid_year', 'closed', 'hr', TIMESTAMP '2026-07-01 09:00',
-                                                         'hr', TIMESTAMP '2026-07-31 18:00')""")
+        con.execute("""INSERT INTO review_cycles (cycle_id, year, kind, status, opened_by, opened_at, closed_by, closed_at)
+                       VALUES ('2026-mid_year', 2026, 'mid_year', 'closed', 'hr', TIMESTAMP '2026-07-01 09:00', 'hr', TIMESTAMP '2026-07-31 18:00')""")
         con.executemany("INSERT INTO review_members (cycle_id, employee_id, department, compiled_at) VALUES ('2026-mid_year', ?, ?, TIMESTAMP '2026-07-01 09:00')",
                         [["S04", "Sales"], ["S06", "Sales"], ["S07", "Sales"], ["S09", "Sales"], ["R04", "R&D"]])
         con.executemany("""INSERT INTO review_assessments (cycle_id, employee_id, department, outcome, recorded_by, recorded_at)
