@@ -95,19 +95,25 @@ def page(chromium):
     context.close()
 
 
-def settle(pg, before: int = 800, after: int = 300) -> None:
-    """Wait for the rerun a click started: its running indicator appears (within `before` ms) and goes again."""
-    try:
-        pg.wait_for_selector("[data-testid='stStatusWidget']", timeout=before)
-    except playwright.TimeoutError:  # a rerun so quick it came and went, or none
-        pass
-    pg.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60000)
+# The app is done when its script state is "notRunning" and nothing of the previous run (stale) or still loading (skeleton)
+# is left. Streamlit's running indicator appears only after 500 ms of running, so waiting for it cost every quick step 0.8 s.
+DONE = """() => { const app = document.querySelector('[data-test-script-state]');
+  return !!app && app.getAttribute('data-test-script-state') === 'notRunning'
+         && !document.querySelector('[data-stale="true"]') && !document.querySelector('[data-testid="stSkeleton"]'); }"""
+
+
+def settle(pg, before: int = 250, after: int = 200) -> None:
+    """Wait for the rerun a click started (it starts within `before` ms) to end, and to stay ended for `after` ms
+    (a run that ends in st.rerun() is "notRunning" for a moment)."""
+    pg.wait_for_timeout(before)
+    pg.wait_for_function(DONE, timeout=60000)
     pg.wait_for_timeout(after)
+    pg.wait_for_function(DONE, timeout=60000)
 
 
 def quick(pg) -> None:
-    """Settle after a widget change on a page already drawn (shorter waits than a page switch needs)."""
-    settle(pg, 250, 150)
+    """Settle after a widget change on a page already drawn."""
+    settle(pg, 150, 150)
 
 
 def sign_in(pg, url: str, user: str, lang: str = "en") -> None:
