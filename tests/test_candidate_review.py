@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -25,7 +24,7 @@ from services import auth, nominations, reviews, self_assessment, workspace
 from services.permissions import NotAllowed
 
 from .conftest import copy_app_files, small_org, use_app_files
-from .test_reviews import FILES
+from .test_reviews import FILES, attempt
 
 pytestmark = pytest.mark.xdist_group("candidate_review")
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,12 +39,6 @@ def at(day: str, hour: int = 10) -> datetime:
     return datetime.fromisoformat(day) + timedelta(hours=hour)
 
 
-def attempt(call: Callable[[], object]) -> Exception | None:
-    try:
-        call()
-    except Exception as exc:  # noqa: BLE001  (checked by the test that owns the step)
-        return exc
-    return None
 
 
 def refused(raised: Exception | None, kind: type[Exception], match: str) -> None:
