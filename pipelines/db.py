@@ -35,6 +35,9 @@ CREATE TABLE IF NOT EXISTS import_files (
 CREATE TABLE IF NOT EXISTS model_scores (
     employee_id VARCHAR, model_version VARCHAR, as_of DATE, probability DOUBLE, score DOUBLE,
     score_percentile DOUBLE, factors VARCHAR);
+-- The flight-risk model's scores (issue #16): the calibrated chance of leaving within 12 months, its band and reasons.
+CREATE TABLE IF NOT EXISTS flight_risk_scores (
+    employee_id VARCHAR, model_version VARCHAR, as_of DATE, probability DOUBLE, risk_band VARCHAR, factors VARCHAR);
 CREATE TABLE IF NOT EXISTS quarantine (
     run_id BIGINT, entity VARCHAR, file VARCHAR, row_number BIGINT, column_name VARCHAR,
     value VARCHAR, reason VARCHAR, raw_row VARCHAR);

@@ -147,6 +147,32 @@ CREATE TABLE IF NOT EXISTS grid_calibrations (
     calibration_id BIGINT PRIMARY KEY DEFAULT nextval('calibration_seq'), employee_id VARCHAR NOT NULL, department VARCHAR NOT NULL,
     from_performance VARCHAR, from_potential VARCHAR, to_performance VARCHAR NOT NULL, to_potential VARCHAR NOT NULL,
     reason VARCHAR NOT NULL, decided_by VARCHAR NOT NULL, decided_at TIMESTAMP NOT NULL DEFAULT now()::TIMESTAMP);
+
+-- The talent-review meeting (issue #16). Key seats: a middle-management seat HR marks as key, identified by the
+-- person holding it when it was marked (the seat stays, vacant, when they leave), with the impact of losing them.
+CREATE SEQUENCE IF NOT EXISTS key_seat_seq;
+CREATE TABLE IF NOT EXISTS key_seats (
+    seat_id BIGINT PRIMARY KEY DEFAULT nextval('key_seat_seq'), holder_id VARCHAR NOT NULL, department VARCHAR NOT NULL,
+    position VARCHAR NOT NULL, impact VARCHAR NOT NULL DEFAULT 'medium', active BOOLEAN NOT NULL DEFAULT true,
+    marked_by VARCHAR NOT NULL, marked_at TIMESTAMP NOT NULL DEFAULT now()::TIMESTAMP);
+-- A seat's successors, append-only (who, when, why): the latest row per (seat, person) is current; action 'name' or 'remove'.
+CREATE SEQUENCE IF NOT EXISTS seat_successor_seq;
+CREATE TABLE IF NOT EXISTS seat_successors (
+    change_id BIGINT PRIMARY KEY DEFAULT nextval('seat_successor_seq'), seat_id BIGINT NOT NULL, employee_id VARCHAR NOT NULL,
+    department VARCHAR NOT NULL, action VARCHAR NOT NULL, readiness VARCHAR, rank INTEGER, reason VARCHAR NOT NULL,
+    decided_by VARCHAR NOT NULL, decided_at TIMESTAMP NOT NULL DEFAULT now()::TIMESTAMP);
+-- Calibration sessions: HR opens one for some departments and a date; moves made in it are grid_calibrations rows with
+-- its session_id; locking keeps the calibrated grid as calibration_snapshots (original and calibrated box, who, why).
+CREATE SEQUENCE IF NOT EXISTS calibration_session_seq;
+CREATE TABLE IF NOT EXISTS calibration_sessions (
+    session_id BIGINT PRIMARY KEY DEFAULT nextval('calibration_session_seq'), name VARCHAR NOT NULL,
+    departments VARCHAR[] NOT NULL, meeting_date DATE NOT NULL, opened_by VARCHAR NOT NULL,
+    opened_at TIMESTAMP NOT NULL DEFAULT now()::TIMESTAMP, locked_by VARCHAR, locked_at TIMESTAMP);
+ALTER TABLE grid_calibrations ADD COLUMN IF NOT EXISTS session_id BIGINT;
+CREATE TABLE IF NOT EXISTS calibration_snapshots (
+    session_id BIGINT NOT NULL, employee_id VARCHAR NOT NULL, department VARCHAR NOT NULL,
+    original_performance VARCHAR, original_potential VARCHAR, calibrated_performance VARCHAR, calibrated_potential VARCHAR,
+    moved_by VARCHAR, reason VARCHAR, PRIMARY KEY (session_id, employee_id));
 """
 MAX_NAME = 64  # user names and targets longer than this are cut in the audit log (a sign-in form takes any text)
 
