@@ -51,6 +51,9 @@ REVIEW_DEFAULTS = {
     "leave_below_composite": 50.0, "leave_below_plan_completion": 0.4,
     "promotion_window_months": 12, "self_assessment_days": 21,
 }
+# The calibration session's distribution guide (issue #16): 9-box box -> [lowest share, highest share] of the people
+# on the grid; a box over or under its band is named on the calibration page. Boxes not listed have no guide.
+CALIBRATION_DEFAULTS = {"future_leader": [0.10, 0.15], "talent_risk": [0.05, 0.10]}
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ class Settings:
     model: dict
     assessment: dict
     review: dict = field(default_factory=dict)
+    calibration: dict = field(default_factory=lambda: dict(CALIBRATION_DEFAULTS))
     analysis: dict = field(default_factory=dict)
     organisation: Organisation = field(default_factory=Organisation)
 
@@ -140,6 +144,7 @@ def _load_settings(path: Path, mtime_ns: int) -> Settings:
                     "qualitative_parts": {"leadership_360": 0.5, "strategic_thinking_360": 0.25, "collaboration_360": 0.25},
                     "departments": {}, **raw.get("assessment", {})},
         review={**REVIEW_DEFAULTS, **raw.get("review", {})},
+        calibration={**CALIBRATION_DEFAULTS, **raw.get("calibration", {})},
         analysis={"as_of": "", **raw.get("analysis", {})},
         organisation=_organisation(model, raw.get("organisation", {}), path),
     )
