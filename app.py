@@ -140,6 +140,7 @@ if user.can("view_people"):
     registered["pages/candidates.py"] = st.Page("pages/candidates.py", title=t("nav.candidates"), icon=":material/person_search:", url_path="candidates")
     registered["pages/profile.py"] = st.Page("pages/profile.py", title=t("nav.profile"), icon=":material/badge:", url_path="profile")
     registered["pages/talent_grid.py"] = st.Page("pages/talent_grid.py", title=t("nav.grid"), icon=":material/grid_view:", url_path="talent_grid")
+    registered["pages/calibration.py"] = st.Page("pages/calibration.py", title=t("calibration_session.nav"), icon=":material/balance:", url_path="calibration")
     registered["pages/plans.py"] = st.Page("pages/plans.py", title=t("nav.plans"), icon=":material/checklist:", url_path="plans")
     registered["pages/reviews.py"] = st.Page("pages/reviews.py", title=t("nav.reviews"), icon=":material/rate_review:", url_path="reviews")
     registered["pages/model.py"] = st.Page("pages/model.py", title=t("nav.model"), icon=":material/insights:", url_path="model")

@@ -343,6 +343,46 @@ class ScopedData:
     def audit_export(self, what: str, rows: int) -> None:
         auth.record(self.user, "export", what, f"{rows} rows")
 
+    # --- the calibration session (issue #16 part 2): reads keyed on the workspace version, writes through the service ---
+    def calibration_sessions(self) -> pl.DataFrame:
+        """The sessions touching the user's departments (HR and leadership: all), newest meeting first."""
+        self._require("view_people")
+        return workspace_query("calibration.sessions", self.scope)
+
+    def _calibration_session(self, session_id: int) -> dict:
+        found = self.calibration_sessions().filter(pl.col("session_id") == int(session_id))
+        if found.height == 0:
+            raise NotAllowed("This calibration session does not include your department(s).")
+        return found.row(0, named=True)
+
+    def calibration_session_grid(self, session_id: int) -> pl.DataFrame:
+        """The session's people in scope with their original and calibrated box (a locked session: its snapshot)."""
+        self._calibration_session(session_id)
+        return query_with_workspace("calibration.session_grid", self.scope, int(session_id))
+
+    def calibration_distribution(self, grid: pl.DataFrame) -> pl.DataFrame:
+        return calibration.distribution(grid, calibration.guide())
+
+    def calibration_leniency(self, session_id: int) -> pl.DataFrame:
+        self._calibration_session(session_id)
+        return workspace_query("calibration.leniency", int(session_id))
+
+    def calibration_comparison(self, session_id: int) -> dict:
+        self._calibration_session(session_id)
+        return query_with_workspace("calibration.compare_with_previous", self.scope, int(session_id))
+
+    def open_calibration_session(self, name: str, departments: list[str], meeting_date: date) -> int:
+        with analysis_cursor() as cur:
+            return calibration.open_session(self.user, name, departments, meeting_date, cur=cur)
+
+    def calibration_move(self, session_id: int, employee_id: str, performance: str, potential: str, reason: str) -> None:
+        with analysis_cursor() as cur:
+            calibration.move(self.user, int(session_id), employee_id, (performance, potential), reason, cur=cur)
+
+    def lock_calibration_session(self, session_id: int) -> int:
+        with analysis_cursor() as cur:
+            return calibration.lock_session(self.user, int(session_id), cur=cur)
+
 
 def _frozen(d: dict) -> tuple:
     """A hashable snapshot of the nominations, so cached queries key on it."""

@@ -118,7 +118,7 @@ def _detail_words() -> dict[str, pl.Expr]:
     """Each action's detail in words (an action with no detail, or none worth saying, is not here)."""
     from .auth import ROLES
     from .calibration import BANDS
-    from .people import READINESS
+    from .people import BOXES, READINESS
     from .plans import KINDS
     from pipelines.intermediate import SELF_SERVICE_FIELDS
 
@@ -127,6 +127,8 @@ def _detail_words() -> dict[str, pl.Expr]:
     readiness = lambda value: _words(value, "readiness", READINESS)  # noqa: E731
     outcome = lambda value: _words(value, "outcome", ALL_OUTCOMES)  # noqa: E731
     band = lambda value: _words(value, "audit_words.band", BANDS)  # noqa: E731
+    box = lambda value: value.replace_strict({f"{k[0]}/{k[1]}": t(f"nine_box.{v}") for k, v in BOXES.items()}, default=value,  # noqa: E731
+                                             return_dtype=pl.String)
     reason = _part("reason", _field("reason", last=True))
     target = _part("target_position", _field("target"))
     grid = r"^\('(\w+)', '(\w+)'\) -> \('(\w+)', '(\w+)'\)"
@@ -160,6 +162,13 @@ def _detail_words() -> dict[str, pl.Expr]:
         "grid_calibrated": _join(
             _fill("audit_words.moved", from_performance=band(_match(grid, 1)), from_potential=band(_match(grid, 2)),
                   to_performance=band(_match(grid, 3)), to_potential=band(_match(grid, 4))), reason),
+        # issue #16 part 2: the calibration session
+        "calibration_session_opened": _fill("calibration_session.audit_opened", name=_field("name", last=True), date=_field("date"),
+                                            departments=departments.str.replace_all(",", t("audit_words.list_separator"), literal=True)),
+        "calibration_moved": _join(_fill("calibration_session.audit_moved", session=_field("session"), from_box=box(_field("from")),
+                                         to_box=box(_field("to"))), reason),
+        "calibration_session_locked": _fill("calibration_session.audit_locked", people=_match(r"^(\d+) people", 1),
+                                            moved=_match(r"; (\d+) moved$", 1)),
         "review_cycle_opened": members,
         "review_cycle_refreshed": members,
         "review_assessment_recorded": _join(

@@ -140,21 +140,18 @@ def move(user: User, session_id: int, employee_id: str, target_box: tuple[str, s
     person's current department when that department is in the session. Refused once the session is locked."""
     target = _check_box(target_box)
     reason = _reason(reason)
-    with workspace.connect() as con:
-        session = _session(con, session_id)
-    if session["locked_at"] is not None:
-        raise NotAllowed(f"The session “{session['name']}” is locked: its grid can no longer change.")
     department = require_writer_for(user, employee_id, None)  # HR, or the head of the person's department now
-    if department not in session["departments"]:
-        raise NotAllowed(f"{department} is not part of the session “{session['name']}”.")
     with _analysis(cur) as c:
         original = _placement(c, department, employee_id)
-    if original is None:
-        raise ValueError(f"{employee_id} is not on the 9-box (no annual rating or potential)")
     with workspace.write(user.username, "calibration_moved", employee_id) as change:
-        # checked again inside the transaction: a lock that came in between wins
-        if change.execute("SELECT locked_at FROM calibration_sessions WHERE session_id = ?", [int(session_id)]).fetchall()[0][0] is not None:
+        # the session is judged inside the transaction: a lock that came in between wins, and a refusal writes nothing
+        session = _session(change.con, session_id)
+        if session["locked_at"] is not None:
             raise NotAllowed(f"The session “{session['name']}” is locked: its grid can no longer change.")
+        if department not in session["departments"]:
+            raise NotAllowed(f"{department} is not part of the session “{session['name']}”.")
+        if original is None:
+            raise ValueError(f"{employee_id} is not on the 9-box (no annual rating or potential)")
         before = change.execute(
             """SELECT arg_max(to_performance, calibration_id), arg_max(to_potential, calibration_id)
                FROM grid_calibrations WHERE session_id = ? AND employee_id = ?""", [int(session_id), employee_id]).fetchall()[0]

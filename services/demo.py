@@ -451,3 +451,77 @@ def seed_demo_candidate(db_path: Path) -> str | None:
     if open_items:
         plans.report_done(employee, open_items[0][0], "certificate-leading-high-performance-teams.pdf", at=now - timedelta(days=2))
     return employee_id
+
+
+# --- the calibration session (issue #16 part 2) ----------------------------------------------------------------
+# (who moves, department: 0 = demo.head's, 1 and 2 the next largest; from box, to box, reason): up and down moves.
+MID_YEAR_MOVES = [
+    ("head", 0, ("high", "high"), ("medium", "high"), "One strong quarter carried the rating; over the whole half the results were solid, not outstanding."),
+    ("head", 0, ("medium", "medium"), ("medium", "high"), "Took over a team of six in March and runs it well: more potential than the score shows."),
+    ("head", 0, ("medium", "medium"), ("high", "medium"), "Delivered the key-account project on top of the targets; the rating missed it."),
+    ("head", 0, ("low", "medium"), ("medium", "medium"), "The low rating came from a long sick leave; back on track since April."),
+    ("hr", 1, ("high", "high"), ("high", "medium"), "No leadership shown beyond own work yet; agreed with the other heads to wait a year."),
+    ("hr", 2, ("medium", "high"), ("medium", "medium"), "The potential score rests on one project; keep in the core box until the rotation ends."),
+    ("hr", 2, ("medium", "medium"), ("medium", "high"), "Strong 360 on leadership and a successful stretch assignment."),
+    ("hr", 1, ("low", "low"), ("low", "medium"), "New role since January; the first half does not show the potential yet."),
+]
+YEAR_END_MOVES = [
+    ("head", 0, ("medium", "medium"), ("high", "medium"), "Second half well above target; agreed with HR before the meeting."),
+]
+
+
+def seed_demo_calibration(db_path: Path, hr: str = "demo.hr", head: str = "demo.head") -> int | None:
+    """The demo's calibration sessions, through the calibration service (open_session, move, lock_session): a locked
+    "Mid-year talent review <year>" (15 July) for demo.head's department and the two next largest, with moves by
+    demo.hr and demo.head up and down, each with a reason; and the year-end session of the same departments, open,
+    with one move, so the page compares it with the locked one. Returns the locked session's id; None when a session
+    exists already or the demo accounts are missing."""
+    from datetime import time as clock
+
+    from . import calibration
+    from .auth import load_user
+    from .people import nine_box
+
+    hr_user, head_user = load_user(hr), load_user(head)
+    if hr_user is None or head_user is None or not head_user.scope:
+        return None
+    with workspace.connect() as con:
+        if con.sql("SELECT count(*) FROM calibration_sessions").fetchall()[0][0]:
+            return None
+    reader = db.connect_read_only(Path(db_path))
+    cur = db.read_cursor(reader)
+    held = workspace.connect()  # held open while seeding: each service's own connect then reuses the open file
+    held.__enter__()
+    try:
+        today = cur.sql("SELECT as_of_date FROM analysis_meta").fetchall()[0][0]
+        sizes = cur.sql("""SELECT department FROM person_department WHERE department <> ? GROUP BY 1
+                           ORDER BY count(*) DESC, department LIMIT 2""", params=[head_user.scope[0]]).fetchall()
+        departments = [head_user.scope[0], *[r[0] for r in sizes]]
+        grid = nine_box(cur, tuple(departments), None)  # highest potential first
+        year = today.year if today >= date(today.year, 7, 15) else today.year - 1
+        users = {"hr": hr_user, "head": head_user}
+
+        def play(session_id: int, moves: list, day: date, taken: set[str]) -> None:
+            for i, (who, department, box, target, reason) in enumerate(moves):
+                found = grid.filter((pl.col("department") == departments[department]) & (pl.col("performance") == box[0])
+                                    & (pl.col("potential") == box[1]) & ~pl.col("employee_id").is_in(list(taken)))
+                if found.height:  # a small demo may have an empty box: that move is left out
+                    person = found["employee_id"][0]
+                    taken.add(person)
+                    calibration.move(users[who], session_id, person, target, reason, cur=cur,
+                                     at=datetime.combine(day, clock(10, 0)) + timedelta(minutes=7 * i))
+
+        mid = date(year, 7, 15)
+        locked = calibration.open_session(hr_user, f"Mid-year talent review {year}", departments, mid, cur=cur,
+                                          at=datetime.combine(mid - timedelta(days=14), clock(9, 0)))
+        play(locked, MID_YEAR_MOVES, mid, set())
+        calibration.lock_session(hr_user, locked, cur=cur, at=datetime.combine(mid, clock(17, 0)))
+        end = date(year, 12, 10)
+        year_end = calibration.open_session(hr_user, f"Year-end talent review {year}", departments, end, cur=cur,
+                                            at=datetime.combine(min(today, end - timedelta(days=14)), clock(9, 0)))
+        play(year_end, YEAR_END_MOVES, min(today, end), set())
+        return locked
+    finally:
+        held.__exit__(None, None, None)
+        cur.close()
+        reader.close()
