@@ -116,6 +116,7 @@ def _template(tmp_path_factory) -> Path:
             cur.close()
         reviews.record_assessment(HEAD_SALES, END, "S1", INDICATORS, "keep_developing", rationale="one more year", strengths="steady results")
         reviews.raise_dispute(HEAD_SALES, END, "S1", "the 360 came from two raters")
+        calibration.open_session(HR, "Mid-year talent review", ["Sales"], date(2026, 7, 15))  # issue #16: an open session
         (folder / "template_id").write_text(str(template))
     return folder
 
@@ -168,6 +169,10 @@ def s1_plan(o: Org) -> int:
 
 def s1_item(o: Org) -> int:
     return o.one("SELECT min(item_id) FROM plan_items WHERE employee_id = 'S1'")
+
+
+def calibration_session(o: Org) -> int:
+    return o.one("SELECT max(session_id) FROM calibration_sessions")
 
 
 def dispute(o: Org) -> int:
@@ -235,6 +240,10 @@ EXAMPLES: dict[str, Callable[[Org], list[str] | None]] = {
     "plans.report_done": lambda o: plans.report_done(EMPLOYEE_S1, s1_item(o), "certificate.pdf"),
     "plans.confirm_done": lambda o: plans.confirm_done(HEAD_RD, o.one("SELECT min(item_id) FROM plan_items WHERE employee_id = 'R1'")),
     "export.log_export": _log_export,
+    # issue #16 part 2: a calibration session (the template holds an open one for Sales)
+    "calibration.open_session": lambda o: calibration.open_session(HR, "Year-end", ["Sales"], date(2026, 12, 10), cur=o.cur),
+    "calibration.move": lambda o: calibration.move(HEAD_SALES, calibration_session(o), "S3", ("low", "low"), "calibration meeting", cur=o.cur),
+    "calibration.lock_session": lambda o: (calibration.lock_session(HR, calibration_session(o), cur=o.cur), None)[1],
 }
 
 
@@ -286,6 +295,8 @@ REFUSED = {
     "change readiness through the access layer": lambda o: __import__("dashboard.access", fromlist=["ScopedData"]).ScopedData(HEAD_RD).change_readiness(
         "S1", "ready_now", "poaching"),
     "calibrate": lambda o: calibration.record(HEAD_RD, "S3", "R&D", ("medium", "medium"), ("high", "high"), "because"),
+    "move someone in a calibration session": lambda o: calibration.move(HEAD_RD, calibration_session(o), "S3", ("low", "low"), "poaching", cur=o.cur),
+    "lock a calibration session": lambda o: calibration.lock_session(HEAD_RD, calibration_session(o), cur=o.cur),
     "create a plan": lambda o: plans.create_plan(HEAD_RD, "S2", "R&D", date(2026, 2, 1)),
     "add a plan item": lambda o: plans.add_item(HEAD_RD, s1_plan(o), "project", "R&D's idea", date(2026, 12, 1), "because"),
     "change a plan item": lambda o: plans.change_item(HEAD_RD, s1_item(o), "because", status="dropped"),
