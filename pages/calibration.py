@@ -22,6 +22,9 @@ user = signed_in_user()
 data = ScopedData(user)
 st.title(t("calibration_session.title"))
 st.caption(t("calibration_session.intro"))
+if not user.can("view_people"):  # the navigation offers the page to who may see people only; a typed address ends here
+    st.error(t("calibration_session.not_allowed"))
+    st.stop()
 
 box_words = {box: t(f"nine_box.{box}") for box in BOXES.values()}
 band = {b: t(f"grid.band_{b}") for b in BANDS}
@@ -34,7 +37,12 @@ def box_label(cell: tuple[str, str]) -> str:
 
 
 def percent(share: float | None) -> str:
-    return "–" if share is None else f"{share * 100:.0f} %"
+    """One decimal, so a share just over a guide's edge (10.3 %) does not read as on it (10 %)."""
+    return "–" if share is None else f"{share * 100:.1f}".removesuffix(".0") + " %"
+
+
+def guide_range(low: float, high: float) -> str:
+    return f"{low * 100:g}–{high * 100:g} %"
 
 
 flash = st.session_state.pop("calibration_flash", None)  # set before the rerun that follows a write
@@ -106,7 +114,7 @@ shown = grid.with_columns((pl.col("name") + pl.col("direction").replace_strict(a
 counts = shown.group_by("performance", "potential").agg(pl.len().alias("people"))
 cells = (pl.DataFrame({"performance": [b[0] for b in boxes], "potential": [b[1] for b in boxes]})
          .join(counts, on=["performance", "potential"], how="left").with_columns(pl.col("people").fill_null(0)))
-names = (shown.sort(["potential_value", "name"], descending=[True, False], nulls_last=True)
+names = (shown.sort(["moved", "potential_value", "name"], descending=[True, True, False], nulls_last=True)  # the moved first: the meeting's subject
          .group_by("performance", "potential", maintain_order=True).agg(pl.col("name").head(NAMES_IN_BOX)))
 cells = cells.join(names, on=["performance", "potential"], how="left")
 cell = {(r["performance"], r["potential"]): r for r in cells.iter_rows(named=True)}  # the nine boxes
@@ -152,7 +160,7 @@ fig.add_trace(go.Bar(y=[box_words[b] for b in guided["box"]], x=(guided["guide_m
                      hovertemplate=t("calibration_session.guide_hover")))
 fig.add_trace(go.Bar(y=order, x=dist["share"] * 100, orientation="h", name=t("calibration_session.share"), width=0.45,
                      marker={"color": ["#C0392B" if s in ("over", "under") else "#3C6E9E" for s in dist["status"].fill_null("")]},
-                     text=[f"{s * 100:.0f} % ({n:,})" for s, n in zip(dist["share"], dist["people"])], textposition="outside",
+                     text=[f"{percent(s)} ({n:,})" for s, n in zip(dist["share"], dist["people"])], textposition="outside", showlegend=False,
                      hovertemplate=t("calibration_session.share_hover")))
 fig.update_layout(template=theme.TEMPLATE, barmode="overlay", height=380, margin={"t": 10, "r": 40},
                   yaxis={"categoryorder": "array", "categoryarray": list(reversed(order))},
@@ -162,7 +170,7 @@ st.plotly_chart(safe_chart(fig), width="stretch")
 off = dist.filter(pl.col("status").is_in(["over", "under"]))
 for row in off.iter_rows(named=True):  # at most nine boxes
     st.warning(t(f"calibration_session.guide_{row['status']}", box=box_words[row["box"]], share=percent(row["share"]), people=row["people"],
-                 total=f"{grid.height:,}", low=percent(row["guide_min"]), high=percent(row["guide_max"])), icon=":material/balance:")
+                 total=f"{grid.height:,}", guide=guide_range(row["guide_min"], row["guide_max"])), icon=":material/balance:")
 if off.height == 0 and guided.height:
     st.caption(t("calibration_session.guide_fine"))
 st.caption(t("calibration_session.guide_definition"))
@@ -197,6 +205,7 @@ if not meta["locked"]:
                     else:
                         st.session_state["calibration_flash"] = (t("calibration_session.moved", name=here["name"], box=box_words[BOXES[target]]),
                                                                  time.monotonic())
+                        st.session_state.pop(widget_key(f"calibration_who.{session_id}"), None)  # the next move starts afresh
                         st.rerun()
 
 # --- the moves made ----------------------------------------------------------------------------------------------
@@ -220,13 +229,16 @@ leniency = data.calibration_leniency(session_id)
 if leniency.height == 0:
     st.caption(t("calibration_session.leniency_empty"))
 else:
-    for row in leniency.iter_rows(named=True):  # one line per participant
-        st.markdown(md(t("calibration_session.leniency_line", who=row["decided_by"], moves=row["moves"], people=row["people"],
-                         up=row["up"], down=row["down"], across=row["across"])))
-        if row["moves"] >= 3 and row["up"] >= 0.8 * row["moves"]:
-            st.caption(t("calibration_session.leniency_mostly_up", who=row["decided_by"]))
-        elif row["moves"] >= 3 and row["down"] >= 0.8 * row["moves"]:
-            st.caption(t("calibration_session.leniency_mostly_down", who=row["decided_by"]))
+    # what the pattern suggests: three moves or more, four in five the same way
+    leaning = (pl.when((pl.col("moves") >= 3) & (pl.col("up") >= 0.8 * pl.col("moves"))).then(pl.lit(t("calibration_session.mostly_up")))
+               .when((pl.col("moves") >= 3) & (pl.col("down") >= 0.8 * pl.col("moves"))).then(pl.lit(t("calibration_session.mostly_down")))
+               .when(pl.col("moves") < 3).then(pl.lit(t("calibration_session.too_few")))
+               .otherwise(pl.lit(t("calibration_session.balanced"))))
+    st.dataframe(leniency.with_columns(leaning.alias("reading")), hide_index=True, width="stretch",
+                 column_config={"decided_by": t("calibration_session.col_participant"), "moves": t("calibration_session.col_moves"),
+                                "up": t("calibration_session.col_up"), "down": t("calibration_session.col_down"),
+                                "across": t("calibration_session.col_across"), "people": t("calibration_session.col_people"),
+                                "reading": t("calibration_session.col_reading")})
 
 # --- compared with the previous locked session -------------------------------------------------------------------
 st.subheader(t("calibration_session.compare_title"))
@@ -235,8 +247,8 @@ if comparison["previous"] is None:
     st.caption(t("calibration_session.compare_none"))
 else:
     previous, counts = comparison["previous"], comparison["counts"]
-    st.markdown(md(t("calibration_session.compare_summary", name=previous["name"], date=f"{previous['meeting_date']:%Y-%m-%d}",
-                     up=counts["up"], down=counts["down"], across=counts["across"], same=counts["same"], new=counts["new"])))
+    st.markdown(t("calibration_session.compare_summary", name=md(previous["name"]), date=f"{previous['meeting_date']:%Y-%m-%d}",
+                  up=counts["up"], down=counts["down"], across=counts["across"], same=counts["same"], new=counts["new"]))
     changed = comparison["people"].filter(pl.col("direction") != "same")
     if changed.height:
         words = lambda column: pl.col(column).replace_strict(box_words, default=None)  # noqa: E731

@@ -191,3 +191,32 @@ def test_the_distribution_against_the_guide() -> None:
     ]
     within = pl.DataFrame({"box": ["future_leader"] * 3 + ["talent_risk"] * 2 + ["core_player"] * 15})
     assert calibration.distribution(within, calibration.guide()).filter(pl.col("guide_min").is_not_null())["status"].to_list() == ["within", "within"]
+
+
+def test_the_page_shows_the_session_to_a_head_who_moves_one_of_their_people(cur, fresh_streamlit_caches) -> None:
+    """The one page test: the head sees their own people of the open session, moves one through the form (seen on the
+    next run), and after HR locks it reads the kept grid with no form."""
+    from streamlit.testing.v1 import AppTest
+
+    from .test_app import signed_in
+
+    auth.create_user("head.sales", "department_head", "a-long-password", ("Sales",))
+    session = calibration.open_session(HR, "Mid-year talent review", ["Sales", "R&D"], JULY, cur=cur)
+    at = signed_in("head.sales", "a-long-password").switch_page("pages/calibration.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    person = next(s for s in at.selectbox if s.label == "Person")
+    assert person.options == [
+        "Sam One · Sales · now: Growing talent", "Sue Two · Sales · now: High performer", "Sid Three · Sales · now: Trusted professional"]
+    person.set_value("S2").run()
+    next(s for s in at.selectbox if s.label == "Move to").set_value(("medium", "medium"))
+    at.text_area[0].input("one strong quarter")
+    next(b for b in at.button if b.label == "Move").click().run()
+    assert not at.exception and not at.error, [e.message for e in at.exception] + [e.value for e in at.error]
+    with workspace.connect() as con:
+        assert con.sql("SELECT employee_id, to_performance, to_potential, decided_by, session_id FROM grid_calibrations").fetchall() == [
+            ("S2", "medium", "medium", "head.sales", session)]
+    assert at.dataframe[0].value["name"].to_list() == ["Sue Two"]  # the moves of the session, on the next run
+    calibration.lock_session(HR, session, cur=cur)
+    at.run()
+    assert not at.exception and [s.label for s in at.selectbox] == ["Session"]  # no move form once locked
+    assert any("Nothing can change it any more" in s.value for s in at.success)
