@@ -140,8 +140,8 @@ def move(user: User, session_id: int, employee_id: str, target_box: tuple[str, s
     person's current department when that department is in the session. Refused once the session is locked."""
     target = _check_box(target_box)
     reason = _reason(reason)
-    department = require_writer_for(user, employee_id, None)  # HR, or the head of the person's department now
     with _analysis(cur) as c:
+        department = require_writer_for(user, employee_id, None, c)  # HR, or the head of the person's department now
         original = _placement(c, department, employee_id)
     with workspace.write(user.username, "calibration_moved", employee_id) as change:
         # the session is judged inside the transaction: a lock that came in between wins, and a refusal writes nothing

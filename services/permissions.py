@@ -89,15 +89,16 @@ def scoped_to_current(frame: pl.DataFrame, scope: tuple[str, ...] | None, cur=No
             .drop("current_department"))
 
 
-def current_department(employee_id: str, stored: str | None) -> str | None:
-    found = current_departments([employee_id])
+def current_department(employee_id: str, stored: str | None, cur=None) -> str | None:
+    found = current_departments([employee_id], cur)
     return found["current_department"][0] if found.height else stored
 
 
-def require_writer_for(user: User, employee_id: str, stored_department: str | None) -> str:
+def require_writer_for(user: User, employee_id: str, stored_department: str | None, cur=None) -> str:
     """require_writer for a record about one person, judged by the person's current department, which it returns
-    (the stored one only for someone the latest import no longer has; neither: ValueError)."""
-    department = current_department(employee_id, stored_department)
+    (the stored one only for someone the latest import no longer has; neither: ValueError). cur: a cursor on the
+    analysis database the caller holds already (None opens the live one)."""
+    department = current_department(employee_id, stored_department, cur)
     require_writer(user, department)
     if department is None:
         raise ValueError(f"no employee '{employee_id}' in the latest import")
