@@ -55,7 +55,7 @@ is_hr = user.can("manage_company_records")
 # --- HR opens a session ------------------------------------------------------------------------------------------
 if is_hr:
     with st.expander(t("calibration_session.open_title"), icon=":material/add_circle:", expanded=sessions.height == 0):
-        with st.form("calibration_open", clear_on_submit=False):
+        with st.form("calibration_open", clear_on_submit=True):  # a second click must not open the session twice
             name = st.text_input(t("calibration_session.name"), placeholder=t("calibration_session.name_example"), max_chars=200)
             chosen = st.multiselect(t("calibration_session.departments"), data.departments(),
                                     placeholder=t("calibration_session.departments_placeholder"))
