@@ -153,15 +153,15 @@ st.subheader(t("calibration_session.distribution_title"))
 dist = data.calibration_distribution(grid)
 order = [box_words[b] for b in dist["box"]]
 fig = go.Figure()
-guided = dist.filter(pl.col("guide_min").is_not_null())
-fig.add_trace(go.Bar(y=[box_words[b] for b in guided["box"]], x=(guided["guide_max"] - guided["guide_min"]) * 100,
-                     base=guided["guide_min"] * 100, orientation="h", name=t("calibration_session.guide_band"),
-                     marker={"color": "rgba(46, 125, 79, 0.18)", "line": {"color": "#2E7D4F", "width": 1}},
-                     hovertemplate=t("calibration_session.guide_hover")))
+guided = dist.filter(pl.col("guide_min").is_not_null())  # drawn over the share bars: the band stays visible
 fig.add_trace(go.Bar(y=order, x=dist["share"] * 100, orientation="h", name=t("calibration_session.share"), width=0.45,
                      marker={"color": ["#C0392B" if s in ("over", "under") else "#3C6E9E" for s in dist["status"].fill_null("")]},
                      text=[f"{percent(s)} ({n:,})" for s, n in zip(dist["share"], dist["people"])], textposition="outside", showlegend=False,
                      hovertemplate=t("calibration_session.share_hover")))
+fig.add_trace(go.Bar(y=[box_words[b] for b in guided["box"]], x=(guided["guide_max"] - guided["guide_min"]) * 100,
+                     base=guided["guide_min"] * 100, orientation="h", name=t("calibration_session.guide_band"),
+                     marker={"color": "rgba(46, 125, 79, 0.22)", "line": {"color": "#2E7D4F", "width": 2}},
+                     hovertemplate=t("calibration_session.guide_hover")))
 fig.update_layout(template=theme.TEMPLATE, barmode="overlay", height=380, margin={"t": 10, "r": 40},
                   yaxis={"categoryorder": "array", "categoryarray": list(reversed(order))},
                   xaxis={"title": t("calibration_session.share_axis"), "ticksuffix": " %", "range": [0, max(40.0, float(dist["share"].max() or 0) * 115)]},
