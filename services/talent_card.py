@@ -12,6 +12,7 @@ Everything imported (names, positions, departments, plan titles, review texts) i
 """
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import os
@@ -20,6 +21,7 @@ import subprocess
 import tempfile
 from datetime import date, datetime
 from pathlib import Path
+from typing import Iterator
 
 import duckdb
 import polars as pl
@@ -219,8 +221,10 @@ footer p { margin: 0 0 .4mm; }
 .boxes { border-collapse: separate; border-spacing: 1.5mm; table-layout: fixed; width: 100%; margin-top: 3mm; }
 .boxes td { border: 1px solid #9fb4c9; border-radius: 1.5mm; vertical-align: top; padding: 1.5mm 2mm; height: 68mm; background: #fafcfe; }
 .boxes td.m0 { background: #eef7f1; } .boxes td.m1 { background: #eef3f9; } .boxes td.m2 { background: #fdf6e9; } .boxes td.m3 { background: #fbeeee; }
-.boxes th { font-size: 8pt; color: #4a5a6a; font-weight: 600; padding: 0; }
-.boxes th.side { width: 16mm; text-align: right; padding-right: 1.5mm; vertical-align: middle; }
+.boxes th { font-size: 8pt; color: #4a5a6a; font-weight: 600; padding: 0; border: none; text-align: center; }
+.boxes th.side { width: 18mm; text-align: right; padding-right: 1.5mm; vertical-align: middle; }
+.boxes th.corner { font-size: 7pt; font-weight: 400; vertical-align: top; }
+.boxes ul.many { columns: 2; column-gap: 3mm; font-size: 7pt; }
 .boxes .name { font-weight: 700; color: #1F5A96; font-size: 8.4pt; margin-bottom: .8mm; }
 .boxes .count { color: #5b6b7b; font-weight: 400; }
 .boxes ul { list-style: none; padding: 0; margin: 0; font-size: 7.6pt; }
@@ -509,32 +513,39 @@ def _grid_page(grid: pl.DataFrame, title: str, lang: str, printed_by: str | None
         pl.coalesce("calibrated_potential", "original_potential").alias("potential"),
     ).with_columns(((pl.col("performance") != pl.col("original_performance")) | (pl.col("potential") != pl.col("original_potential")))
                    .fill_null(False).alias("moved"))
+    several = placed["department"].n_unique() > 1  # a name's department, when the session has more than one
     rows = []
     for performance in reversed(BANDS):
         cells = []
         for potential in BANDS:
             box = people.BOXES[(performance, potential)]
             inside = placed.filter((pl.col("performance") == performance) & (pl.col("potential") == potential)).sort("name")
-            names = "".join(f'<li class="{"moved" if m else ""}">{_e(n)} <span class="src">{_e(d)}</span></li>'
+            names = "".join(f'<li class="{"moved" if m else ""}">{_e(n)}' + (f' <span class="src">{_e(d)}</span>' if several else "") + "</li>"
                             for n, d, m in inside.select("name", "department", "moved").rows())
+            many = ' class="many"' if inside.height > 14 else ""  # a long list in two columns
             cells.append(f'<td class="m{people.BOX_MEANING[box]}"><div class="name">{_e(tr(f"nine_box.{box}"))} '
-                         f'<span class="count">({inside.height})</span></div><ul>{names}</ul></td>')
+                         f'<span class="count">({inside.height})</span></div><ul{many}>{names}</ul></td>')
         rows.append(f'<tr><th class="side">{_e(_band(performance, lang))}</th>{"".join(cells)}</tr>')
     axis = "".join(f"<th>{_e(_band(p, lang))}</th>" for p in BANDS)
     moved = placed.filter(pl.col("moved")).sort("name")
+    # Who moved them and why, when the frame has it (a session's grid does; the 9-box's current placements name who).
+    by = next((c for c in ("moved_by", "calibrated_by") if c in placed.columns), None)
+    extra = [c for c in (by, "reason") if c is not None and c in placed.columns]
     moves = "".join(f"<tr><td>{_e(r['name'])}</td><td>{_e(r['department'])}</td>"
                     f"<td>{_e(_box_name(r['original_performance'], r['original_potential'], lang))}</td>"
-                    f"<td>{_e(_box_name(r['performance'], r['potential'], lang))}</td></tr>" for r in moved.to_dicts())
+                    f"<td>{_e(_box_name(r['performance'], r['potential'], lang))}</td>"
+                    + "".join(f"<td>{_e(_short(r[c], 120))}</td>" for c in extra) + "</tr>" for r in moved.to_dicts())
+    heads = "".join(f"<th>{_e(tr('talent_card.col_reason' if c == 'reason' else 'talent_card.col_moved_by'))}</th>" for c in extra)
     moves_table = (f'<section><h2>{_e(tr("talent_card.moves_title", n=moved.height))}</h2><table class="moves"><tr><th>{_e(tr("talent_card.name"))}</th>'
                    f'<th>{_e(tr("talent_card.department"))}</th><th>{_e(tr("talent_card.original_box"))}</th>'
-                   f'<th>{_e(tr("talent_card.calibrated_box"))}</th></tr>{moves}</table></section>') if moved.height else \
+                   f'<th>{_e(tr("talent_card.calibrated_box"))}</th>{heads}</tr>{moves}</table></section>') if moved.height else \
         f'<p class="none">{_e(tr("talent_card.no_moves"))}</p>'
     return (f'<div class="page gridpage"><div class="top"><div><h1>{_e(title)}</h1>'
             f'<p class="facts">{_e(tr("talent_card.pack_facts", people=placed.height, moved=moved.height))}</p></div>'
             f'<div class="stamp"><b>{_e(tr("talent_card.pack_title"))}</b>{_e(tr("talent_card.printed", on=_date(printed_at), by=printed_by or "–"))}'
             f'<br>{_e(tr("talent_card.confidential"))}</div></div>'
             f'<table class="boxes">{"".join(rows)}<tr><th></th>{axis}</tr>'
-            f'<tr><th class="side">↑ {_e(tr("talent_card.axis_performance"))}</th><th colspan="3">{_e(tr("talent_card.axis_potential"))} →</th></tr></table>'
+            f'<tr><th class="side corner">↑ {_e(tr("talent_card.axis_performance"))}</th><th colspan="3">{_e(tr("talent_card.axis_potential"))} →</th></tr></table>'
             f'<p class="src">{_e(tr("talent_card.pack_legend"))}</p>{moves_table}</div>')
 
 
@@ -585,26 +596,46 @@ def meeting_pack_pdf(cur: duckdb.DuckDBPyConnection, scope: Scope, employee_ids:
 
 
 # --- the downloads: who may, and the audit row -----------------------------------------------------------------
+@contextlib.contextmanager
+def _live_cursor() -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only cursor on the live analysis database, opened for one download (it runs outside a page's rerun)."""
+    from pipelines import db
+    from pipelines.settings import database_path
+
+    con = db.connect_read_only(database_path())
+    try:
+        yield db.read_cursor(con)
+    finally:
+        con.close()
+
+
 def _require_reader(user: User, lang: str) -> None:
     if not user.can("view_people"):  # an employee or a viewer never prints a card
         raise NotAllowed(t("talent_card.role_refused", lang=lang, role=user.role))
 
 
-def card_file(user: User, cur: duckdb.DuckDBPyConnection, employee_id: str, lang: str = DEFAULT_LANGUAGE, fmt: str = "pdf") -> bytes:
+def card_file(user: User, employee_id: str, lang: str = DEFAULT_LANGUAGE, fmt: str = "pdf",
+              cur: duckdb.DuckDBPyConnection | None = None) -> bytes:
     """A person's card for the signed-in user (their scope; HR all), as PDF or (fmt='html', when no Chromium) HTML,
-    audited as talent_card_downloaded once made."""
+    audited as talent_card_downloaded once made. cur None: the live analysis database."""
     _require_reader(user, lang)
+    if cur is None:
+        with _live_cursor() as live:
+            return card_file(user, employee_id, lang, fmt, live)
     document = card_html(card_data(cur, user.scope, employee_id, lang, printed_by=user.username), lang)
     content = render_pdf(document) if fmt == "pdf" else document.encode("utf-8")
     auth.record(user, "talent_card_downloaded", employee_id, f"format={fmt}; language={lang}")
     return content
 
 
-def meeting_pack_file(user: User, cur: duckdb.DuckDBPyConnection, grid_frame: pl.DataFrame, title: str, lang: str = DEFAULT_LANGUAGE,
-                      fmt: str = "pdf") -> bytes:
+def meeting_pack_file(user: User, grid_frame: pl.DataFrame, title: str, lang: str = DEFAULT_LANGUAGE, fmt: str = "pdf",
+                      cur: duckdb.DuckDBPyConnection | None = None) -> bytes:
     """The meeting pack of a session's people (grid_frame: GRID_COLUMNS) within the user's scope: people outside it are
     left out of the grid and get no card; nobody left refuses. Audited as meeting_pack_downloaded."""
     _require_reader(user, lang)
+    if cur is None:
+        with _live_cursor() as live:
+            return meeting_pack_file(user, grid_frame, title, lang, fmt, live)
     ids = people.in_scope(cur, user.scope, grid_frame["employee_id"].unique(maintain_order=True).to_list()) if grid_frame.height else []
     if not ids:
         raise NotAllowed(t("talent_card.pack_nobody", lang=lang))
