@@ -452,7 +452,8 @@ def _card_section(card: dict) -> str:
         _tile(tr("talent_card.nine_box"), _e(_box_name(*calibrated, lang)) if placed else "–",
               _e(tr("talent_card.box_sub", performance=_band(calibrated[0], lang), potential=_band(calibrated[1], lang))) if placed else ""),
         _tile(tr("talent_card.readiness"), _e(tr(f"readiness.{member['readiness']}")) if member and member["readiness"] else
-              _e(tr("talent_card.not_in_pool")), _e(tr("talent_card.seats_sub", n=card["seats"].height))),
+              _e(tr("talent_card.not_in_pool")),
+              _e(tr("talent_card.seats_sub", n=card["seats"].height) if card["seats"].height else tr("talent_card.seats_none"))),
         _tile(tr("talent_card.flight_risk"), _e(tr(f"talent_card.risk_{risk['risk_band']}")) if risk else "–",
               _e(tr("talent_card.risk_sub", pct=round(100 * risk["probability"]))) if risk and risk["probability"] is not None
               else _e(tr("talent_card.risk_none")), f"band-{risk['risk_band']}" if risk else ""),
@@ -467,7 +468,8 @@ def _card_section(card: dict) -> str:
         _section(tr("talent_card.performance"), _ratings_html(card, tr),
                  _e(tr("talent_card.source_import", runs=", ".join(map(str, ratings_src["runs"])) or "–", when=_date(ratings_src["imported_on"])))
                  if card["ratings"].height else None),
-        _section(tr("talent_card.potential_title", score="–" if potential is None else f'{potential["score"]:.1f}'), potential_body, potential_src),
+        _section(tr("talent_card.potential") if potential is None else tr("talent_card.potential_title", score=f'{potential["score"]:.1f}'),
+                 potential_body, potential_src),
         _section(tr("talent_card.nine_box_title"), grid_body, grid_src),
         _section(tr("talent_card.feedback"), feedback_body, feedback_src),
     ])
