@@ -50,27 +50,31 @@ def _audit() -> list[tuple]:
 def _pdf(content: bytes) -> tuple[list[tuple[float, float]], str]:
     reader = PdfReader(io.BytesIO(content))
     sizes = [(round(float(p.mediabox.width)), round(float(p.mediabox.height))) for p in reader.pages]
-    # NFKC: Chromium's CJK font maps some characters to their Kangxi radical forms in the text layer (⼈ for 人)
+    # NFKC: the text layer of the CJK font gives some characters as their Kangxi radical forms (⼈ for 人; NFKC maps those back,
+    # not the supplement's: ⻛ for 风 stays, so the checks below avoid 风)
     return sizes, unicodedata.normalize("NFKC", "\n".join(p.extract_text() for p in reader.pages))
 
 
 @needs_chromium
-def test_a_card_is_one_a4_page_with_the_persons_figures_and_their_import_date_and_is_audited(env: Path) -> None:
+def test_a_card_in_chinese_is_one_a4_page_with_the_persons_figures_and_their_import_date_and_is_audited(env: Path, monkeypatch) -> None:
     hr = load_user("hr")
     employee_id, name, rating = _sales_on_the_grid(env, 1)[0]
 
-    content = talent_card.card_file(hr, employee_id, "en")
+    content = talent_card.card_file(hr, employee_id, "zh-CN")
 
     sizes, text = _pdf(content)
     assert sizes == [A4]
-    for shown in (name, "Sales", f"LATEST RATING\n{rating}", f"HR data import run 1 of {_imported_on(env)}", "TALENT CARD",
-                  "Performance history", "9-box placement", "360° feedback (anonymous)", "Flight risk"):
+    for shown in (name, "· Sales", f"最近绩效\n{rating}", f"来源:第 1 次人事数据导入({_imported_on(env)})", "人才卡", "历年绩效",
+                  "九宫格位置", "360 度评估(匿名)", "评估结果"):
         assert shown in text, shown
-    assert _audit() == [("hr", "talent_card_downloaded", employee_id, "format=pdf; language=en")]
+    assert _audit() == [("hr", "talent_card_downloaded", employee_id, "format=pdf; language=zh-CN")]
+    monkeypatch.setattr(i18n, "language_source", lambda: "zh-CN")
+    log = pl.DataFrame(_audit(), schema=["username", "action", "target", "detail"], orient="row").with_columns(logged_at=None)
+    assert in_words(log).select("action", "detail").rows() == [("打印人才卡", "PDF，简体中文")]
 
 
 @needs_chromium
-def test_a_heads_meeting_pack_in_chinese_is_the_calibrated_grid_then_one_card_each(env: Path, monkeypatch) -> None:
+def test_a_heads_meeting_pack_is_the_calibrated_grid_then_one_card_each(env: Path) -> None:
     head = load_user("head")  # Sales
     (first, first_name, _), (second, second_name, _), (third, third_name, _) = _sales_on_the_grid(env, 3)
     calibration.record(head, second, None, ("medium", "medium"), ("high", "high"), "led the <b>east</b> region")
@@ -84,17 +88,14 @@ def test_a_heads_meeting_pack_in_chinese_is_the_calibrated_grid_then_one_card_ea
     finally:
         con.close()
 
-    content = talent_card.meeting_pack_file(head, grid, "销售部 2026 人才盘点", "zh-CN")
+    content = talent_card.meeting_pack_file(head, grid, "Sales talent review 2026", "en")
 
     sizes, text = _pdf(content)
     assert sizes == [A4] * 4  # the grid, then three cards
-    for shown in ("销售部 2026 人才盘点", "盘点会议材料", "校准中调整的人员(1)", "人才卡", "历年绩效", first_name, second_name, third_name):
+    for shown in ("Sales talent review 2026", "MEETING PACK", "Moved in calibration (1)", first_name, second_name, third_name):
         assert shown in text, shown
-    assert text.count("九宫格位置") == 3
-    assert _audit() == [("head", "meeting_pack_downloaded", "销售部 2026 人才盘点", "people=3; format=pdf; language=zh-CN")]
-    monkeypatch.setattr(i18n, "language_source", lambda: "zh-CN")
-    log = pl.DataFrame(_audit(), schema=["username", "action", "target", "detail"], orient="row").with_columns(logged_at=None)
-    assert in_words(log).select("action", "detail").rows() == [("打印盘点会议材料", "3 人；PDF，简体中文")]
+    assert text.count("TALENT CARD") == text.count("9-box placement") == 3
+    assert _audit() == [("head", "meeting_pack_downloaded", "Sales talent review 2026", "people=3; format=pdf; language=en")]
 
 
 def test_a_head_prints_only_their_own_people_and_a_refusal_writes_nothing(env: Path) -> None:
