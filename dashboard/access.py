@@ -12,7 +12,7 @@ from datetime import date
 
 import polars as pl
 
-from services import auth, calibration, nominations, plans, positions, reviews, self_assessment, self_service
+from services import auth, calibration, nominations, plans, positions, reviews, self_assessment, self_service, talent_card
 from services.auth import User
 from services.people import CandidateFilters
 from services.permissions import NotAllowed
@@ -382,6 +382,15 @@ class ScopedData:
     def lock_calibration_session(self, session_id: int) -> int:
         with analysis_cursor() as cur:
             return calibration.lock_session(self.user, int(session_id), cur=cur)
+
+    # --- the talent card and the meeting pack (issue #16, part 3): made on a download's click; the service checks the
+    # reader's role and scope, prints and writes the audit row ---
+    def talent_card(self, employee_id: str, lang: str, fmt: str = "pdf") -> bytes:
+        return talent_card.card_file(self.user, employee_id, lang, fmt)
+
+    def meeting_pack(self, grid: pl.DataFrame, title: str, lang: str, fmt: str = "pdf") -> bytes:
+        """grid: the session's people (services.talent_card.GRID_COLUMNS); only those in the reader's scope are printed."""
+        return talent_card.meeting_pack_file(self.user, grid, title, lang, fmt)
 
 
 def _frozen(d: dict) -> tuple:

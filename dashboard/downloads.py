@@ -10,6 +10,7 @@ Streamlit's own table toolbar download is switched off ([client] disableDataExpo
 """
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 
@@ -77,3 +78,49 @@ def quarantine_csv(where, label: str, frame: pl.DataFrame, file_name: str, user,
     from services.auth import record
 
     csv_download(where, label, frame, file_name, lambda what, rows: record(user, "export", what, f"{rows} rows"), **kwargs)
+
+
+# --- the talent card and the meeting pack (issue #16, part 3) -------------------------------------------------------
+def _file_stem(text: str) -> str:
+    return re.sub(r"[^\w.-]+", "_", text or "", flags=re.UNICODE).strip("_")[:60] or "talent"
+
+
+def _printable(where, label_pdf: str, label_html: str, make: Callable[[str], bytes], stem: str, help_text: str, key: str) -> None:
+    """A PDF download, or, on a server without Chromium, the HTML to print from the browser (with the reason)."""
+    from services.i18n import t
+    from services.talent_card import chromium_path
+
+    if chromium_path() is not None:
+        file_download(where, label_pdf, lambda: make("pdf"), f"{stem}.pdf", "application/pdf", help=help_text, key=key,
+                      icon=":material/picture_as_pdf:")
+        return
+    file_download(where, label_html, lambda: make("html"), f"{stem}.html", "text/html", help=help_text, key=f"{key}.html",
+                  icon=":material/print:")
+    where.caption(t("talent_card.no_pdf", reason=t("talent_card.chromium_missing")))
+
+
+def talent_card_button(where, data, employee_id: str) -> None:
+    """The profile's "Talent card (PDF)" download: `data` is the page's ScopedData; made and audited on click."""
+    from services.i18n import current_language, t
+
+    lang = current_language()
+    _printable(where, t("talent_card.download_card"), t("talent_card.download_card_html"),
+               lambda fmt: data.talent_card(employee_id, lang, fmt), f"talent-card-{_file_stem(employee_id)}",
+               t("talent_card.download_card_help"), key=f"talent_card.{lang}")
+
+
+def meeting_pack_button(data, session_people: pl.DataFrame, title: str, where=None) -> None:
+    """The calibration session's "Meeting pack (PDF)" download: the calibrated grid and one card per person, one PDF.
+
+    data: the page's ScopedData. session_people: one row per person of the session with the columns employee_id, name,
+    department, original_performance, original_potential, calibrated_performance, calibrated_potential (bands low /
+    medium / high; calibrated null = not moved), e.g. ScopedData.nine_box() or the session's grid. Only the people in
+    the reader's departments are printed (the service checks). title: the pack's heading (the session's name)."""
+    import streamlit as st
+    from services.i18n import current_language, t
+
+    lang = current_language()
+    frame = session_people  # the callable keeps this rerun's frame
+    _printable(where or st, t("talent_card.download_pack"), t("talent_card.download_pack_html"),
+               lambda fmt: data.meeting_pack(frame, title, lang, fmt), f"meeting-pack-{_file_stem(title)}",
+               t("talent_card.download_pack_help"), key=f"meeting_pack.{lang}")

@@ -15,6 +15,7 @@ from services.model import feature_label
 from services import theme
 from dashboard.plain import md, safe_chart
 from dashboard.access import NotAllowed, ScopedData
+from dashboard.downloads import talent_card_button
 from dashboard.session import signed_in_user
 from services.i18n import t, widget_key
 from services.nominations import CHANGES as NOMINATION_CHANGES, EXIT_REASONS
@@ -104,6 +105,7 @@ st.header(f"{md(person['name'])} · {md(person['position'])}")
 st.caption(t("profile.summary", department=md(person["department"]), level=person["job_level"], tenure=person["tenure_years"],
              employee=md(person["employee_id"]),
              status=t(f"profile_pool.status_{person['status']}") if person["status"] in ("active", "left") else md(person["status"])))
+talent_card_button(st, data, employee_id)  # one A4 page for the talent review (issue #16), audited on click
 m = st.columns(5)
 m[0].metric(t("candidates.col_score"), f"{person['pool_score']:.0f}", help=t("candidates.score_definition"))
 m[1].metric(t("candidates.col_rating"), person["latest_rating"] or "–", help=t("profile.rating_help"))

@@ -124,7 +124,10 @@ def _detail_words() -> dict[str, pl.Expr]:
 
     from .reviews import ALL_OUTCOMES, DISPUTE_TOPICS
 
+    from .i18n import LANGUAGES
+
     readiness = lambda value: _words(value, "readiness", READINESS)  # noqa: E731
+    language = lambda value: value.replace_strict(LANGUAGES, default=value, return_dtype=pl.String)  # noqa: E731
     outcome = lambda value: _words(value, "outcome", ALL_OUTCOMES)  # noqa: E731
     band = lambda value: _words(value, "audit_words.band", BANDS)  # noqa: E731
     box = lambda value: value.replace_strict({f"{k[0]}/{k[1]}": t(f"nine_box.{v}") for k, v in BOXES.items()}, default=value,  # noqa: E731
@@ -204,6 +207,10 @@ def _detail_words() -> dict[str, pl.Expr]:
         "review_dispute_raised": _join(pl.col("detail").str.extract(r"^(\d{4}-\w+?)(?::|$)", 1),
                                        _part("about", _match(r": (\w+)$", 1).replace_strict(
                                            {a: t(f"my_review.about_{a}") for a in DISPUTE_TOPICS}, default=None, return_dtype=pl.String))),
+        # issue #16 part 3: a talent card or a meeting pack printed (services/talent_card.py)
+        "talent_card_downloaded": _fill("talent_card.audit_card", format=_field("format").str.to_uppercase(), language=language(_field("language"))),
+        "meeting_pack_downloaded": _fill("talent_card.audit_pack", people=_field("people"), format=_field("format").str.to_uppercase(),
+                                         language=language(_field("language"))),
         **{action: _join(_part("department", _match(r"^(.*?): ", 1).replace({"HR template": t("audit_words.hr_template")})),
                          _part("title", _match(r"^.*?: (.*)$", 1)))
            for action in ("position_profile_created", "position_profile_updated")},

@@ -193,6 +193,12 @@ def feedback_summary(cur: duckdb.DuckDBPyConnection, user: User, employee_id: st
     the self-rating is the employee's own. Comments without rater or group, in alphabetical order (not as given).
     Returns {"cycle", "imported_on", "import_run", "groups": frame(group, competency, score, responses), "comments": [..]}."""
     require_self(user, employee_id)
+    return anonymous_summary(cur, employee_id)
+
+
+def anonymous_summary(cur: duckdb.DuckDBPyConnection, employee_id: str) -> dict:
+    """feedback_summary without the self check, for a caller that has checked who may read it (the talent card: HR
+    and the person's head see the same anonymous summary the candidate sees, never a rater)."""
     latest = cur.sql("""SELECT arg_max(f.cycle, o.sort_key) FROM feedback_360 f JOIN period_order o ON o.period = f.cycle
                         WHERE f.employee_id = ?""", params=[employee_id]).fetchall()[0][0]
     empty = pl.DataFrame(schema={"group": pl.String, "competency": pl.String, "score": pl.Float64, "responses": pl.Int64})
