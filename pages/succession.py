@@ -104,9 +104,10 @@ with right:
     by_bench = seats.group_by("department", "bench").len()
     fig = go.Figure([go.Bar(y=by_bench.filter(pl.col("bench") == b)["department"], x=by_bench.filter(pl.col("bench") == b)["len"],
                             orientation="h", name=bench_words[b], marker_color=BENCH_COLOURS[b]) for b in BENCH])
-    fig.update_layout(template=theme.TEMPLATE, barmode="stack", height=80 + 36 * rollup.height, margin={"t": 30, "b": 10, "l": 10, "r": 10},
-                      title=t("succession.chart_bench"), xaxis_title=t("succession.chart_seats"), legend={"orientation": "h", "y": -0.25},
+    fig.update_layout(template=theme.TEMPLATE, barmode="stack", height=110 + 30 * rollup.height, margin={"t": 60, "b": 10, "l": 10, "r": 10},
+                      xaxis={"dtick": 1}, legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0, "title": None, "traceorder": "normal"},
                       yaxis={"categoryorder": "category descending"})
+    st.markdown(f"**{t('succession.chart_bench')}**")
     st.plotly_chart(safe_chart(fig), width="stretch")
 
 # --- the seats table ---------------------------------------------------------------------------------------------
@@ -114,9 +115,11 @@ st.subheader(t("succession.seats_title"))
 st.caption(t("succession.risk_caption"))
 flags = [pl.when(pl.col(f) if f != "vacant" else ~pl.col("held")).then(pl.lit(t(f"succession.flag_{f}"))) for f in FLAGS]
 table = seats.select(
-    pl.col("department"), pl.col("position"), pl.col("holder_name"),
-    pl.when(pl.col("held")).then(pl.lit(t("succession.held_yes")))
-    .otherwise(pl.col("vacancy").replace_strict(words("vacancy", ("left_company", "moved")), default=None)).alias("held"),
+    pl.col("department"), pl.col("position"),
+    pl.when(pl.col("held")).then(pl.col("holder_name"))  # a vacant seat: its last holder and why it is vacant
+    .otherwise(pl.format(t("succession.holder_vacant").replace("{holder}", "{}").replace("{why}", "{}"), "holder_name",
+                         pl.col("vacancy").replace_strict(words("vacancy", ("left_company", "moved")), default=None)))
+    .alias("holder_name"),
     pl.when(pl.col("risk_band").is_null()).then(pl.lit(t("succession.not_scored"))).otherwise(
         pl.format(t("succession.risk_value").replace("{band}", "{}").replace("{percent}", "{}"),
                   pl.col("risk_band").replace_strict(risk_words, default=None), (pl.col("risk_probability") * 100).round(0).cast(pl.Int64)))
@@ -128,7 +131,7 @@ table = seats.select(
 )
 st.dataframe(table, hide_index=True, width="stretch", column_config={
     c: t(f"succession.col_{k}") for c, k in (("department", "department"), ("position", "position"), ("holder_name", "holder"),
-                                           ("held", "held"), ("risk", "risk"), ("impact", "impact"), ("successors", "successors"),
+                                           ("risk", "risk"), ("impact", "impact"), ("successors", "successors"),
                                            ("bench", "bench"), ("warnings", "warnings"))})
 
 # --- the reporting line of a department's key seats; a click (or the select) opens the seat ------------------------
@@ -156,16 +159,16 @@ if chart.height:
         fig.add_trace(go.Scatter(
             x=nodes["x"].to_list(), y=(-nodes["depth"]).to_list(), mode="markers+text", name=label,
             marker={"size": 26, "color": colour, "line": {"color": "white", "width": 2}, "symbol": "square"},
-            text=nodes.select(pl.col("name") + "<br>" + pl.col("position")).to_series().to_list(), textposition="bottom center",
-            customdata=nodes.select(pl.col("seat_id").fill_null(-1)).to_series().to_list(),
-            hovertemplate="%{text}<extra>" + label + "</extra>"))
+            customdata=nodes.select(pl.col("seat_id").fill_null(-1), "name", "position").rows(),  # escaped by safe_chart
+            texttemplate="<b>%{customdata[1]}</b><br>%{customdata[2]}", textposition="bottom center",
+            hovertemplate="%{customdata[1]} · %{customdata[2]}<extra></extra>"))
     depth = int(chart["depth"].max())
     fig.update_layout(template=theme.TEMPLATE, height=220 + 120 * depth, margin={"t": 10, "b": 10, "l": 10, "r": 10},
                       xaxis={"visible": False, "range": [chart["x"].min() - 0.7, chart["x"].max() + 0.7]},
                       yaxis={"visible": False, "range": [-depth - 0.6, 0.4]}, legend={"orientation": "h", "y": 1.08},
                       clickmode="event+select", dragmode=False)
     event = st.plotly_chart(safe_chart(fig), width="stretch", on_select="rerun", selection_mode="points", key=f"succession_chart.{department}")
-    clicked = [p.get("customdata") for p in (event.selection.points if event else []) if p.get("customdata", -1) in seat_labels]
+    clicked = [p["customdata"][0] for p in (event.selection.points if event else []) if (p.get("customdata") or [-1])[0] in seat_labels]
     if clicked and st.session_state.get("succession_clicked") != clicked[0]:  # a new click chooses the seat; the select may change it after
         st.session_state["succession_clicked"] = clicked[0]
         st.session_state[f"succession_seat.{department}"] = clicked[0]
@@ -177,9 +180,9 @@ st.markdown(f"#### {md(seat_labels[seat_id])}")
 risk = t("succession.not_scored") if seat["risk_band"] is None else t(
     "succession.risk_value", band=risk_words[seat["risk_band"]], percent=round(seat["risk_probability"] * 100))
 st.markdown(t("succession.detail_facts", impact=impact_words[seat["impact"]], risk=risk, bench=bench_words[seat["bench"]]))
-warnings = [t(f"succession.flag_{f}") for f in FLAGS[1:] if seat[f]]
+warnings = [t(f"succession.flag_{f}") for f in FLAGS[2:] if seat[f]]  # vacant and no ready-now: said already
 if not seat["held"]:
-    st.warning(t("succession.detail_vacant", why=t(f"succession.vacancy_{seat['vacancy']}")))
+    st.warning(t("succession.detail_vacant", holder=md(seat["holder_name"]), why=t(f"succession.vacancy_{seat['vacancy']}")))
 if warnings:
     st.markdown(t("succession.detail_warnings", warnings="; ".join(warnings)))
 line = data.seat_successors(seat_id)
@@ -188,7 +191,7 @@ if line.height == 0:
     st.info(t("succession.successors_empty"))
 else:
     st.dataframe(line.select("position_in_line", "name", "department", pl.col("readiness").replace_strict(readiness_words, default=None),
-                             "seats_named", "reason", "decided_by", pl.col("decided_at").dt.date()),
+                             "seats_named", "reason", "decided_by", pl.col("decided_at").dt.strftime("%Y-%m-%d")),
                  hide_index=True, width="stretch", column_config={
                      "position_in_line": t("succession.col_place"), "name": t("succession.col_name"),
                      "department": t("succession.col_department"), "readiness": t("succession.col_readiness"),
@@ -202,7 +205,7 @@ with st.expander(t("succession.history_title"), icon=":material/history:"):
         st.caption(t("succession.history_empty"))
     else:
         st.dataframe(changes.select(
-            "decided_at", "decided_by", pl.col("change").replace_strict({"name": t("succession.change_name"), "remove": t("succession.change_remove")},
+            pl.col("decided_at").dt.strftime("%Y-%m-%d %H:%M"), "decided_by", pl.col("change").replace_strict({"name": t("succession.change_name"), "remove": t("succession.change_remove")},
                                                                      default=None),
             "name", pl.col("readiness").replace_strict(readiness_words, default=None), "rank", "reason"),
             hide_index=True, width="stretch", column_config={
