@@ -210,9 +210,12 @@ def _succession_words(reason: pl.Expr) -> dict[str, pl.Expr]:
     def part(key: str, value: pl.Expr) -> pl.Expr:
         return pl.lit(t("audit_words.label", label=t(f"succession.{key}"))) + value
 
-    impact = lambda value: _words(value, "succession.impact", IMPACTS)  # noqa: E731
+    def said(value: pl.Expr, prefix: str, codes) -> pl.Expr:  # the page's words for the codes (succession.<prefix>_<code>)
+        return value.replace_strict({c: t(f"succession.{prefix}_{c}") for c in codes}, default=value, return_dtype=pl.String)
+
+    impact = lambda value: said(value, "impact", IMPACTS)  # noqa: E731
     successor = _join(part("audit_successor", _field("employee")),
-                      _part("readiness", _words(_field("readiness"), "succession.readiness", READINESS)),
+                      _part("readiness", said(_field("readiness"), "readiness", READINESS)),
                       _fill("succession.audit_place", place=_field("rank")))
     return {
         "key_seat_marked": _join(part("audit_holder", _field("holder")), _part("department", _field("department")),

@@ -15,7 +15,7 @@ import polars as pl
 from . import flight_risk, pool, workspace
 from .auth import User
 from .i18n import t
-from .permissions import NotAllowed, current_department, require_writer, scoped_to_current
+from .permissions import NotAllowed, current_departments, require_writer, scoped_to_current
 from .queries import scope_condition
 
 READINESS = ("ready_now", "1_2_years", "3_plus_years")
@@ -96,7 +96,7 @@ def seats(cur: duckdb.DuckDBPyConnection, scope: Scope = None, department: str |
         WITH succ AS ({_current_successors(pool_ctes)}),
         bench AS (SELECT seat_id, count(*) AS successors, count(*) FILTER (WHERE readiness = 'ready_now') AS ready_now,
                          max(seats_named) AS most_seats_named FROM succ GROUP BY seat_id)
-        SELECT k.seat_id, k.department, k.position, k.holder_id, e.name AS holder_name,
+        SELECT k.seat_id, k.department, k.position, k.holder_id, coalesce(e.name, k.holder_id) AS holder_name,
                CASE WHEN e.employee_id IS NULL OR e.status = 'left' OR e.exit_date IS NOT NULL THEN 'left_company'
                     WHEN e.department <> k.department OR e.position <> k.position THEN 'moved' END AS vacancy,
                k.impact, coalesce(b.successors, 0)::UINTEGER AS successors, coalesce(b.ready_now, 0)::UINTEGER AS ready_now,
@@ -365,10 +365,11 @@ def name_successor(user: User, seat_id: int, employee_id: str, readiness: str, r
     employee_id = str(employee_id)
     if employee_id == seat["holder_id"]:
         raise ValueError(t("succession.holder_not_successor"))
-    in_pool, _ = pool.standing(employee_id)
-    if not in_pool:
+    with pool._live_cursor() as cur:  # one look at the analysis database: today's pool (services.pool) and the department
+        members = pl.DataFrame(schema=pool.MEMBER_SCHEMA) if cur is None else pool.current_members(cur, None)
+        department = (current_departments([employee_id], cur)["current_department"].to_list() or [None])[0] if cur is not None else None
+    if employee_id not in members["employee_id"].to_list():
         raise ValueError(t("succession.not_in_pool"))
-    department = current_department(employee_id, None)
     try:
         require_writer(user, department)
     except NotAllowed:
