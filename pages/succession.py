@@ -220,8 +220,9 @@ if not user.can("write_department_records"):
 elif not can_write(user, seat["department"]):
     st.caption(t("succession.not_your_seat", department=md(seat["department"])))
 else:
-    choices = data.successor_choices().filter(pl.col("employee_id") != seat["holder_id"])
-    named_here = set(line["employee_id"].to_list())
+    choices = (data.successor_choices().filter(pl.col("employee_id") != seat["holder_id"])
+               .sort(pl.col("department") != seat["department"], "department", "name"))  # the seat's own department first
+    named_here = dict(line.select("employee_id", "position_in_line").rows())
     with st.expander(t("succession.name_title"), icon=":material/person_add:", expanded=line.height == 0):
         st.caption(t("succession.name_caption"))
         if choices.height == 0:
@@ -229,7 +230,8 @@ else:
         else:
             people = {r["employee_id"]: t("succession.pool_member_named" if r["employee_id"] in named_here else "succession.pool_member_option",
                                           name=r["name"], department=r["department"],
-                                          readiness=readiness_words.get(r["readiness"], "–")) for r in choices.iter_rows(named=True)}
+                                          readiness=readiness_words.get(r["readiness"], "–"), place=named_here.get(r["employee_id"]))
+                      for r in choices.iter_rows(named=True)}
             with st.form(f"succession_name.{seat_id}", clear_on_submit=True):
                 who = st.selectbox(t("succession.pool_member"), list(people), format_func=people.get)
                 readiness = st.selectbox(t("succession.readiness"), READINESS, index=1, format_func=readiness_words.get,
