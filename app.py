@@ -101,7 +101,7 @@ if user is None:
     with st.sidebar:
         session.keep_cookie()  # after signing out: the cookie goes too
     # Every address shows the sign-in form, so a shared link (page and filters) opens after signing in.
-    paths = ["candidates", "profile", "talent_grid", "plans", "reviews", "model", "trends", "data", "users", "account", "my_review"]
+    paths = ["candidates", "profile", "talent_grid", "plans", "reviews", "model", "trends", "succession", "data", "users", "account", "my_review"]
     st.navigation(
         [st.Page(sign_in, title=t("auth.title"), icon=":material/login:", default=True)]
         + [st.Page(sign_in, title=t("auth.title"), url_path=path) for path in paths],
@@ -145,6 +145,7 @@ if user.can("view_people"):
     registered["pages/reviews.py"] = st.Page("pages/reviews.py", title=t("nav.reviews"), icon=":material/rate_review:", url_path="reviews")
     registered["pages/model.py"] = st.Page("pages/model.py", title=t("nav.model"), icon=":material/insights:", url_path="model")
     registered["pages/trends.py"] = st.Page("pages/trends.py", title=t("trends.nav"), icon=":material/trending_up:", url_path="trends")
+    registered["pages/succession.py"] = st.Page("pages/succession.py", title=t("succession.nav"), icon=":material/account_tree:", url_path="succession")
 if user.can("manage_data"):
     registered["pages/data.py"] = st.Page("pages/data.py", title=t("nav.data"), icon=":material/upload_file:", url_path="data")
 if user.can("manage_users"):

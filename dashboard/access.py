@@ -12,10 +12,11 @@ from datetime import date
 
 import polars as pl
 
-from services import auth, calibration, nominations, plans, positions, reviews, self_assessment, self_service, talent_card
+from services import (auth, calibration, nominations, plans, positions, reviews, self_assessment, self_service, succession,
+                      talent_card)
 from services.auth import User
 from services.people import CandidateFilters
-from services.permissions import NotAllowed
+from services.permissions import NotAllowed, can_write
 from services.privacy import MIN_GROUP, small_groups
 from .state import analysis_cursor, query, query_with_workspace, workspace_query
 
@@ -391,6 +392,56 @@ class ScopedData:
     def meeting_pack(self, grid: pl.DataFrame, title: str, lang: str, fmt: str = "pdf") -> bytes:
         """grid: the session's people (services.talent_card.GRID_COLUMNS); only those in the reader's scope are printed."""
         return talent_card.meeting_pack_file(self.user, grid, title, lang, fmt)
+
+    # --- #16 part 1: succession per key seat (services/succession.py; writes check the user there) ---
+    def key_seats(self, department: str | None = None) -> pl.DataFrame:
+        self._require("view_people")
+        self.check_department(department)
+        return query_with_workspace("succession.seats", self.scope, department)
+
+    def seat_successors(self, seat_id: int) -> pl.DataFrame:
+        self._require("view_people")
+        return query_with_workspace("succession.successors", self.scope, int(seat_id))
+
+    def seat_history(self, seat_id: int) -> pl.DataFrame:
+        self._require("view_people")
+        return query_with_workspace("succession.history", self.scope, int(seat_id))
+
+    def bench_by_department(self) -> pl.DataFrame:
+        self._require("view_people")
+        return query_with_workspace("succession.bench_by_department", self.scope)
+
+    def candidate_seats(self, department: str | None = None) -> pl.DataFrame:
+        self._require("view_people")
+        self.check_department(department)
+        return query_with_workspace("succession.candidate_seats", self.scope, department)
+
+    def seat_org_chart(self, department: str) -> pl.DataFrame:
+        self._require("view_people")
+        self.check_department(department)
+        return query_with_workspace("succession.org_chart", self.scope, department)
+
+    def successor_choices(self) -> pl.DataFrame:
+        """Today's pool members the user may name: within scope and of a department they may write for."""
+        self._require("view_people")
+        members = query_with_workspace("succession.pool_choices", self.scope)
+        writable = [d for d in members["department"].unique().to_list() if can_write(self.user, d)]  # a few departments
+        return members.filter(pl.col("department").is_in(writable))
+
+    def mark_key_seat(self, holder_id: str, impact: str, reason: str) -> int:
+        return succession.mark_key_seat(self.user, holder_id, impact, reason)
+
+    def unmark_key_seat(self, seat_id: int, reason: str) -> None:
+        succession.unmark_key_seat(self.user, seat_id, reason)
+
+    def set_seat_impact(self, seat_id: int, impact: str, reason: str) -> None:
+        succession.set_impact(self.user, seat_id, impact, reason)
+
+    def name_successor(self, seat_id: int, employee_id: str, readiness: str, rank: int | None, reason: str) -> None:
+        succession.name_successor(self.user, seat_id, employee_id, readiness, rank, reason)
+
+    def remove_successor(self, seat_id: int, employee_id: str, reason: str) -> None:
+        succession.remove_successor(self.user, seat_id, employee_id, reason)
 
 
 def _frozen(d: dict) -> tuple:

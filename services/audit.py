@@ -214,6 +214,35 @@ def _detail_words() -> dict[str, pl.Expr]:
         **{action: _join(_part("department", _match(r"^(.*?): ", 1).replace({"HR template": t("audit_words.hr_template")})),
                          _part("title", _match(r"^.*?: (.*)$", 1)))
            for action in ("position_profile_created", "position_profile_updated")},
+        # issue #16 part 1: key seats and their successors (services/succession.py)
+        **_succession_words(reason),
+    }
+
+
+def _succession_words(reason: pl.Expr) -> dict[str, pl.Expr]:
+    """Key seats and successors (#16 part 1): holder, impact, successor, readiness and place in words."""
+    from .succession import IMPACTS, READINESS
+
+    def part(key: str, value: pl.Expr) -> pl.Expr:
+        return pl.lit(t("audit_words.label", label=t(f"succession.{key}"))) + value
+
+    def said(value: pl.Expr, prefix: str, codes) -> pl.Expr:  # the page's words for the codes (succession.<prefix>_<code>)
+        return value.replace_strict({c: t(f"succession.{prefix}_{c}") for c in codes}, default=value, return_dtype=pl.String)
+
+    impact = lambda value: said(value, "impact", IMPACTS)  # noqa: E731
+    successor = _join(part("audit_successor", _field("employee")),
+                      _part("readiness", said(_field("readiness"), "readiness", READINESS)),
+                      _fill("succession.audit_place", place=_field("rank")))
+    return {
+        "key_seat_marked": _join(part("audit_holder", _field("holder")), _part("department", _field("department")),
+                                 _part("title", _field("position")), part("audit_impact", impact(_field("impact"))), reason),
+        "key_seat_unmarked": _join(part("audit_holder", _field("holder")), _part("title", _field("position")), reason),
+        "key_seat_impact_set": _join(_fill("succession.audit_impact_change", before=impact(_match(r"^impact (\w+) -> ", 1)),
+                                           after=impact(_match(r"^impact \w+ -> (\w+)", 1))), reason),
+        "successor_named": _join(successor, reason),
+        "successor_removed": _join(part("audit_successor", _field("employee")), reason),
+        "demo_succession_seeded": _fill("succession.audit_demo", seats=_match(r"^(\d+) key seats, (\d+) successors$", 1),
+                                        successors=_match(r"^(\d+) key seats, (\d+) successors$", 2)),
     }
 
 
@@ -228,6 +257,7 @@ def in_words(log: pl.DataFrame) -> pl.DataFrame:
         said = pl.when(pl.col("action") == action).then(words).otherwise(said)
     as_written = pl.col("detail").str.replace_all(_PATH, "$1")
     target = (pl.col("target").str.replace(r"^run (\S+)$", t("audit_words.target_run", run="${1}"))
+              .str.replace(r"^seat (\d+)$", t("succession.audit_seat", id="${1}"))
               .replace({"pool rules": t("audit_words.target_pool_rules"), "general": t("audit_words.target_general")}))
     return log.with_columns(
         actors_in_words("username"),

@@ -525,3 +525,109 @@ def seed_demo_calibration(db_path: Path, hr: str = "demo.hr", head: str = "demo.
         held.__exit__(None, None, None)
         cur.close()
         reader.close()
+
+# --- succession per key seat (issue #16 part 1) --------------------------------------------------------------------
+SEAT_REASONS = ["Largest team in the department; hard to replace", "Owns the key customer relationships",
+                "Runs the department's critical process", "Only manager with this specialist knowledge"]
+SUCCESSOR_REASONS = ["Has deputised for the holder and knows the team", "Strong results two years running; ready to lead",
+                     "Leads a cross-team project today", "Needs a rotation first, then ready", "Promising; a longer path"]
+
+
+@workspace.writes("demo_succession_seeded")
+def seed_demo_succession(db_path: Path, user: User = DEMO) -> dict | None:
+    """The demo's key seats and successors, in one write: 2–4 key seats in each department with middle-management
+    seats (the bigger, the more), impacts mixed, successors from the department's pool today with mixed readiness (a
+    seat with none, seats without anyone ready now, one person named for two seats) and one earlier successor
+    removed, authored by demo.hr (seats) and the department's head account or demo.hr (successors), with reasons.
+    None when the workspace holds key seats already."""
+    from .pool import current_members
+
+    require_role(user, "hr_admin")
+    with workspace.connect() as con:
+        if con.sql("SELECT count(*) FROM key_seats").fetchall()[0][0]:
+            return None
+        heads = _reviewers(con)
+    reader = db.connect_read_only(Path(db_path))
+    cur = db.read_cursor(reader)
+    try:
+        today = cur.sql("SELECT as_of_date FROM analysis_meta").fetchall()[0][0]
+        held = cur.sql("""
+            WITH seat AS (
+                SELECT m.employee_id, m.department, m.position,
+                       (SELECT count(*) FROM analysis_employee r WHERE r.manager_id = m.employee_id AND r.status = 'active') AS reports,
+                       count(*) OVER (PARTITION BY m.department) AS department_seats
+                FROM management_seat m WHERE m.is_seat AND m.status = 'active')
+            SELECT *, row_number() OVER (PARTITION BY department ORDER BY reports DESC, employee_id) AS seat_no
+            FROM seat QUALIFY seat_no <= CASE WHEN department_seats >= 30 THEN 4 WHEN department_seats >= 12 THEN 3 ELSE 2 END
+            ORDER BY department, seat_no""").pl()
+        biggest = cur.sql("""SELECT department FROM management_seat WHERE is_seat AND status = 'active'
+                             GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1""").fetchall()
+        members = current_members(cur, None)
+    finally:
+        cur.close()
+        reader.close()
+    if held.height == 0:
+        return None
+    order = {"ready_now": 0, "ready_1_2_years": 1, "ready_3_plus_years": 2}
+    members = (members.with_columns(pl.col("readiness").replace_strict(order, default=3).alias("order"))
+               .sort("department", "order", "employee_id")
+               .with_columns(pl.int_range(1, pl.len() + 1).over("department").alias("member_no"))
+               .with_columns(pl.col("readiness").replace_strict({"ready_now": "ready_now", "ready_1_2_years": "1_2_years"},
+                                                                 default="3_plus_years").alias("seat_readiness")))
+    first = biggest[0][0]  # the department with the most seats (demo.head's in the demo): the showcase
+    seats = held.select("employee_id", "department", "position", "seat_no").with_columns(
+        pl.int_range(1, pl.len() + 1).alias("seat_id"),
+        pl.col("seat_no").replace_strict({1: "high", 2: "high", 3: "medium", 4: "low"}, default="medium").alias("impact"),
+        (pl.lit(datetime.combine(today, datetime.min.time().replace(hour=9))) - pl.duration(days=200 - pl.col("seat_no") * 5)).alias("marked_at"),
+        pl.col("seat_no").replace_strict({1: SEAT_REASONS[0], 2: SEAT_REASONS[1], 3: SEAT_REASONS[2], 4: SEAT_REASONS[3]},
+                                         default=SEAT_REASONS[0], return_dtype=pl.String).alias("reason"))
+    # Who follows whom, by the department's pool members in order of readiness (member_no): seat 1 three of them (the first
+    # ready now), seat 2 in the showcase only member 1 again (ready, but shared), elsewhere members 4–5;
+    # seat 3 members 6–7 not ready now; seat 4 nobody.
+    plan = pl.DataFrame({
+        "seat_no": [1, 1, 1, 2, 2, 2, 3, 3],
+        "member_no": [1, 2, 3, 1, 4, 5, 6, 7],
+        "showcase": [None, None, None, True, False, False, None, None],
+        "readiness": ["ready_now", None, None, "ready_now", None, None, "1_2_years", "3_plus_years"],
+    }, schema={"seat_no": pl.UInt32, "member_no": pl.Int64, "showcase": pl.Boolean, "readiness": pl.String})
+    named = (seats.join(plan, on="seat_no").filter(pl.col("showcase").is_null() | (pl.col("showcase") == (pl.col("department") == first)))
+             .join(members.select("department", "member_no", pl.col("employee_id").alias("successor"), "seat_readiness"),
+                   on=["department", "member_no"])
+             .filter(pl.col("successor") != pl.col("employee_id"))
+             .join(heads, on="department", how="left")
+             .with_columns(pl.coalesce("readiness", "seat_readiness").alias("readiness"),
+                           pl.int_range(1, pl.len() + 1).over("seat_id").alias("rank"),
+                           pl.coalesce("reviewer", pl.lit("demo.hr")).alias("decided_by"),
+                           (pl.col("marked_at") + pl.duration(days=10 + pl.col("member_no") * 3)).alias("decided_at")))
+    named = named.with_columns(
+        pl.when(pl.col("readiness") == "3_plus_years").then(pl.lit(SUCCESSOR_REASONS[4]))
+        .when(pl.col("readiness") == "1_2_years").then(pl.lit(SUCCESSOR_REASONS[3]))
+        .otherwise(pl.col("rank").clip(1, 3).replace_strict({1: SUCCESSOR_REASONS[0], 2: SUCCESSOR_REASONS[1], 3: SUCCESSOR_REASONS[2]},
+                                                            return_dtype=pl.String)).alias("reason"))
+    # an earlier successor of the showcase's first seat, removed since: the history shows the change
+    former = (seats.filter((pl.col("department") == first) & (pl.col("seat_no") == 1))
+              .join(members.filter(pl.col("member_no") == 8).select("department", pl.col("employee_id").alias("successor")), on="department")
+              .join(heads, on="department", how="left").with_columns(pl.coalesce("reviewer", pl.lit("demo.hr")).alias("decided_by")))
+    rows = pl.concat([
+        named.select("seat_id", pl.col("successor").alias("employee_id"), "department", pl.lit("name").alias("action"), "readiness",
+                     pl.col("rank").cast(pl.Int32), "reason", "decided_by", "decided_at"),
+        former.select("seat_id", pl.col("successor").alias("employee_id"), "department", pl.lit("name").alias("action"),
+                      pl.lit("3_plus_years").alias("readiness"), pl.lit(4, pl.Int32).alias("rank"),
+                      pl.lit(SUCCESSOR_REASONS[4]).alias("reason"), "decided_by", (pl.col("marked_at") + pl.duration(days=12)).alias("decided_at")),
+        former.select("seat_id", pl.col("successor").alias("employee_id"), "department", pl.lit("remove").alias("action"),
+                      pl.lit(None, pl.String).alias("readiness"), pl.lit(None, pl.Int32).alias("rank"),
+                      pl.lit("Moved to a specialist path; stays in the pool").alias("reason"), "decided_by",
+                      (pl.col("marked_at") + pl.duration(days=120)).alias("decided_at")),
+    ], how="vertical_relaxed").sort("decided_at", "seat_id", "rank")
+    written = {"seats": seats.height, "successors": named.height}
+    with workspace.write(user.username, "demo_succession_seeded", None,
+                         f"{seats.height} key seats, {named.height} successors") as con:
+        con.register("seed_seats", seats.to_arrow())
+        con.execute("""INSERT INTO key_seats (holder_id, department, position, impact, marked_by, marked_at)
+                       SELECT employee_id, department, position, impact, 'demo.hr', marked_at FROM seed_seats ORDER BY seat_id""")
+        con.register("seed_successors", rows.to_arrow())  # their seats by holder: the workspace held no key seats before
+        con.execute("""INSERT INTO seat_successors (seat_id, employee_id, department, action, readiness, rank, reason, decided_by, decided_at)
+                       SELECT k.seat_id, s.employee_id, s.department, s.action, s.readiness, s.rank, s.reason, s.decided_by, s.decided_at
+                       FROM seed_successors s JOIN seed_seats ss USING (seat_id) JOIN key_seats k ON k.holder_id = ss.employee_id
+                       ORDER BY s.decided_at, s.seat_id, s.rank""")
+    return written

@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from services import auth, workspace
-from services.demo import seed_demo_reviews
+from services.demo import seed_demo_reviews, seed_demo_succession
 from services.i18n import t
 from services.privacy import small_groups
 from pipelines.db import write_batch
@@ -17,9 +17,9 @@ from tests.conftest import ACCOUNTS, PASSWORD, TODAY, copy_app_files, rows, use_
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = {
-    "hr": ["pages/overview.py", "pages/candidates.py", "pages/profile.py", "pages/talent_grid.py", "pages/plans.py", "pages/reviews.py", "pages/model.py", "pages/trends.py", "pages/data.py", "pages/users.py"],
-    "leader": ["pages/overview.py", "pages/candidates.py", "pages/profile.py", "pages/talent_grid.py", "pages/plans.py", "pages/reviews.py", "pages/model.py", "pages/trends.py"],
-    "head": ["pages/overview.py", "pages/candidates.py", "pages/profile.py", "pages/talent_grid.py", "pages/plans.py", "pages/reviews.py", "pages/model.py", "pages/trends.py"],
+    "hr": ["pages/overview.py", "pages/candidates.py", "pages/profile.py", "pages/talent_grid.py", "pages/plans.py", "pages/reviews.py", "pages/model.py", "pages/trends.py", "pages/succession.py", "pages/data.py", "pages/users.py"],
+    "leader": ["pages/overview.py", "pages/candidates.py", "pages/profile.py", "pages/talent_grid.py", "pages/plans.py", "pages/reviews.py", "pages/model.py", "pages/trends.py", "pages/succession.py"],
+    "head": ["pages/overview.py", "pages/candidates.py", "pages/profile.py", "pages/talent_grid.py", "pages/plans.py", "pages/reviews.py", "pages/model.py", "pages/trends.py", "pages/succession.py"],
     "viewer": ["pages/overview.py"],
 }
 
@@ -51,7 +51,9 @@ def _seeded_template(demo_with_accounts: Path, tmp_path_factory) -> Path:
         config = tmp_path_factory.mktemp("seeded_config") / "talent.toml"
         config.write_bytes((ROOT / "config" / "talent.toml").read_bytes())
         monkeypatch.setenv("TALENT_CONFIG", str(config))
-        seed_demo_reviews(use_app_files(folder, monkeypatch))
+        db = use_app_files(folder, monkeypatch)
+        seed_demo_reviews(db)
+        seed_demo_succession(db)  # #16 part 1: key seats and their successors, as on first start
     return folder
 
 

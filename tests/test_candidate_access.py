@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "a-long-password"  # small_org's
 OTHER, OTHER_NAME = "S2", "Sue Two"  # another person in Sam's own department
 COMPANY_PAGES = ["pages/overview.py", "pages/candidates.py", "pages/profile.py", "pages/talent_grid.py", "pages/plans.py",
-                 "pages/reviews.py", "pages/model.py", "pages/trends.py", "pages/data.py", "pages/users.py"]
+                 "pages/reviews.py", "pages/model.py", "pages/trends.py", "pages/succession.py", "pages/data.py", "pages/users.py"]
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from typing import Callable
 import duckdb
 import pytest
 
-from services import auth, calibration, nominations, plans, positions, reviews, self_assessment, self_service, workspace
+from services import auth, calibration, nominations, plans, positions, reviews, self_assessment, self_service, succession, workspace
 from services.permissions import NotAllowed
 
 from .conftest import TODAY, copy_app_files, small_org, use_app_files
@@ -30,6 +30,9 @@ EMPLOYEE_S1 = auth.User("sam", "Sam One", "employee", (), employee_id="S1")  # i
 EMPLOYEE_S2 = auth.User("sue", "Sue Two", "employee", (), employee_id="S2")
 MID, END = "2026-mid_year", "2026-year_end"
 INDICATORS = {"team_results_growth": 10, "project_on_time_rate": 80, "leadership_360": 70}
+# #16 part 1: middle managers whose seats can be key seats (M1's is, in the template)
+FILES_WITH_SEAT = {**FILES, "employees.csv": FILES["employees.csv"] + "M1,Mia Lead,Sales,Sales Team Lead,7,HS,2015-01-01,1985-01-01,female,Hangzhou,active,,\n"
+                   "M2,Max Lead,R&D,R&D Team Lead,7,HR1,2015-01-01,1985-01-01,male,Hangzhou,active,,\n"}
 
 for path in SERVICES:  # every write service registers itself when its module is imported
     importlib.import_module(f"services.{path.stem}")
@@ -97,7 +100,7 @@ def _template(tmp_path_factory) -> Path:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("TALENT_CONFIG", str(shutil.copyfile(ROOT / "config" / "talent.toml", folder / "talent.toml")))
         mp.setenv("TALENT_MODELS", str(folder / "models"))
-        db = small_org(folder, mp, FILES, (HEAD_SALES, HEAD_RD))
+        db = small_org(folder, mp, FILES_WITH_SEAT, (HEAD_SALES, HEAD_RD))
         template = positions.save(HR, "Middle manager", None, "Lead a team", "Leadership", "Team lead -> manager")
         plans.add_template_item(HR, None, "course", "Leading people", 6)
         for employee_id, department in (("S1", "Sales"), ("S2", "Sales"), ("R1", "R&D")):
@@ -117,6 +120,8 @@ def _template(tmp_path_factory) -> Path:
         reviews.record_assessment(HEAD_SALES, END, "S1", INDICATORS, "keep_developing", rationale="one more year", strengths="steady results")
         reviews.raise_dispute(HEAD_SALES, END, "S1", "the 360 came from two raters")
         calibration.open_session(HR, "Mid-year talent review", ["Sales"], date(2026, 7, 15))  # issue #16: an open session
+
+        succession.name_successor(HR, succession.mark_key_seat(HR, "M1", "high", "runs the key accounts"), "S1", "ready_now", None, "deputy")
         (folder / "template_id").write_text(str(template))
     return folder
 
@@ -177,6 +182,16 @@ def calibration_session(o: Org) -> int:
 
 def dispute(o: Org) -> int:
     return o.one("SELECT max(dispute_id) FROM review_disputes")
+
+
+def seat(o: Org) -> int:
+    return o.one("SELECT max(seat_id) FROM key_seats WHERE active")
+
+
+def succession_seeded(o: Org) -> None:
+    from services.demo import seed_demo_succession
+
+    assert seed_demo_succession(o.db) == {"seats": 2, "successors": 0}  # M1's and M2's seats; a fresh workspace has no pool
 
 
 def _seed(o: Org) -> list[str]:
@@ -244,15 +259,23 @@ EXAMPLES: dict[str, Callable[[Org], list[str] | None]] = {
     "calibration.open_session": lambda o: calibration.open_session(HR, "Year-end", ["Sales"], date(2026, 12, 10), cur=o.cur),
     "calibration.move": lambda o: calibration.move(HEAD_SALES, calibration_session(o), "S3", ("low", "low"), "calibration meeting", cur=o.cur),
     "calibration.lock_session": lambda o: (calibration.lock_session(HR, calibration_session(o), cur=o.cur), None)[1],
+    # #16 part 1: M1's key seat (the template's), S1 named for it
+    "succession.mark_key_seat": lambda o: succession.mark_key_seat(HR, "M2", "medium", "the only platform lead"),
+    "succession.unmark_key_seat": lambda o: succession.unmark_key_seat(HR, seat(o), "reorganised"),
+    "succession.set_impact": lambda o: succession.set_impact(HR, seat(o), "medium", "a second manager shares the accounts"),
+    "succession.name_successor": lambda o: succession.name_successor(HEAD_SALES, seat(o), "S2", "1_2_years", 1, "ran the region"),
+    "succession.remove_successor": lambda o: succession.remove_successor(HEAD_SALES, seat(o), "S1", "moved to a specialist path"),
+    "demo.seed_demo_succession": lambda o: (fresh_workspace(o), succession_seeded(o), ["demo_succession_seeded"])[-1],
 }
 
 
 # Writes that update rows in place (no row count changes); the rest must add rows besides their audit row.
 CHANGES_IN_PLACE = {"auth.sign_out_everywhere", "auth.change_password", "auth.reset_password", "auth.set_disabled",
                     "auth.unlock", "plans.change_item", "reviews.refresh_cycle", "reviews.close_cycle",
-                    "reviews.answer_dispute", "reviews.set_self_assessment_due", "workspace.mark_real"}
+                    "reviews.answer_dispute", "reviews.set_self_assessment_due", "workspace.mark_real",
+                    "succession.unmark_key_seat", "succession.set_impact"}
 AUDIT_ONLY = {"auth.record", "export.log_export", "self_service.apply_edits"}
-FIRST_START = {"demo.seed_demo_reviews", "auth.ensure_demo_accounts"}  # on a fresh workspace of their own
+FIRST_START = {"demo.seed_demo_reviews", "auth.ensure_demo_accounts", "demo.seed_demo_succession"}  # on a fresh workspace of their own
 
 
 # Writes whose example needs a trained model or a whole import: their audit rows are asserted in these tests.
@@ -325,6 +348,12 @@ REFUSED = {
                                                                                    at=datetime(2026, 11, 25, 10)),
     "dispute another candidate's result": lambda o: reviews.raise_dispute(EMPLOYEE_S2, END, "S1", "x", about="strengths"),
     "answer a dispute as a candidate": lambda o: reviews.answer_dispute(EMPLOYEE_S1, dispute(o), "x"),
+    # #16 part 1: another department's key seat, and HR's own decisions
+    "name a successor for another department's seat": lambda o: succession.name_successor(HEAD_RD, seat(o), "R1", "ready_now", None, "x"),
+    "name a successor from another department's pool": lambda o: succession.name_successor(HEAD_SALES, seat(o), "R1", "ready_now", None, "x"),
+    "remove a successor of another department's seat": lambda o: succession.remove_successor(HEAD_RD, seat(o), "S1", "x"),
+    "mark a key seat as a head": lambda o: succession.mark_key_seat(HEAD_SALES, "M2", "high", "x"),
+    "set a key seat's impact as a head": lambda o: succession.set_impact(HEAD_SALES, seat(o), "low", "x"),
 }
 
 
