@@ -451,3 +451,17 @@ def seed_demo_candidate(db_path: Path) -> str | None:
     if open_items:
         plans.report_done(employee, open_items[0][0], "certificate-leading-high-performance-teams.pdf", at=now - timedelta(days=2))
     return employee_id
+
+
+# --- flight risk (issue #16 part 4) ---------------------------------------------------------------------------------
+
+def seed_demo_flight_risk(db_path: str | Path) -> dict | None:
+    """The demo's flight-risk model, trained on its exits and scoring everyone (audited as the demo's), so the model
+    page, the explorer's at-risk list and the profiles show it on first start. None when the history is too short
+    (a demo generated with very few employees): the pages then say no model was trained."""
+    from .flight_risk import NotEnoughHistory, train_flight_risk
+
+    try:
+        return train_flight_risk(DEMO, db_path)
+    except NotEnoughHistory:
+        return None
