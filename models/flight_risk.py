@@ -149,13 +149,11 @@ def fairness_table(evaluated: pl.DataFrame, p: np.ndarray, audited: list[str]) -
 def train(db_path: Path, as_of: date | None = None, estimators: tuple[str, ...] | None = None) -> dict:
     """Train, evaluate against the tenure-only baseline and save a flight-risk model; returns its card.
     Raises NotEnoughHistory when no 12-month window has closed or the training snapshots hold too few voluntary exits."""
-    from .potential import (ESTIMATOR_NAMES, calibration_table, choose_inputs, fit_estimator, folds, out_of_fold_log_odds, platt,
-                            predict_probability, protected_columns, time_split)
-    from .training import analysis_as_of, read_attributes
-
     settings = load_settings()
     if as_of is not None:
         from pipelines.ingest import rebuild_analysis
+
+        from .training import analysis_as_of
 
         if as_of != analysis_as_of(db_path):
             rebuild_analysis(db_path, as_of=as_of)
@@ -166,6 +164,8 @@ def train(db_path: Path, as_of: date | None = None, estimators: tuple[str, ...] 
     set_apart = int(snapshots.filter(pl.col("exit_window_closed") & pl.col(LABEL).is_null()).height)
     split = None
     if len(dates) >= 2:
+        from .potential import time_split
+
         try:
             split = time_split(rows, HORIZON_YEARS)
         except ValueError:
@@ -185,6 +185,11 @@ def train(db_path: Path, as_of: date | None = None, estimators: tuple[str, ...] 
             f"only {exits} voluntary exit(s) within 12 months of the training snapshot(s) "
             f"({', '.join(str(d) for d in sorted(train_rows['as_of'].unique().to_list()))}); at least {needed} "
             f"needed ({set_apart} exit(s) the company decided or retirements are set apart, not counted); no flight-risk model")
+    # scikit-learn from here on: a history too short to learn from is said without loading it
+    from .potential import (ESTIMATOR_NAMES, calibration_table, choose_inputs, fit_estimator, folds, out_of_fold_log_odds, platt,
+                            predict_probability, protected_columns)
+    from .training import read_attributes
+
     protected = protected_names(settings)
     attributes = read_attributes(db_path)
     inputs, left_out = choose_inputs(train_rows, attributes, protected)

@@ -66,14 +66,15 @@ if data.user.can("view_people") and data.flight_risk_scores().height:
     with st.expander(t("flight_risk.at_risk_title", n=at_risk.height), icon=":material/directions_run:", expanded=False):
         st.caption(t("flight_risk.at_risk_definition"))
         if at_risk.height:
-            st.dataframe(at_risk.select("name", "department", "position", "probability", "reasons"), hide_index=True, key="at_risk_table",
+            st.dataframe(at_risk.select("name", "department", "position", (100 * pl.col("probability")).alias("probability"), "reasons"),
+                         hide_index=True, key="at_risk_table",
                          column_config={
                              "name": st.column_config.TextColumn(t("candidates.col_name"), width=120),
                              "department": st.column_config.TextColumn(t("candidates.department"), width=130),
                              "position": st.column_config.TextColumn(t("compare.position"), width=150),
-                             "probability": st.column_config.ProgressColumn(t("flight_risk.col_probability"), min_value=0, max_value=1,
-                                                                            format="percent", width=110, help=t("flight_risk.probability_help")),
-                             "reasons": st.column_config.TextColumn(t("flight_risk.col_reasons"), width=520)})
+                             "probability": st.column_config.ProgressColumn(t("flight_risk.col_probability"), min_value=0, max_value=100,
+                                                                            format="%.0f %%", width=110, help=t("flight_risk.probability_help")),
+                             "reasons": st.column_config.TextColumn(t("flight_risk.col_reasons"), width=600)})
         else:
             st.caption(t("flight_risk.at_risk_none"))
 

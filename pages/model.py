@@ -31,8 +31,10 @@ def group_label(attribute: str, group: str) -> str:
 
 
 user = signed_in_user()
-st.title(t("model.title"))
-st.caption(t("model.intro"))
+VIEWS = ("potential", "flight_risk")  # the two models; the page's question follows the one chosen below
+flight_view = st.session_state.get("model_view") == "flight_risk"
+st.title(t("flight_risk.page_title" if flight_view else "model.title"))
+st.caption(t("flight_risk.intro" if flight_view else "model.intro"))
 if not user.can("view_people"):
     st.error(t("users.not_allowed"))
     st.stop()
@@ -41,7 +43,6 @@ if not user.can("view_people"):
 
 def flight_risk_section() -> None:
     """The flight-risk model (issue #16 part 4): what it is for, its figures against tenure alone, calibration, fairness."""
-    st.subheader(t("flight_risk.title"))
     st.info(t("flight_risk.purpose"), icon=":material/info:")
     if user.can("manage_data") and st.button(t("flight_risk.train"), icon=":material/model_training:", key="train_flight_risk"):
         with st.spinner(t("model.training")):
@@ -76,7 +77,7 @@ def flight_risk_section() -> None:
     st.caption(t(f"flight_risk.evaluation_{card['evaluation']}", train=", ".join(card["train_snapshots"]), test=card["test_snapshot"],
                  rows=f"{card['test_rows']:,}", positives=f"{card['test_positives']:,}", folds=card.get("folds", 5)))
     names = ["roc_auc", "average_precision", "brier"]
-    table = {t("model.metric"): [t(f"model.{n}") for n in names],
+    table = {t("model.metric"): [t(f"flight_risk.{n}") for n in names],
              t("flight_risk.col_model", estimator=t(f"model_card.estimator_{card['estimator']}")): [m[n] for n in names],
              t("flight_risk.col_baseline"): [b[n] for n in names]}
     st.dataframe(pl.DataFrame(table), hide_index=True, placeholder="–",
@@ -103,7 +104,7 @@ def flight_risk_section() -> None:
         fig.update_layout(template=theme.TEMPLATE, height=340, xaxis_title=t("flight_risk.axis_predicted"), yaxis_title=t("flight_risk.axis_observed"))
         st.plotly_chart(fig, width="stretch", key="flight_risk_calibration")
     with right:
-        st.subheader(t("model.fairness_title"))
+        st.subheader(t("flight_risk.fairness_title"))
         st.caption(t("flight_risk.fairness_definition"))
         fair = pl.DataFrame(card["fairness"], infer_schema_length=None)
         if fair.height:
@@ -134,7 +135,6 @@ def flight_risk_section() -> None:
                      high=f"{counts['high']:,}"))
 
 
-VIEWS = ("potential", "flight_risk")
 view = st.segmented_control(t("flight_risk.which_model"), VIEWS, default="potential", format_func=lambda v: t(f"flight_risk.view_{v}"),
                             key="model_view") or "potential"
 if view == "flight_risk":

@@ -111,8 +111,8 @@ def _value(value) -> str:
 
 
 def reasons_in_words(factors: str | None, top: int = REASONS, language: str | None = None) -> list[dict]:
-    """A person's strongest reasons, in words (`language`, else the reader's): [{feature, text, raises}] (raises: the
-    reason makes leaving likelier)."""
+    """A person's strongest reasons, in words (`language`, else the reader's): [{feature, raises, line, text}] (raises:
+    the reason makes leaving likelier; line: the input, its value and where it stands; text: the line and its direction)."""
     def say(key: str, **values) -> str:
         return t(key, language, **values)
 
@@ -122,11 +122,11 @@ def reasons_in_words(factors: str | None, top: int = REASONS, language: str | No
         pct = f.get("percentile")
         where = "" if pct is None else say("profile.top_pct", pct=max(1, round(100 * (1 - pct)))) if pct >= 0.5 \
             else say("profile.bottom_pct", pct=max(1, round(100 * pct)))
-        line = say("profile.factor_line", feature=feature_label(f["feature"], say), value=_value(f.get("value")), where=where)
+        line = say("profile.factor_line", feature=feature_label(f["feature"], say), value=_value(f.get("value")), where=where) \
+            .replace(" ()", "").replace("（）", "")
         raises = float(f["contribution"]) > 0
-        out.append({"feature": f["feature"], "raises": raises,
-                    "text": say("flight_risk.reason_raises" if raises else "flight_risk.reason_lowers",
-                                reason=line.replace(" ()", "").replace("（）", ""))})
+        out.append({"feature": f["feature"], "raises": raises, "line": line,
+                    "text": say("flight_risk.reason_raises" if raises else "flight_risk.reason_lowers", reason=line)})
     return out
 
 
@@ -136,10 +136,10 @@ def for_person(cur: duckdb.DuckDBPyConnection, scope: Scope, employee_id: str, l
     where, params = scope_condition(scope, None, "d.department")
     found = cur.sql(f"""SELECT f.employee_id, f.probability, f.risk_band, f.as_of, f.model_version, f.factors
                         FROM flight_risk_scores f JOIN person_department d USING (employee_id)
-                        WHERE f.employee_id = ? AND {where}""", params=[employee_id, *params]).fetchone()
-    if found is None:
+                        WHERE f.employee_id = ? AND {where}""", params=[employee_id, *params]).fetchall()
+    if not found:
         return None
-    employee, probability, band, as_of, version, factors = found
+    employee, probability, band, as_of, version, factors = found[0]
     return {"employee_id": employee, "probability": probability, "risk_band": band, "as_of": as_of, "model_version": version,
             "reasons": reasons_in_words(factors, language=language)}
 
@@ -160,6 +160,6 @@ def at_risk_high_potentials(cur: duckdb.DuckDBPyConnection, scope: Scope = None,
             WHERE b.potential = 'high' AND f.risk_band = 'high' AND {where}
             ORDER BY f.probability DESC, f.employee_id""", params=params).pl()
     # a handful of people: each one's reasons are said in words (the catalogue's sentences, not SQL)
-    reasons = [t("flight_risk.reason_separator", language).join(r["text"] for r in reasons_in_words(f, language=language) if r["raises"])
+    reasons = [t("flight_risk.reason_separator", language).join(r["line"] for r in reasons_in_words(f, language=language) if r["raises"])
                for f in found["factors"]]
     return found.drop("factors").with_columns(pl.Series("reasons", reasons, dtype=pl.String)).cast(AT_RISK_SCHEMA)
