@@ -13,6 +13,7 @@ from models import flight_risk as model
 from pipelines import db
 from pipelines.settings import load_settings
 from services import flight_risk, imports
+from services.cli import models_main
 from tests.conftest import build_demo_db, rows, small_org
 
 HEADER = "employee_id,name,department,position,job_level,manager_id,hire_date,birth_date,gender,location,status,exit_date,exit_reason\n"
@@ -63,7 +64,7 @@ def test_labels_on_a_hand_worked_history(tmp_path: Path, monkeypatch) -> None:
     assert "label_voluntary_exit" not in {r[0] for r in rows(db_file, "DESCRIBE analysis_snapshots")}
 
 
-def test_too_few_exits_in_a_one_snapshot_history_is_said(tmp_path: Path, monkeypatch) -> None:
+def test_too_few_exits_in_a_one_snapshot_history_is_said(tmp_path: Path, monkeypatch, capsys) -> None:
     one = {**HISTORY, "performance_ratings.csv": "employee_id,period,rating,score\nE1,2024,B,75\n"}
     db_file = small_org(tmp_path, monkeypatch, one)
     with pytest.raises(flight_risk.NotEnoughHistory) as refused:
@@ -73,6 +74,8 @@ def test_too_few_exits_in_a_one_snapshot_history_is_said(tmp_path: Path, monkeyp
                                   "needed (2 exit(s) the company decided or retirements are set apart, not counted); no flight-risk model")
     assert model.versions() == []
     assert not (tmp_path / "workspace.duckdb").exists()  # nothing trained, nothing written, no audit row
+    assert models_main(["train-flight-risk", "--db", str(db_file)]) == 2  # the command line says the same, in one line
+    assert capsys.readouterr().err == f"error: {refused.value}\n"
 
 
 @pytest.fixture(scope="module")
@@ -137,6 +140,16 @@ def test_scores_for_everyone_active_with_their_bands_and_reasons(demo) -> None:
     imports.after_import("hr.cli", summary, db_file, command="python -m pipelines ingest", demo=True)
     assert summary["flight_risk_scores"]["version"] == card["version"]
     assert summary["flight_risk_scores"]["scored"] == rows(db_file, "SELECT count(*) FROM flight_risk_scores")[0][0]
+
+
+def test_the_cli_scores_flight_risk_through_the_service_and_audits(demo, capsys) -> None:
+    db_file, card = demo
+    assert models_main(["score-flight-risk", "--db", str(db_file)]) == 0
+    high, scored = rows(db_file, "SELECT count(*) FILTER (WHERE risk_band = 'high'), count(*) FROM flight_risk_scores")[0]
+    assert capsys.readouterr().out.startswith(f"scored {scored:,} people with flight-risk model {card['version']} (as of 2026-11-26): ")
+    assert rows(db_file.parent / "workspace.duckdb", """SELECT action, target, detail FROM audit_log WHERE action = 'flight_risk_scored'
+                                                        ORDER BY audit_id DESC LIMIT 1""") == [
+        ("flight_risk_scored", card["version"], f"scored={scored}; high={high}; as_of=2026-11-26")]
 
 
 def test_the_reads_keep_to_the_scope(demo) -> None:
