@@ -48,13 +48,15 @@ def _ingest(args: argparse.Namespace) -> int:
 
 
 def _print_import(summary: dict, as_json: bool) -> None:
-    if warning := summary.get("model_warning"):
-        print(f"warning: {warning}", file=sys.stderr)
-    scored = summary.get("model_scores")
+    for warning in (summary.get("model_warning"), summary.get("flight_risk_warning")):
+        if warning:
+            print(f"warning: {warning}", file=sys.stderr)
+    scored, flight = summary.get("model_scores"), summary.get("flight_risk_scores")
     from .imports import format_summary
 
     print(json.dumps(summary, ensure_ascii=False) if as_json else format_summary(summary)
-          + (f"\n  scored {scored['scored']:,} people with model {scored['version']}" if scored else ""))
+          + (f"\n  scored {scored['scored']:,} people with model {scored['version']}" if scored else "")
+          + (f"\n  scored {flight['scored']:,} people for flight risk with model {flight['version']}" if flight else ""))
 
 
 def _demo(args: argparse.Namespace) -> int:
