@@ -15,6 +15,7 @@ import polars as pl
 from services import (auth, calibration, nominations, plans, positions, reviews, self_assessment, self_service, succession,
                       talent_card)
 from services.auth import User
+from services.i18n import current_language
 from services.people import CandidateFilters
 from services.permissions import NotAllowed, can_write
 from services.privacy import MIN_GROUP, small_groups
@@ -442,6 +443,23 @@ class ScopedData:
 
     def remove_successor(self, seat_id: int, employee_id: str, reason: str) -> None:
         succession.remove_successor(self.user, seat_id, employee_id, reason)
+
+    # --- flight risk (issue #16 part 4): the scores within scope; reasons in the reader's language ---
+    def flight_risk_scores(self) -> pl.DataFrame:
+        """employee_id, department, probability, risk_band, factors of everyone scored within scope (empty: no model)."""
+        self._require("view_people")
+        return query("flight_risk.scores", self.scope)
+
+    def flight_risk_for(self, employee_id: str) -> dict | None:
+        """One person's flight risk and its reasons in words; None when not scored or outside scope."""
+        if not self.user.can("view_people"):
+            return None
+        return query("flight_risk.for_person", self.scope, employee_id, language=current_language())
+
+    def at_risk_high_potentials(self, department: str | None = None) -> pl.DataFrame:
+        """High potential (the top potential band) and high flight risk, within scope, the likeliest to leave first."""
+        self._require("view_people")
+        return query("flight_risk.at_risk_high_potentials", self.scope, department, language=current_language())
 
 
 def _frozen(d: dict) -> tuple:

@@ -29,13 +29,14 @@ def artifacts_dir() -> Path:
     return Path(os.environ.get("TALENT_MODELS", ARTIFACTS))
 
 
-def versions() -> list[str]:
-    root = artifacts_dir()
+def versions(root: Path | None = None) -> list[str]:
+    """Trained versions in `root` (the potential model's folder unless another model's is named), newest first."""
+    root = root or artifacts_dir()
     return sorted((p.name for p in root.iterdir() if (p / "card.json").is_file()), reverse=True) if root.is_dir() else []
 
 
-def save(model, card: dict) -> Path:
-    folder = artifacts_dir() / card["version"]
+def save(model, card: dict, root: Path | None = None) -> Path:
+    folder = (root or artifacts_dir()) / card["version"]
     folder.mkdir(parents=True, exist_ok=False)
     import skops.io as sio  # (with scikit-learn) ~3 s to import: only where a model is written or read
 
@@ -44,23 +45,24 @@ def save(model, card: dict) -> Path:
     return folder
 
 
-def load_card(version: str) -> dict:
-    path = artifacts_dir() / version / "card.json"
+def load_card(version: str, root: Path | None = None, command: str = "python -m models train") -> dict:
+    path = (root or artifacts_dir()) / version / "card.json"
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ModelFileError(f"{path}: no model card; train a model with `python -m models train`") from None
+        raise ModelFileError(f"{path}: no model card; train a model with `{command}`") from None
     except json.JSONDecodeError as exc:
         raise ModelFileError(f"{path}: the model card is damaged ({exc.msg} at line {exc.lineno})") from None
 
 
-def load(version: str | None = None):
-    """The model and its card (the newest version unless one is named)."""
-    available = versions()
+def load(version: str | None = None, root: Path | None = None, command: str = "python -m models train"):
+    """The model and its card (the newest version unless one is named), from `root` (default: the potential model's)."""
+    root = root or artifacts_dir()
+    available = versions(root)
     if not available:
-        raise ModelFileError(f"no trained model in {artifacts_dir()}; run `python -m models train`")
+        raise ModelFileError(f"no trained model in {root}; run `{command}`")
     version = version or available[0]
-    path = artifacts_dir() / version / "model.skops"
+    path = root / version / "model.skops"
     try:
         import skops.io as sio
 
@@ -71,7 +73,7 @@ def load(version: str | None = None):
     except ModelFileError:
         raise
     except FileNotFoundError:
-        raise ModelFileError(f"{path}: the model file is missing; train again with `python -m models train`") from None
+        raise ModelFileError(f"{path}: the model file is missing; train again with `{command}`") from None
     except Exception as exc:  # skops raises several types for damaged files
-        raise ModelFileError(f"{path}: the model file is damaged ({type(exc).__name__}); train again with `python -m models train`") from None
-    return model, load_card(version)
+        raise ModelFileError(f"{path}: the model file is damaged ({type(exc).__name__}); train again with `{command}`") from None
+    return model, load_card(version, root, command)

@@ -60,6 +60,24 @@ with st.container(border=True):
     c[4].number_input(t(f"explorer.score_max_{ranking}"), min_value=0.0, max_value=100.0, step=5.0, key="f_score_max", placeholder=any_label,
                       help=t(f"explorer.headline_help_{ranking}"))
 
+# Flight risk (issue #16 part 4): high potential (the top potential band) × high flight risk, within the user's scope.
+if data.user.can("view_people") and data.flight_risk_scores().height:
+    at_risk = data.at_risk_high_potentials(st.session_state.f_department or None)
+    with st.expander(t("flight_risk.at_risk_title", n=at_risk.height), icon=":material/directions_run:", expanded=False):
+        st.caption(t("flight_risk.at_risk_definition"))
+        if at_risk.height:
+            st.dataframe(at_risk.select("name", "department", "position", (100 * pl.col("probability")).alias("probability"), "reasons"),
+                         hide_index=True, key="at_risk_table",
+                         column_config={
+                             "name": st.column_config.TextColumn(t("candidates.col_name"), width=120),
+                             "department": st.column_config.TextColumn(t("candidates.department"), width=130),
+                             "position": st.column_config.TextColumn(t("compare.position"), width=150),
+                             "probability": st.column_config.ProgressColumn(t("flight_risk.col_probability"), min_value=0, max_value=100,
+                                                                            format="%.0f %%", width=110, help=t("flight_risk.probability_help")),
+                             "reasons": st.column_config.TextColumn(t("flight_risk.col_reasons"), width=600)})
+        else:
+            st.caption(t("flight_risk.at_risk_none"))
+
 for name in ("certification", "skill"):  # a value from the URL that is not offered here
     if st.session_state[f"f_{name}"] not in ("", *choices[name]):
         st.session_state[f"f_{name}"] = ""

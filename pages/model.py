@@ -5,7 +5,8 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from services import model, theme
+from dashboard.access import ScopedData
+from services import flight_risk, model, theme
 from services.i18n import t
 from dashboard.session import signed_in_user
 from dashboard.state import clear_caches
@@ -30,10 +31,114 @@ def group_label(attribute: str, group: str) -> str:
 
 
 user = signed_in_user()
-st.title(t("model.title"))
-st.caption(t("model.intro"))
+VIEWS = ("potential", "flight_risk")  # the two models; the page's question follows the one chosen below
+flight_view = st.session_state.get("model_view") == "flight_risk"
+st.title(t("flight_risk.page_title" if flight_view else "model.title"))
+st.caption(t("flight_risk.intro" if flight_view else "model.intro"))
 if not user.can("view_people"):
     st.error(t("users.not_allowed"))
+    st.stop()
+
+
+
+def flight_risk_section() -> None:
+    """The flight-risk model (issue #16 part 4): what it is for, its figures against tenure alone, calibration, fairness."""
+    st.info(t("flight_risk.purpose"), icon=":material/info:")
+    if user.can("manage_data") and st.button(t("flight_risk.train"), icon=":material/model_training:", key="train_flight_risk"):
+        with st.spinner(t("model.training")):
+            try:
+                trained = flight_risk.train_flight_risk(user)  # trains, scores everyone, records it in the audit log
+            except flight_risk.NotEnoughHistory as exc:
+                st.warning(t("flight_risk.not_enough"))
+                with st.expander(t("evidence.how_computed")):
+                    st.caption(str(exc))  # the training's own reason: how many exits were found and needed
+            else:
+                clear_caches()
+                st.success(t("flight_risk.trained", version=trained["version"]))
+    found = flight_risk.versions()
+    if not found:
+        st.info(t("flight_risk.none" if user.can("manage_data") else "flight_risk.none_ask_hr"))
+        return
+    try:
+        card = flight_risk.load_card(found[0])
+    except flight_risk.ModelFileError as exc:
+        st.error(str(exc))
+        return
+    m, b = card["metrics"]["model"], card["metrics"]["tenure_baseline"]
+    cut = card["risk_bands"]
+    st.write(t("flight_risk.version", version=card["version"], created=card["created_at"].replace("T", " ")))
+    st.write(t("flight_risk.label_line"))
+    st.caption(t("flight_risk.bands_line", medium=f"{100 * cut['medium']:g}", high=f"{100 * cut['high']:g}"))
+    few = card["test_positives"] < model.MIN_TEST_POSITIVES
+    if few:
+        st.info(t("flight_risk.too_few", positives=card["test_positives"], needed=model.MIN_TEST_POSITIVES), icon=":material/help:")
+    else:
+        (st.success if card["beats_baseline"] else st.warning)(t("flight_risk.beats" if card["beats_baseline"] else "flight_risk.does_not_beat"))
+    st.caption(t(f"flight_risk.evaluation_{card['evaluation']}", train=", ".join(card["train_snapshots"]), test=card["test_snapshot"],
+                 rows=f"{card['test_rows']:,}", positives=f"{card['test_positives']:,}", folds=card.get("folds", 5)))
+    names = ["roc_auc", "average_precision", "brier"]
+    table = {t("model.metric"): [t(f"flight_risk.{n}") for n in names],
+             t("flight_risk.col_model", estimator=t(f"model_card.estimator_{card['estimator']}")): [m[n] for n in names],
+             t("flight_risk.col_baseline"): [b[n] for n in names]}
+    st.dataframe(pl.DataFrame(table), hide_index=True, placeholder="–",
+                 column_config={c: st.column_config.NumberColumn(format="%.3f", width=150) for c in table if c != t("model.metric")}
+                 | {t("model.metric"): st.column_config.TextColumn(width=520)})
+    with st.expander(t("evidence.how_computed"), icon=":material/calculate:"):
+        st.caption(t("flight_risk.exits_line", train=card["train_positives"], test=card["test_positives"], apart=card["set_apart"]))
+        st.caption(t("flight_risk.set_apart_why"))
+        st.caption(t("flight_risk.baseline_line"))
+        st.caption(t("evidence.measures"))
+        st.caption(t("flight_risk.inputs_line", n=len(card["features"]), names=", ".join(feature_label(f, t) for f in card["features"])))
+        st.caption(t("model_card.protected_line", names=", ".join(attribute_label(a) for a in card.get("audited_attributes") or card.get("protected_attributes_not_used", []))))
+    left, right = st.columns([2, 3])
+    with left:
+        st.subheader(t("model.calibration_title"))
+        st.caption(t("flight_risk.calibration_definition"))
+        cal = pl.DataFrame(card["calibration"])
+        top = max(cal["predicted"].max(), cal["observed"].max()) * 100 * 1.1 if cal.height else 1
+        fig = go.Figure([
+            go.Scatter(x=[0, top], y=[0, top], mode="lines", line=dict(color=theme.MUTED, dash="dot"), showlegend=False, hoverinfo="skip"),
+            go.Scatter(x=cal["predicted"] * 100, y=cal["observed"] * 100, mode="lines+markers", marker=dict(size=9, color=theme.PRIMARY),
+                       customdata=cal["people"], hovertemplate="%{x:.1f} % → %{y:.1f} % (%{customdata})<extra></extra>", showlegend=False),
+        ])
+        fig.update_layout(template=theme.TEMPLATE, height=340, xaxis_title=t("flight_risk.axis_predicted"), yaxis_title=t("flight_risk.axis_observed"))
+        st.plotly_chart(fig, width="stretch", key="flight_risk_calibration")
+    with right:
+        st.subheader(t("flight_risk.fairness_title"))
+        st.caption(t("flight_risk.fairness_definition"))
+        fair = pl.DataFrame(card["fairness"], infer_schema_length=None)
+        if fair.height:
+            fair = fair.with_columns(
+                pl.col("attribute").replace_strict({a: attribute_label(a) for a in fair["attribute"].unique()}, return_dtype=pl.String),
+                pl.concat_str("attribute", pl.lit("\x1f"), "group").replace_strict(
+                    {f"{a}\x1f{g}": group_label(a, g) for a, g in fair.select("attribute", "group").unique().iter_rows()}).alias("group"))
+            gaps = fair.filter(pl.col("people") >= 30).with_columns((pl.col("predicted_rate") - pl.col("observed_rate")).alias("gap")) \
+                .drop_nulls("gap").sort(pl.col("gap").abs(), descending=True)
+            if gaps.height:  # the fairness table in words: the group the model misjudges most
+                g = gaps.row(0, named=True)
+                st.write(t("flight_risk.fairness_words", group=g["group"], attribute=g["attribute"], people=f"{g['people']:,}",
+                           observed=f"{100 * g['observed_rate']:.1f}", predicted=f"{100 * g['predicted_rate']:.1f}"))
+            st.dataframe(fair.select("attribute", "group", "people", "observed_rate", "predicted_rate", "high_share"), hide_index=True,
+                         placeholder="–", column_config={
+                             "attribute": st.column_config.TextColumn(t("model_card.col_attribute"), width=80),
+                             "group": st.column_config.TextColumn(t("model_card.col_group"), width=95),
+                             "people": st.column_config.NumberColumn(t("model_card.col_people"), format="localized", width=65),
+                             "observed_rate": st.column_config.NumberColumn(t("flight_risk.col_observed"), format="percent", width=90),
+                             "predicted_rate": st.column_config.NumberColumn(t("flight_risk.col_predicted"), format="percent", width=90),
+                             "high_share": st.column_config.NumberColumn(t("flight_risk.col_high_share"), format="percent", width=90)})
+        else:
+            st.caption(t("flight_risk.no_fairness"))
+    scored = ScopedData(user).flight_risk_scores()
+    if scored.height:
+        counts = {b: int((scored["risk_band"] == b).sum()) for b in flight_risk.RISK_BANDS}
+        st.caption(t("flight_risk.scored_line", people=f"{scored.height:,}", low=f"{counts['low']:,}", medium=f"{counts['medium']:,}",
+                     high=f"{counts['high']:,}"))
+
+
+view = st.segmented_control(t("flight_risk.which_model"), VIEWS, default="potential", format_func=lambda v: t(f"flight_risk.view_{v}"),
+                            key="model_view") or "potential"
+if view == "flight_risk":
+    flight_risk_section()
     st.stop()
 
 if user.can("manage_data") and st.button(t("model.train"), icon=":material/model_training:", key="train_model"):

@@ -135,6 +135,12 @@ if person.get("potential_score") is not None:
 else:
     st.caption(t("profile.why_none"))
 
+# Flight risk (issue #16 part 4): the person's band and the reasons that move it most.
+if (risk := data.flight_risk_for(employee_id)) is not None:
+    st.markdown(t("flight_risk.profile_line", band=t(f"flight_risk.band_{risk['risk_band']}"), pct=f"{100 * risk['probability']:.0f}"),
+                help=t("flight_risk.profile_help"))
+    st.caption(t("flight_risk.reason_separator").join(r["text"] for r in risk["reasons"]))
+
 st.subheader(t("profile.composite_title"))
 st.caption(t("profile.composite_definition"))
 if person.get("composite_score") is not None:

@@ -210,7 +210,7 @@ GROUP BY ALL ORDER BY employee_id, course_key
 """
 
 # Bump when the analysis tables change shape: the app rebuilds older ones on start.
-ANALYSIS_VERSION = 11  # 10: self-service profile merge and, separately, trend series; both together are 11
+ANALYSIS_VERSION = 12  # 12: analysis_everyone_snapshots (everyone, with the flight-risk exit labels)
 
 META_SQL = """
 CREATE OR REPLACE TABLE analysis_meta AS

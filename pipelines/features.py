@@ -38,14 +38,14 @@ from datetime import date
 
 import duckdb
 
-from .settings import Settings, age_band_sql, into_management_sql
+from .settings import Settings, age_band_sql, exit_kind_sql, into_management_sql
 
 # Never model inputs; always audited when present. `[model] protected = [...]` adds names.
 DEFAULT_PROTECTED = ("gender", "age", "age_band", "ethnicity")
 MAX_ATTRIBUTES = 200  # the most widely held attributes become columns; the rest are listed as left out
 
 SNAPSHOT_SQL = """
-CREATE OR REPLACE TABLE analysis_snapshots AS
+CREATE OR REPLACE TABLE analysis_everyone_snapshots AS
 WITH rated AS (
     SELECT r.employee_id, r.period, g.points, r.score, o.period_end, o.sort_key
     FROM performance_ratings r JOIN grade_points g USING (rating) JOIN period_order o USING (period)
@@ -63,7 +63,7 @@ promo AS (
     FROM promotions
 ),
 people AS (
-    SELECT s.as_of, s.label_complete, e.employee_id, e.department, e.location, e.gender, e.hire_date,
+    SELECT s.as_of, s.label_complete, e.employee_id, e.department, e.location, e.gender, e.hire_date, e.exit_date, e.exit_reason,
            e.job_level - coalesce((SELECT sum(p.steps) FROM promo p
                                    WHERE p.employee_id = e.employee_id AND p.effective_date > s.as_of), 0) AS level_at,
            date_diff('day', e.hire_date, s.as_of) / 365.25 AS tenure_years,
@@ -175,7 +175,12 @@ SELECT p.as_of, p.label_complete, p.employee_id, p.department, p.location, p.gen
        o.into_management_on IS NOT NULL AND coalesce(ra.points_after_into_management, 0) >= {strict_points} AS label_strict_into_management,
        o.promoted_on IS NOT NULL AND coalesce(ra.points_after_any_promotion, 0) >= {strict_points} AS label_strict_any_promotion,
        label_{label_kind} AS label,
-       label_strict_{label_kind} AS label_strict
+       label_strict_{label_kind} AS label_strict,
+       -- Flight risk (models/flight_risk.py): who leaves within 12 months of the snapshot, and why.
+       coalesce(p.level_at < {management_level}, true) AND NOT coalesce(h.was_promoted_into_management, false) AS candidate,
+       p.exit_date <= p.as_of + INTERVAL 12 MONTH AS left_within_12m,
+       CASE WHEN p.exit_date <= p.as_of + INTERVAL 12 MONTH THEN {exit_kind} END AS exit_kind_12m,
+       p.as_of + INTERVAL 12 MONTH <= $today AND p.as_of >= (SELECT min(exit_date) FROM employees) AS exit_window_closed
 FROM people p
 LEFT JOIN history h USING (as_of, employee_id)
 LEFT JOIN ratings r USING (as_of, employee_id)
@@ -186,8 +191,24 @@ LEFT JOIN project_roles j USING (as_of, employee_id)
 LEFT JOIN aspiration a USING (as_of, employee_id)
 LEFT JOIN outcome o USING (as_of, employee_id)
 LEFT JOIN rated_after ra USING (as_of, employee_id)
-WHERE coalesce(p.level_at < {management_level}, true) AND NOT coalesce(h.was_promoted_into_management, false)
 ORDER BY p.as_of, p.employee_id
+"""
+
+# The potential model's snapshots: the candidates (below management), without the flight-risk columns.
+CANDIDATE_SNAPSHOTS_SQL = """
+CREATE OR REPLACE TABLE analysis_snapshots AS
+SELECT * EXCLUDE (candidate, left_within_12m, exit_kind_12m, exit_window_closed, label_voluntary_exit)
+FROM analysis_everyone_snapshots WHERE candidate ORDER BY as_of, employee_id
+"""
+
+# The flight-risk label: a voluntary exit within 12 months; NULL (not labelled) when the window is not closed, or
+# when the person left within it for a reason the company decided (capability mismatch, dismissal) or retired.
+VOLUNTARY_EXIT_SQL = """
+CREATE OR REPLACE TABLE analysis_everyone_snapshots AS
+SELECT *, CASE WHEN NOT exit_window_closed THEN NULL
+               WHEN NOT coalesce(left_within_12m, false) THEN false
+               WHEN exit_kind_12m = 'voluntary' THEN true END AS label_voluntary_exit
+FROM analysis_everyone_snapshots ORDER BY as_of, employee_id
 """
 
 LABELS = ("into_management", "any_promotion")
@@ -221,10 +242,13 @@ def build_snapshots(con: duckdb.DuckDBPyConnection, settings: Settings, today: d
             management_level=settings.management_level,
             label_kind=label_kind(settings),
             into_management=into_management_sql(settings),
+            exit_kind=exit_kind_sql("p.exit_reason"),
         ),
         {"today": today},
     )
+    con.execute(VOLUNTARY_EXIT_SQL)
     add_attributes(con, settings)
+    con.execute(CANDIDATE_SNAPSHOTS_SQL)
 
 
 def add_attributes(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
@@ -237,7 +261,7 @@ def add_attributes(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
            GROUP BY attribute ORDER BY people DESC, attribute"""
     ).fetchall()
     protected = set(protected_names(settings))
-    taken = {c[0] for c in con.sql("DESCRIBE analysis_snapshots").fetchall()}
+    taken = {c[0] for c in con.sql("DESCRIBE analysis_everyone_snapshots").fetchall()}
     rows, used = [], set()
     for i, (attribute, people, numeric, undated) in enumerate(found):
         column = f"attr_{slug(attribute)}"
@@ -261,7 +285,7 @@ def add_attributes(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     )
     params = [r[0] for r in kept]
     con.execute(
-        f"""CREATE OR REPLACE TABLE analysis_snapshots AS
+        f"""CREATE OR REPLACE TABLE analysis_everyone_snapshots AS
         WITH attrs AS (
             SELECT employee_id, attribute, value, o.period_end, o.sort_key
             FROM employee_attributes LEFT JOIN period_order o USING (period) WHERE value IS NOT NULL AND trim(value) <> ''
@@ -269,13 +293,13 @@ def add_attributes(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
         known AS (
             SELECT s.as_of, a.employee_id, a.attribute,
                    arg_max(a.value, coalesce(a.sort_key, 0)) AS value
-            FROM (SELECT DISTINCT as_of FROM analysis_snapshots) s
+            FROM (SELECT DISTINCT as_of FROM analysis_everyone_snapshots) s
             JOIN attrs a ON a.period_end IS NULL OR a.period_end <= s.as_of
             GROUP BY ALL
         ),
         wide AS (SELECT as_of, employee_id, {columns} FROM known GROUP BY ALL)
         SELECT s.*, w.* EXCLUDE (as_of, employee_id)
-        FROM analysis_snapshots s LEFT JOIN wide w USING (as_of, employee_id)
+        FROM analysis_everyone_snapshots s LEFT JOIN wide w USING (as_of, employee_id)
         ORDER BY s.as_of, s.employee_id""",
         params,
     )

@@ -43,6 +43,12 @@ class Organisation:
 MODEL_DEFAULTS = {
     "label": "into_management", "horizon_years": 1, "management_level": Organisation.management_level,
     "min_positive_labels": 20, "top_k_share": 0.05, "folds": 5, "protected": [],
+    # Flight risk (models/flight_risk.py): the band of the calibrated chance of leaving voluntarily within 12 months,
+    # by fixed cut-offs (not shares), so a band means the same chance in every department and after every training:
+    # under flight_risk_medium low, from it medium, from flight_risk_high high. The defaults suit a yearly voluntary
+    # turnover of about 3 % (the demo's): medium from about 1.5x, high from about 3x the average chance.
+    "flight_risk_medium": 0.05, "flight_risk_high": 0.10,
+    "flight_risk_min_exits": 20,  # fewer voluntary exits in the training snapshots: no flight-risk model
 }
 REVIEW_DEFAULTS = {
     "team_results_growth_for_full_score": 20.0, "proposals_for_full_score": 5,
@@ -100,6 +106,38 @@ def into_management_sql(settings: Settings, promotion: str = "") -> str:
     `into_management` flag where it has one, else a to_level at or above [model] management_level."""
     p = f"{promotion}." if promotion else ""
     return f"coalesce({p}into_management, {p}to_level >= {settings.management_level}, false)"
+
+
+# Why someone left, from the import's free-text exit_reason (lower case; a word found anywhere in the reason counts):
+# - "company": the company ended it (capability mismatch, dismissal, misconduct, redundancy, end of contract);
+# - "retirement": the person retired;
+# - "voluntary": everything else, including no reason given (most exits are resignations, and an export without
+#   reasons would otherwise teach the flight-risk model nothing).
+# The flight-risk model learns voluntary leaving only; the other two kinds are neither leavers nor stayers there.
+EXIT_KIND_WORDS = {
+    "company": ("capability", "mismatch", "dismiss", "terminat", "fired", "misconduct", "performance", "redundan",
+                "layoff", "laid off", "contract end", "end of contract", "辞退", "解雇", "开除", "不胜任", "能力不匹配",
+                "裁员", "合同到期", "违纪"),
+    "retirement": ("retire", "pension", "退休"),
+}
+EXIT_KINDS = ("voluntary", "company", "retirement")
+
+
+def flight_risk_cutoffs(settings: Settings) -> dict[str, float]:
+    """The flight-risk bands' lower edges ([model] flight_risk_medium, flight_risk_high), checked: 0 < medium < high < 1."""
+    medium, high = float(settings.model["flight_risk_medium"]), float(settings.model["flight_risk_high"])
+    if not 0 < medium < high < 1:
+        raise ValueError(f"config: [model] flight_risk_medium ({medium}) must be above 0 and below flight_risk_high ({high}), "
+                         "which must be below 1")
+    return {"medium": medium, "high": high}
+
+
+def exit_kind_sql(reason: str) -> str:
+    """One definition of an exit's kind (EXIT_KIND_WORDS) from the exit_reason column `reason`."""
+    def any_word(words):
+        return " OR ".join(f"contains(lower(coalesce({reason}, '')), '{w}')" for w in words)
+    return (f"CASE WHEN {any_word(EXIT_KIND_WORDS['company'])} THEN 'company' "
+            f"WHEN {any_word(EXIT_KIND_WORDS['retirement'])} THEN 'retirement' ELSE 'voluntary' END")
 
 
 # The age bands in reading order, youngest first; people with no age ('unknown' where a table names them) after them.

@@ -156,6 +156,13 @@ def _detail_words() -> dict[str, pl.Expr]:
             # not the training's beats_rules: on too few cases the model page names no winner (services.model.evidence)
             _fill("audit_words.scored", n=_field("scored"))),
         "model_scored": _join(_fill("audit_words.scored", n=_field("scored")), _part("as_of", _field("as_of"))),
+        # flight risk (issue #16 part 4)
+        "flight_risk_trained": _join(
+            _part("estimator", _field("estimator").replace({e: t(f"model_card.estimator_{e}") for e in ("logistic", "boosting")})),
+            _fill("flight_risk.audit_auc", auc=_field("auc"), baseline=_field("baseline_auc")),
+            _fill("audit_words.scored", n=_field("scored")), _fill("flight_risk.audit_high", n=_field("high"))),
+        "flight_risk_scored": _join(_fill("audit_words.scored", n=_field("scored")), _fill("flight_risk.audit_high", n=_field("high")),
+                                    _part("as_of", _field("as_of"))),
         "pool_rules_changed": _pool_rules_changed(),
         "pool_nominate": _join(_part("readiness", readiness(_field("readiness"))), target, reason),
         "pool_remove": _join(target, reason),

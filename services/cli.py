@@ -1,5 +1,5 @@
 """Command lines (doors that call the services): python -m pipelines {ingest,demo,rebuild,export} …,
-python -m models {train,score} …"""
+python -m models {train,score,train-flight-risk,score-flight-risk} …"""
 from __future__ import annotations
 
 import argparse
@@ -48,13 +48,15 @@ def _ingest(args: argparse.Namespace) -> int:
 
 
 def _print_import(summary: dict, as_json: bool) -> None:
-    if warning := summary.get("model_warning"):
-        print(f"warning: {warning}", file=sys.stderr)
-    scored = summary.get("model_scores")
+    for warning in (summary.get("model_warning"), summary.get("flight_risk_warning")):
+        if warning:
+            print(f"warning: {warning}", file=sys.stderr)
+    scored, flight = summary.get("model_scores"), summary.get("flight_risk_scores")
     from .imports import format_summary
 
     print(json.dumps(summary, ensure_ascii=False) if as_json else format_summary(summary)
-          + (f"\n  scored {scored['scored']:,} people with model {scored['version']}" if scored else ""))
+          + (f"\n  scored {scored['scored']:,} people with model {scored['version']}" if scored else "")
+          + (f"\n  scored {flight['scored']:,} people for flight risk with model {flight['version']}" if flight else ""))
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -142,10 +144,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def models_main(argv: list[str] | None = None) -> int:
-    """python -m models {train,score} [--db PATH] [--as-of DATE] [--json]"""
+    """python -m models {train,score,train-flight-risk,score-flight-risk} [--db PATH] [--as-of DATE] [--json]"""
     from . import model
 
-    ap = argparse.ArgumentParser(prog="python -m models", description="Train and apply the potential model.")
+    ap = argparse.ArgumentParser(prog="python -m models", description="Train and apply the potential model and the flight-risk model.")
     sub = ap.add_subparsers(dest="command", required=True)
     tr = sub.add_parser("train", help="train on the database's snapshots; compare with the pool rules on the hold-out")
     tr.add_argument("--db")
@@ -156,11 +158,30 @@ def models_main(argv: list[str] | None = None) -> int:
     sc = sub.add_parser("score", help="score everyone with the newest (or a named) model")
     sc.add_argument("--db")
     sc.add_argument("--version")
+    fr = sub.add_parser("train-flight-risk", help="train the flight-risk model (voluntary exits within 12 months); compare with tenure alone")
+    fr.add_argument("--db")
+    fr.add_argument("--json", action="store_true", help="end with one JSON object of the hold-out metrics")
+    fr.add_argument("--no-score", action="store_true", help="do not score everyone with the new model")
+    fr.add_argument("--as-of", type=date.fromisoformat, help="build the snapshots as of this date (YYYY-MM-DD) first")
+    fs = sub.add_parser("score-flight-risk", help="score everyone with the newest (or a named) flight-risk model")
+    fs.add_argument("--db")
+    fs.add_argument("--version")
     args = ap.parse_args(argv)
     from .imports import cli_user
 
     try:
-        if args.command == "train":
+        if args.command == "train-flight-risk":
+            from . import flight_risk
+
+            card = flight_risk.train_flight_risk(cli_user(), args.db, as_of=args.as_of, then_score=not args.no_score)
+            _print_flight_risk_card(card, args.json)
+        elif args.command == "score-flight-risk":
+            from . import flight_risk
+
+            done = flight_risk.score_flight_risk(cli_user(), args.db, args.version)
+            print(f"scored {done['scored']:,} people with flight-risk model {done['version']} (as of {done['as_of']}): "
+                  + ", ".join(f"{n:,} {b}" for b, n in done["bands"].items()))
+        elif args.command == "train":
             card = model.train(cli_user(), args.db, strict=args.strict, as_of=args.as_of, then_score=not args.no_score)
             _print_card(card, args.strict, args.json)
         else:
@@ -170,6 +191,32 @@ def models_main(argv: list[str] | None = None) -> int:
     except (model.NotEnoughHistory, model.ModelFileError, DatabaseBusy) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+
+
+def _print_flight_risk_card(card: dict, as_json: bool) -> None:
+    m, b = card["metrics"]["model"], card["metrics"]["tenure_baseline"]
+    print(f"flight-risk model {card['version']}: {card['estimator']}; label: {card['label_definition']}")
+    print(f"  evaluation: {card['evaluation_definition']}")
+    print(f"  trained on {card['train_rows']:,} snapshot rows ({card['train_positives']} voluntary exits) from {', '.join(card['train_snapshots'])}; "
+          f"evaluated on {card['test_snapshot']} ({card['test_rows']:,} rows, {card['test_positives']} voluntary exits); "
+          f"{card['set_apart']} exits the company decided or retirements set apart")
+    print(f"  {'':<18} {'model':>10}   {'tenure only':>11}")
+    for name in ("roc_auc", "average_precision", "brier"):
+        print(f"  {name:<18} {m[name]:>10.3f}   {b[name]:>11.3f}")
+    print("  the model beats tenure alone (AUC and AP)" if card["beats_baseline"] else "  the model does NOT beat tenure alone")
+    print("  calibration (predicted vs observed):")
+    for c in card["calibration"]:
+        print(f"    {c['people']:>7,} people   predicted {c['predicted']:>6.1%}   observed {c['observed']:>6.1%}")
+    print("  fairness (share in the high band; observed and predicted rate of leaving):")
+    for f in card["fairness"]:
+        rate = lambda v: "–" if v is None else f"{v:.1%}"  # noqa: E731
+        print(f"    {f['attribute']:<12} {str(f['group']):<16} {f['people']:>8,} people  high {f['high_share']:>6.1%}  "
+              f"observed {rate(f['observed_rate']):>6}  predicted {rate(f['predicted_rate']):>6}")
+    if scored := card.get("scores"):
+        print(f"  scored {scored['scored']:,} people: " + ", ".join(f"{n:,} {band}" for band, n in scored["bands"].items()))
+    if as_json:
+        print(json.dumps({"model": m, "tenure_baseline": b, "version": card["version"], "estimator": card["estimator"],
+                          "evaluation": card["evaluation"], "bands": (card.get("scores") or {}).get("bands")}))
 
 
 def _print_card(card: dict, strict: bool, as_json: bool) -> None:

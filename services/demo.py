@@ -631,3 +631,16 @@ def seed_demo_succession(db_path: Path, user: User = DEMO) -> dict | None:
                        FROM seed_successors s JOIN seed_seats ss USING (seat_id) JOIN key_seats k ON k.holder_id = ss.employee_id
                        ORDER BY s.decided_at, s.seat_id, s.rank""")
     return written
+
+# --- flight risk (issue #16 part 4) ---------------------------------------------------------------------------------
+
+def seed_demo_flight_risk(db_path: str | Path) -> dict | None:
+    """The demo's flight-risk model, trained on its exits and scoring everyone (audited as the demo's), so the model
+    page, the explorer's at-risk list and the profiles show it on first start. None when the history is too short
+    (a demo generated with very few employees): the pages then say no model was trained."""
+    from .flight_risk import NotEnoughHistory, train_flight_risk
+
+    try:
+        return train_flight_risk(DEMO, db_path)
+    except NotEnoughHistory:
+        return None

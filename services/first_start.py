@@ -12,7 +12,7 @@ from pipelines.ingest import rebuild_analysis
 from pipelines.settings import database_path
 
 from . import auth, imports, queries
-from .demo import seed_demo_calibration, seed_demo_candidate, seed_demo_reviews, seed_demo_succession
+from .demo import seed_demo_calibration, seed_demo_candidate, seed_demo_flight_risk, seed_demo_reviews, seed_demo_succession
 from .i18n import t
 from .self_service import edits_for_build
 from .workspace import workspace_path
@@ -64,7 +64,8 @@ def build_demo(db_path: str | Path | None = None, employees: int | None = None, 
     auth.ensure_demo_accounts(departments)
     seed_demo_reviews(path, progress=lambda f, m: report(0.95 + 0.05 * min(f, 1.0), m))
     seed_demo_candidate(path)  # demo.employee: a pool member of demo.head's department, with a profile history (issue #18)
-    seed_demo_calibration(path)  # a locked mid-year calibration session and an open year-end one (issue #16)
+    seed_demo_flight_risk(path)  # the flight-risk model trained on the demo's exits, everyone scored (issue #16 part 4)
+    seed_demo_calibration(path)  # a locked mid-year calibration session and an open year-end one (issue #16 part 2)
     seed_demo_succession(path)  # key seats and their successors (issue #16 part 1)
     report(1.0, "done")
     return summary

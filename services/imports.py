@@ -19,6 +19,7 @@ from pipelines.settings import Mapping, database_path
 
 from . import workspace
 from .auth import SYSTEM, User
+from .flight_risk import rescore_if_trained as rescore_flight_risk
 from .export import cli_user  # who the audit log names for a command-line door
 from .permissions import NotAllowed
 from .self_service import edits_for_build  # the employees' own profile edits: every build merges them
@@ -102,6 +103,13 @@ def after_import(actor: User | str | None, summary: dict, db_path: Path, *, comm
         summary["model_warning"] = f"imported, but not scored: {exc}"
     if scored:
         summary["model_scores"] = scored
+    try:  # the flight-risk model too (issue #16), when one was ever trained
+        flight = rescore_flight_risk(db_path)
+    except ModelFileError as exc:
+        flight = None
+        summary["flight_risk_warning"] = f"imported, but flight risk not scored: {exc}"
+    if flight:
+        summary["flight_risk_scores"] = flight
     who = _who(actor)
     ws = workspace.workspace_path(db_path)
     if not demo:
@@ -112,7 +120,8 @@ def after_import(actor: User | str | None, summary: dict, db_path: Path, *, comm
               f"read={totals['read']}; loaded={totals['loaded']}; quarantined={totals['quarantined']}; "
               f"duplicates={totals['exact_duplicates']}; "
               + (f"scored={scored['scored']} with model {scored['version']}" if scored
-                 else summary.get("model_warning", "no trained model: not scored")))
+                 else summary.get("model_warning", "no trained model: not scored"))
+              + (f"; flight risk scored={flight['scored']} with model {flight['version']}" if flight else ""))
     with workspace.write(who, "import", f"run {summary['run_id']}", detail, path=ws):
         pass  # the import itself is in the analysis database; the workspace keeps who did it
     return summary

@@ -16,7 +16,7 @@ from services.auth import load_user
 from tests.conftest import rows
 from tests.test_app import env  # noqa: F401  (the demo copy with one account per role; demo_db is conftest's)
 
-for module in ("calibration", "demo", "export", "imports", "model", "nominations", "plans", "pool_rules", "positions", "reviews"):
+for module in ("calibration", "demo", "export", "flight_risk", "imports", "model", "nominations", "plans", "pool_rules", "positions", "reviews"):
     importlib.import_module(f"services.{module}")  # every write service registers its audit actions
 
 
