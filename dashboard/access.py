@@ -390,9 +390,10 @@ class ScopedData:
     def talent_card(self, employee_id: str, lang: str, fmt: str = "pdf") -> bytes:
         return talent_card.card_file(self.user, employee_id, lang, fmt)
 
-    def meeting_pack(self, grid: pl.DataFrame, title: str, lang: str, fmt: str = "pdf") -> bytes:
-        """grid: the session's people (services.talent_card.GRID_COLUMNS); only those in the reader's scope are printed."""
-        return talent_card.meeting_pack_file(self.user, grid, title, lang, fmt)
+    def meeting_pack(self, grid: pl.DataFrame, title: str, lang: str, fmt: str = "pdf", cards_for: list[str] | None = None) -> bytes:
+        """grid: the session's people (services.talent_card.GRID_COLUMNS); only those in the reader's scope are printed;
+        cards_for: who gets a card (None: everyone in the grid)."""
+        return talent_card.meeting_pack_file(self.user, grid, title, lang, fmt, cards_for=cards_for)
 
     # --- #16 part 1: succession per key seat (services/succession.py; writes check the user there) ---
     def key_seats(self, department: str | None = None) -> pl.DataFrame:

@@ -109,18 +109,19 @@ def talent_card_button(where, data, employee_id: str) -> None:
                t("talent_card.download_card_help"), key=f"talent_card.{lang}")
 
 
-def meeting_pack_button(data, session_people: pl.DataFrame, title: str, where=None) -> None:
+def meeting_pack_button(data, session_people: pl.DataFrame, title: str, where=None, cards_for: list[str] | None = None) -> None:
     """The calibration session's "Meeting pack (PDF)" download: the calibrated grid and one card per person, one PDF.
 
     data: the page's ScopedData. session_people: one row per person of the session with the columns employee_id, name,
     department, original_performance, original_potential, calibrated_performance, calibrated_potential (bands low /
     medium / high; calibrated null = not moved), e.g. ScopedData.nine_box() or the session's grid. Only the people in
-    the reader's departments are printed (the service checks). title: the pack's heading (the session's name)."""
+    the reader's departments are printed (the service checks). title: the pack's heading (the session's name).
+    cards_for: the people who get a card (None: everyone)."""
     import streamlit as st
     from services.i18n import current_language, t
 
     lang = current_language()
     frame = session_people  # the callable keeps this rerun's frame
     _printable(where or st, t("talent_card.download_pack"), t("talent_card.download_pack_html"),
-               lambda fmt: data.meeting_pack(frame, title, lang, fmt), f"meeting-pack-{_file_stem(title)}",
+               lambda fmt: data.meeting_pack(frame, title, lang, fmt, cards_for), f"meeting-pack-{_file_stem(title)}",
                t("talent_card.download_pack_help"), key=f"meeting_pack.{lang}")

@@ -10,6 +10,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard.access import NotAllowed, ScopedData
+from dashboard.downloads import meeting_pack_button
 from dashboard.plain import html, md, safe_chart
 from dashboard.session import signed_in_user
 from services import theme
@@ -95,8 +96,6 @@ if meta["locked"]:
 else:
     st.info(t("calibration_session.open_note", by=meta["opened_by"], date=f"{meta['meeting_date']:%Y-%m-%d}", departments=departments),
             icon=":material/groups:")
-# meeting pack download (talent card part)
-
 try:
     grid = data.calibration_session_grid(session_id)
 except NotAllowed as exc:
@@ -105,6 +104,14 @@ except NotAllowed as exc:
 if grid.height == 0:
     st.info(t("calibration_session.grid_empty"))
     st.stop()
+
+# The meeting pack: the calibrated grid and a card per person discussed (moved, or high potential), or everyone.
+discussed = grid.filter(pl.col("moved") | (pl.col("potential") == "high"))["employee_id"].to_list()
+with st.container(horizontal=True, vertical_alignment="bottom"):
+    cards_choice = st.radio(t("talent_card.pack_cards_for"), ["discussed", "everyone"], horizontal=True, key="pack_cards_for",
+                            format_func=lambda c: t(f"talent_card.pack_cards_{c}", n=f"{len(discussed) if c == 'discussed' else grid.height:,}"))
+    meeting_pack_button(data, grid.rename({"performance": "calibrated_performance", "potential": "calibrated_potential"}),
+                        meta["name"], cards_for=discussed if cards_choice == "discussed" else None)
 
 # --- the 9-box with names ----------------------------------------------------------------------------------------
 st.subheader(t("calibration_session.grid_title"))

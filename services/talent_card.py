@@ -631,14 +631,16 @@ def card_file(user: User, employee_id: str, lang: str = DEFAULT_LANGUAGE, fmt: s
 
 
 def meeting_pack_file(user: User, grid_frame: pl.DataFrame, title: str, lang: str = DEFAULT_LANGUAGE, fmt: str = "pdf",
-                      cur: duckdb.DuckDBPyConnection | None = None) -> bytes:
+                      cur: duckdb.DuckDBPyConnection | None = None, cards_for: list[str] | None = None) -> bytes:
     """The meeting pack of a session's people (grid_frame: GRID_COLUMNS) within the user's scope: people outside it are
-    left out of the grid and get no card; nobody left refuses. Audited as meeting_pack_downloaded."""
+    left out of the grid and get no card; nobody left refuses. cards_for: the people who get a card (None: everyone in
+    the grid; a session of hundreds is printed for the people discussed). Audited as meeting_pack_downloaded."""
     _require_reader(user, lang)
     if cur is None:
         with _live_cursor() as live:
-            return meeting_pack_file(user, grid_frame, title, lang, fmt, live)
-    ids = people.in_scope(cur, user.scope, grid_frame["employee_id"].unique(maintain_order=True).to_list()) if grid_frame.height else []
+            return meeting_pack_file(user, grid_frame, title, lang, fmt, live, cards_for)
+    carded = grid_frame if cards_for is None else grid_frame.filter(pl.col("employee_id").is_in(cards_for))
+    ids = people.in_scope(cur, user.scope, carded["employee_id"].unique(maintain_order=True).to_list()) if carded.height else []
     if not ids:
         raise NotAllowed(t("talent_card.pack_nobody", lang=lang))
     document = meeting_pack_html(cur, user.scope, ids, grid_frame, title, lang, printed_by=user.username)
