@@ -105,8 +105,8 @@ if grid.height == 0:
     st.info(t("calibration_session.grid_empty"))
     st.stop()
 
-# The meeting pack: the calibrated grid and a card per person discussed (moved, or high potential), or everyone.
-discussed = grid.filter(pl.col("moved") | (pl.col("potential") == "high"))["employee_id"].to_list()
+# The meeting pack: the calibrated grid and a card per person discussed (in the talent pool today, or moved), or everyone.
+discussed = grid.filter(pl.col("moved") | pl.col("employee_id").is_in(list(data.nominated())))["employee_id"].to_list()
 with st.container(horizontal=True, vertical_alignment="bottom"):
     cards_choice = st.radio(t("talent_card.pack_cards_for"), ["discussed", "everyone"], horizontal=True, key="pack_cards_for",
                             format_func=lambda c: t(f"talent_card.pack_cards_{c}", n=f"{len(discussed) if c == 'discussed' else grid.height:,}"))
