@@ -122,7 +122,9 @@ table = seats.select(
     .alias("holder_name"),
     pl.when(pl.col("risk_band").is_null()).then(pl.lit(t("succession.not_scored"))).otherwise(
         pl.format(t("succession.risk_value").replace("{band}", "{}").replace("{percent}", "{}"),
-                  pl.col("risk_band").replace_strict(risk_words, default=None), (pl.col("risk_probability") * 100).round(0).cast(pl.Int64)))
+                  pl.col("risk_band").replace_strict(risk_words, default=None),
+                  pl.when(pl.col("risk_probability") < 0.005).then(pl.lit("<1"))  # not "0 %": nobody is certain to stay
+                  .otherwise((pl.col("risk_probability") * 100).round(0).cast(pl.Int64).cast(pl.String))))
     .alias("risk"),
     pl.col("impact").replace_strict(impact_words, default=None),
     pl.format(t("succession.successor_count").replace("{n}", "{}").replace("{ready}", "{}"), "successors", "ready_now").alias("successors"),
@@ -178,7 +180,8 @@ seat = in_department.filter(pl.col("seat_id") == seat_id).row(0, named=True)
 # --- the seat ----------------------------------------------------------------------------------------------------
 st.markdown(f"#### {md(seat_labels[seat_id])}")
 risk = t("succession.not_scored") if seat["risk_band"] is None else t(
-    "succession.risk_value", band=risk_words[seat["risk_band"]], percent=round(seat["risk_probability"] * 100))
+    "succession.risk_value", band=risk_words[seat["risk_band"]],
+    percent="<1" if seat["risk_probability"] < 0.005 else round(seat["risk_probability"] * 100))
 st.markdown(t("succession.detail_facts", impact=impact_words[seat["impact"]], risk=risk, bench=bench_words[seat["bench"]]))
 warnings = [t(f"succession.flag_{f}") for f in FLAGS[2:] if seat[f]]  # vacant and no ready-now: said already
 if not seat["held"]:

@@ -418,12 +418,15 @@ def _competency(code: str, tr) -> str:
     return tr("talent_card.overall") if code == "overall" else code.replace("_", " ").capitalize()
 
 
-def _risk_html(risk: dict | None, tr) -> str:
+def _risk_html(risk: dict | None, tr, lang: str) -> str:
     if risk is None:
         return f'<p class="none">{_e(tr("talent_card.risk_none_long"))}</p>'
     band = tr(f"talent_card.risk_{risk['risk_band']}")
     pct = "–" if risk["probability"] is None else round(100 * risk["probability"])
-    return f'<p class="band-{_e(risk["risk_band"])}"><b>{_e(tr("talent_card.risk_line", band=band, pct=pct))}</b></p>'
+    reasons = flight_risk.reasons_in_words(risk.get("factors"), language=lang)  # the model's own reasons, as on the profile
+    listed = "".join(f"<li>{_e(r['text'])}</li>" for r in reasons)
+    return (f'<p class="band-{_e(risk["risk_band"])}"><b>{_e(tr("talent_card.risk_line", band=band, pct=pct))}</b></p>'
+            + (f"<ul>{listed}</ul>" if listed else ""))
 
 
 def _card_section(card: dict) -> str:
@@ -479,7 +482,7 @@ def _card_section(card: dict) -> str:
                  _e(tr("talent_card.source_plan", since=_date(card["plan"]["starts_on"]), when=_date(card["printed_at"])))
                  if card["plan"]["items"] else None),
         _section(tr("talent_card.reviews"), _reviews_html(card, tr), records_src if card["reviews"].height else None),
-        _section(tr("talent_card.flight_risk_title"), _risk_html(risk, tr),
+        _section(tr("talent_card.flight_risk_title"), _risk_html(risk, tr, lang),
                  _e(tr("talent_card.source_risk", version=src["risk_version"], as_of=_date(src["risk_as_of"]))) if risk else None),
     ])
     footer = (f'<footer><p>{_e(tr("talent_card.source_data", run=src["run"] or "–", imported=_date(src["imported_on"]), as_of=_date(src["as_of"])))}</p>'
