@@ -183,32 +183,9 @@ def test_data_page_lists_runs_and_quarantine_and_imports_an_upload(env: Path) ->
     assert rows(env, "SELECT max(run_id) FROM import_runs") == [(2,)]
 
 
-def test_first_start_builds_the_demo_organisation_and_demo_accounts(tmp_path: Path, monkeypatch) -> None:
-    db = tmp_path / "fresh" / "talent.duckdb"
-    monkeypatch.setenv("TALENT_DB", str(db))
-    monkeypatch.setenv("TALENT_WORKSPACE", str(tmp_path / "fresh" / "workspace.duckdb"))
-    monkeypatch.setenv("TALENT_DEMO_EMPLOYEES", "300")
-    monkeypatch.setenv("TALENT_BCRYPT_ROUNDS", "4")
-    monkeypatch.delenv("TALENT_ADMIN_PASSWORD", raising=False)
-    monkeypatch.chdir(ROOT)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
-    assert not at.exception, [e.message for e in at.exception]
-    at.run()
-    assert at.title[0].value == "Sign in"
-    assert rows(db, "SELECT count(*) > 250 FROM employees") == [(True,)]
-    assert rows(db, "SELECT run_by FROM import_runs") == [("demo",)]
-    with workspace.connect() as con:
-        users = con.sql("SELECT username, role, is_demo, password_hash LIKE '$2b$%' FROM users ORDER BY username").fetchall()
-    assert users == [("admin", "hr_admin", False, True), ("demo.employee", "employee", True, True),
-                     ("demo.head", "department_head", True, True), ("demo.hr", "hr_admin", True, True),
-                     ("demo.leadership", "hr_leadership", True, True), ("demo.viewer", "viewer", True, True)]
-    at = signed_in("demo.head", "demo")
-    assert at.title[0].value == "How deep is our middle-management talent pool?"
-
-
 def test_demo_accounts_stop_working_once_real_data_is_imported(env: Path, tmp_path: Path) -> None:
     auth.create_user("demo.x", "hr_admin", "demo", is_demo=True)
-    assert auth.authenticate("demo.x", "demo").username == "demo.x"  # beside demo data (the page's sign-in: test_first_start)
+    assert auth.authenticate("demo.x", "demo").username == "demo.x"  # beside demo data (the page's sign-in: test_doors' first start)
     src = tmp_path / "employees.csv"
     src.write_text("employee_id,name,department,position,job_level,hire_date,status\nR1,Real Person,Sales,Rep,3,2020-01-01,active\n", encoding="utf-8")
     ingest([src], env, today=TODAY, run_by="hr")
