@@ -8,7 +8,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from services import auth, i18n, workspace
-from services.demo import seed_demo_reviews
 from services.i18n import t
 from services.privacy import small_groups
 from pipelines.db import write_batch
@@ -42,23 +41,10 @@ def env(demo_with_accounts: Path, tmp_path: Path, monkeypatch) -> Path:
     return use_app_files(tmp_path, monkeypatch)
 
 
-@pytest.fixture(scope="module")
-def _seeded_template(demo_with_accounts: Path, tmp_path_factory) -> Path:
-    """demo_with_accounts plus the demo's pool, plans and past review cycles, as on first start: built once."""
-    folder = tmp_path_factory.mktemp("seeded")
-    copy_app_files(demo_with_accounts, folder)
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        config = tmp_path_factory.mktemp("seeded_config") / "talent.toml"
-        config.write_bytes((ROOT / "config" / "talent.toml").read_bytes())
-        monkeypatch.setenv("TALENT_CONFIG", str(config))
-        seed_demo_reviews(use_app_files(folder, monkeypatch))
-    return folder
-
-
 @pytest.fixture
-def seeded(_seeded_template: Path, tmp_path: Path, monkeypatch) -> Path:
-    """env plus the demo's pool, plans and past review cycles: each test's own copy."""
-    copy_app_files(_seeded_template, tmp_path)
+def seeded(seeded_demo: Path, tmp_path: Path, monkeypatch) -> Path:
+    """env plus the demo's pool, plans and past review cycles (conftest's seeded_demo): each test's own copy."""
+    copy_app_files(seeded_demo, tmp_path)
     return use_app_files(tmp_path, monkeypatch)
 
 
