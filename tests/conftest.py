@@ -260,9 +260,9 @@ def seeded_demo(demo_with_accounts: Path, tmp_path_factory) -> Path:
 
 # The two workers (pytest.ini: --dist loadfile --no-loadscope-reorder) take whole files in this order, so the longest
 # files start first and both workers finish together; files not listed follow in their usual order.
-LONGEST_FIRST = ("test_browser.py", "test_app.py", "test_bad_input.py", "test_security.py", "test_ux_session.py",
-                 "test_reviews_page.py", "test_export.py", "test_doors.py", "test_trends.py", "test_access.py",
-                 "test_real_exports.py", "test_write_path.py", "test_model_inputs.py", "test_reviews.py", "test_model.py")
+LONGEST_FIRST = ("test_browser.py", "test_app.py", "test_bad_input.py", "test_doors.py", "test_ux_session.py", "test_write_path.py",
+                 "test_security.py", "test_export.py", "test_trends.py", "test_access.py", "test_reviews_page.py", "test_model_inputs.py",
+                 "test_real_exports.py", "test_reviews.py", "test_model.py")
 
 
 def pytest_collection_modifyitems(session, config, items) -> None:
