@@ -18,8 +18,18 @@ st.set_page_config(page_title="Talent Pipeline", page_icon=str(Path(__file__).pa
 
 if "lang" not in st.session_state:
     st.session_state.lang = st.query_params.get("lang") if st.query_params.get("lang") in LANGUAGES else "en"
+
+
+def _language_chosen() -> None:
+    st.session_state.lang = st.session_state.language_choice
+
+
+# The session's language is plain state, not the selectbox's: Streamlit names a widget by its key AND the page hash the
+# run starts with, which on a fresh server's first run differs from the next run's. A renamed widget starts at its first
+# option (English) and dropped ?lang=zh-CN at the sign-in click (whose form, relabelled, then lost the typed name).
+st.session_state.language_choice = st.session_state.lang
 with st.sidebar:
-    st.selectbox(t("app.language"), list(LANGUAGES), format_func=LANGUAGES.get, key="lang")
+    st.selectbox(t("app.language"), list(LANGUAGES), format_func=LANGUAGES.get, key="language_choice", on_change=_language_chosen)
 
 def show_damaged(damage: DatabaseDamaged) -> None:
     # Never a traceback or empty pages over a damaged file: what happened and what to do, in the HR admin's words.

@@ -20,7 +20,7 @@ import polars as pl
 from pipelines import db
 from pipelines.settings import into_management_sql, load_settings
 
-from . import workspace
+from . import pool, workspace
 from .auth import DEMO, User
 from .permissions import require_role
 from .reviews import INDICATORS, OUTCOMES, _reviewers, compile_members, score_assessments, suggestion
@@ -69,27 +69,33 @@ ANSWERS = ["Checked with the raters; the score stands, the comment was clarified
 
 def demo_employee_id(con_or_db: duckdb.DuckDBPyConnection | Path | str | None = None) -> str | None:
     """The demo candidate behind the demo.employee account: the one definition, for the account and for the demo's
-    self-assessment and dispute. The pool member of the demo's first department (demo.head's; without that account,
-    the department with the most members in the open cycle) with the lowest employee id who is still in the pool, a
-    member of the open cycle and was assessed in a closed one. None: no such person (no demo history yet).
+    self-assessment and dispute. The pool member (services.pool, today) of the demo's first department (demo.head's;
+    without that account, the department with the most members in the open cycle) with the lowest employee id who is
+    a member of the open cycle and was assessed in a closed one. None: no such person (no demo history yet).
 
-    con_or_db: a connection to the workspace, its file, the analysis database beside it, or None (the configured one)."""
+    con_or_db: a connection to the workspace, its file, the analysis database beside it, or None (the configured one).
+    The pool is read with the configured analysis database (a person's current department and exit date)."""
     if con_or_db is None or isinstance(con_or_db, (str, Path)):
         path = None if con_or_db is None else Path(con_or_db)
         if path is not None and not path.name.startswith("workspace"):
             path = workspace.workspace_path(path)  # the analysis database given: its workspace
         with workspace.connect(path) as con:
-            return demo_employee_id(con)
-    found = con_or_db.sql("""
+            return _demo_employee_id(con, path)
+    return _demo_employee_id(con_or_db, None)
+
+
+def _demo_employee_id(con: duckdb.DuckDBPyConnection, workspace_file: Path | None) -> str | None:
+    members = pool.current_members(None, workspace_file=workspace_file)["employee_id"].to_list()
+    found = con.sql("""
         WITH open_members AS (SELECT m.employee_id, m.department FROM review_members m JOIN review_cycles c USING (cycle_id) WHERE c.status = 'open'),
         first_department AS (
             SELECT coalesce((SELECT departments[1] FROM users WHERE username = 'demo.head' AND len(departments) > 0),
                             (SELECT department FROM open_members GROUP BY department ORDER BY count(*) DESC, department LIMIT 1)) AS department),
-        in_pool AS (SELECT employee_id FROM nominations GROUP BY employee_id HAVING arg_max(action, nomination_id) = 'nominate'),
         assessed_closed AS (SELECT DISTINCT a.employee_id FROM review_assessments a JOIN review_cycles c USING (cycle_id) WHERE c.status = 'closed')
         SELECT min(o.employee_id) FROM open_members o
         WHERE o.department = (SELECT department FROM first_department)
-          AND o.employee_id IN (SELECT employee_id FROM in_pool) AND o.employee_id IN (SELECT employee_id FROM assessed_closed)""").fetchall()
+          AND list_contains(?::VARCHAR[], o.employee_id) AND o.employee_id IN (SELECT employee_id FROM assessed_closed)""",
+                    params=[members]).fetchall()
     return found[0][0] if found else None
 
 

@@ -231,11 +231,41 @@ def demo_with_accounts(demo_db: Path, tmp_path_factory) -> Path:
     return folder
 
 
+
+@pytest.fixture(scope="session")
+def seeded_demo(demo_with_accounts: Path, tmp_path_factory) -> Path:
+    """demo_with_accounts plus the demo's pool, plans and past review cycles (services.demo.seed_demo_reviews), as on
+    first start. Seeded once per test run (the first worker to need it, under a lock; the others copy the files): never
+    written, copy it (copy_app_files)."""
+    from filelock import FileLock
+
+    from services.demo import seed_demo_calibration, seed_demo_reviews, seed_demo_succession
+
+    built = _shared_build_dir() / "seeded-demo"
+    built.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(built) + ".lock"):
+        if not (built / "talent.duckdb").exists():
+            building = built.with_name("seeded-demo-building")
+            shutil.rmtree(building, ignore_errors=True)
+            copy_app_files(demo_with_accounts, building)
+            with pytest.MonkeyPatch.context() as monkeypatch:
+                config = building / "talent.toml"
+                shutil.copyfile(Path(__file__).resolve().parents[1] / "config" / "talent.toml", config)
+                monkeypatch.setenv("TALENT_CONFIG", str(config))
+                db = use_app_files(building, monkeypatch)
+                seed_demo_reviews(db)
+                seed_demo_calibration(db)  # #16: a locked and an open calibration session, key seats and successors
+                seed_demo_succession(db)
+            os.replace(building, built)
+    folder = tmp_path_factory.mktemp("seeded")
+    copy_app_files(built, folder)
+    return folder
+
 # The two workers (pytest.ini: --dist loadfile --no-loadscope-reorder) take whole files in this order, so the longest
 # files start first and both workers finish together; files not listed follow in their usual order.
-LONGEST_FIRST = ("test_browser.py", "test_app.py", "test_bad_input.py", "test_security.py", "test_ux_session.py",
-                 "test_reviews_page.py", "test_export.py", "test_doors.py", "test_trends.py", "test_access.py",
-                 "test_real_exports.py", "test_write_path.py", "test_model_inputs.py", "test_reviews.py", "test_model.py")
+LONGEST_FIRST = ("test_browser.py", "test_app.py", "test_bad_input.py", "test_doors.py", "test_ux_session.py", "test_write_path.py",
+                 "test_security.py", "test_export.py", "test_trends.py", "test_access.py", "test_reviews_page.py", "test_model_inputs.py",
+                 "test_real_exports.py", "test_reviews.py", "test_model.py")
 
 
 def pytest_collection_modifyitems(session, config, items) -> None:

@@ -276,15 +276,16 @@ def test_the_export_carries_the_engagement_figures(year: dict) -> None:
 
 # --- My review as the candidate uses it (AppTest, on the seeded demo) ---------------------------------------------
 @pytest.fixture(scope="module")
-def _demo_with_employee(demo_with_accounts: Path, tmp_path_factory) -> Path:
-    """The demo with its review history and an account for the demo's candidate (services.demo.demo_employee_id)."""
-    from services.demo import demo_employee_id, seed_demo_reviews
+def _demo_with_employee(seeded_demo: Path, tmp_path_factory) -> Path:
+    """The demo with its review history (conftest's seeded_demo) and an account for the demo's candidate
+    (services.demo.demo_employee_id)."""
+    from services.demo import demo_employee_id
 
     folder = tmp_path_factory.mktemp("my_review")
-    copy_app_files(demo_with_accounts, folder)
+    copy_app_files(seeded_demo, folder)
     with pytest.MonkeyPatch.context() as monkeypatch:
         monkeypatch.setenv("TALENT_CONFIG", str(shutil.copyfile(ROOT / "config" / "talent.toml", folder / "talent.toml")))
-        seed_demo_reviews(use_app_files(folder, monkeypatch))
+        use_app_files(folder, monkeypatch)
         employee_id = demo_employee_id()
         auth.create_user("candidate", "employee", "correct horse battery", display_name="Demo candidate", employee_id=employee_id)
         reviews.set_self_assessment_due(HR, END, date.today() + timedelta(days=7))  # the form is open whenever the test runs

@@ -113,19 +113,45 @@ def test_app_upload_rescores_in_the_isolated_import(env: Path, trained, tmp_path
     assert purpose() == "real"
 
 
-def test_first_start_rescores_the_demo(trained, tmp_path: Path, monkeypatch) -> None:
-    db = tmp_path / "first" / "talent.duckdb"
+def test_first_start_builds_the_demo_organisation_and_demo_accounts_and_rescores_it(trained, tmp_path: Path, monkeypatch) -> None:
+    """The app's first start (AppTest, app.py's progress bar) on an empty database: the demo organisation imported,
+    scored with the trained model, its demo accounts and the first admin made; then the sign-in form, and demo.head in."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.test_app import signed_in
+
+    db = tmp_path / "fresh" / "talent.duckdb"
     monkeypatch.setenv("TALENT_DB", str(db))
-    monkeypatch.setenv("TALENT_WORKSPACE", str(tmp_path / "first" / "workspace.duckdb"))
+    monkeypatch.setenv("TALENT_WORKSPACE", str(tmp_path / "fresh" / "workspace.duckdb"))
     monkeypatch.setenv("TALENT_MODELS", str(trained[1]))
+    monkeypatch.setenv("TALENT_DEMO_EMPLOYEES", "300")
     monkeypatch.setenv("TALENT_BCRYPT_ROUNDS", "4")
+    monkeypatch.delenv("TALENT_ADMIN_PASSWORD", raising=False)
+    monkeypatch.chdir(ROOT)
     seen: list[float] = []
-    assert first_start.build_demo(employees=150, progress=lambda f, m: seen.append(f)) is not None
-    assert_rescored(db, trained[1])
+    build_demo = first_start.build_demo
+
+    def recording_progress(progress, **kwargs):  # the real first start; the fractions its progress bar was given kept
+        return build_demo(progress=lambda f, m: (seen.append(f), progress(f, m)), **kwargs)
+
+    monkeypatch.setattr(first_start, "build_demo", recording_progress)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    assert not at.exception, [e.message for e in at.exception]
+    at.run()
+    assert at.title[0].value == "Sign in"
     assert seen == sorted(seen) and seen[-1] == 1.0
+    assert rows(db, "SELECT count(*) > 250 FROM employees") == [(True,)]
+    assert rows(db, "SELECT run_by FROM import_runs") == [("demo",)]
+    assert_rescored(db, trained[1])
     assert [r[0] for r in audit("import")] == [first_start.ACTOR] and purpose() == "demo"
-    assert auth.load_user("demo.hr").is_demo
-    assert first_start.build_demo(employees=150) is None  # never twice, never over imports
+    with workspace.connect() as con:
+        users = con.sql("SELECT username, role, is_demo, password_hash LIKE '$2b$%' FROM users ORDER BY username").fetchall()
+    assert users == [("admin", "hr_admin", False, True), ("demo.employee", "employee", True, True),
+                     ("demo.head", "department_head", True, True), ("demo.hr", "hr_admin", True, True),
+                     ("demo.leadership", "hr_leadership", True, True), ("demo.viewer", "viewer", True, True)]
+    at = signed_in("demo.head", "demo")
+    assert at.title[0].value == "How deep is our middle-management talent pool?"
+    assert build_demo(employees=150) is None  # never twice, never over imports
 
 
 def test_a_damaged_model_file_is_a_warning_and_the_import_stands(env: Path, trained, tmp_path: Path, monkeypatch) -> None:

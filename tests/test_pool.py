@@ -13,7 +13,7 @@ from services import auth, export, nominations, plans, pool, queries, reviews, t
 from services.people import CandidateFilters, candidates, profile
 
 from .conftest import TODAY, rows
-from .test_app import PASSWORD, _seeded_template, demo_db, env, fresh_caches, seeded  # noqa: F401  (fixtures shared with test_app)
+from .test_app import PASSWORD, demo_db, env, fresh_caches, seeded  # noqa: F401  (fixtures shared with test_app)
 
 
 def cursor(db: Path):

@@ -1,13 +1,12 @@
 """The review-cycle and plan pages as their users work them (AppTest), on the demo with its seeded history."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import polars as pl
 import pytest
 
-from services import auth, reviews, workspace
+from services import reviews, workspace
 from services.demo import seed_demo_reviews
 from tests.test_app import ACCOUNTS, PASSWORD, ROOT, fresh_caches, signed_in  # noqa: F401  (fixtures; demo_db is conftest's)
 from tests.conftest import copy_app_files, rows, use_app_files
@@ -16,26 +15,11 @@ from tests.conftest import copy_app_files, rows, use_app_files
 pytestmark = pytest.mark.xdist_group("reviews_page")
 
 
-@pytest.fixture(scope="module")
-def _seeded_template(demo_db: Path, tmp_path_factory) -> Path:
-    """The demo with one account per role and its pool, plans and past review cycles, as on first start: built once."""
-    folder = tmp_path_factory.mktemp("seeded")
-    shutil.copyfile(demo_db, folder / "talent.duckdb")
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        config = tmp_path_factory.mktemp("config") / "talent.toml"
-        shutil.copyfile(ROOT / "config" / "talent.toml", config)
-        monkeypatch.setenv("TALENT_CONFIG", str(config))
-        use_app_files(folder, monkeypatch)
-        for name, (role, departments) in ACCOUNTS.items():
-            auth.create_user(name, role, PASSWORD, departments)
-        seed_demo_reviews(folder / "talent.duckdb")
-    return folder
-
-
 @pytest.fixture
-def seeded(_seeded_template: Path, tmp_path: Path, monkeypatch) -> Path:
-    """Each test's own copy of the seeded demo (tests/test_app.py's `seeded`, without seeding it again)."""
-    copy_app_files(_seeded_template, tmp_path)
+def seeded(seeded_demo: Path, tmp_path: Path, monkeypatch) -> Path:
+    """Each test's own copy of the seeded demo (conftest's seeded_demo: one account per role, the demo's pool, plans
+    and past review cycles, as on first start)."""
+    copy_app_files(seeded_demo, tmp_path)
     return use_app_files(tmp_path, monkeypatch)
 
 

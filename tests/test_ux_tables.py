@@ -14,7 +14,7 @@ import pytest
 from services import model
 from services.people import CandidateFilters, candidates, filter_choices
 from tests.conftest import rows
-from tests.test_app import PASSWORD, _seeded_template, fresh_caches, env, seeded, signed_in  # noqa: F401  (fixtures; demo_db is conftest's)
+from tests.test_app import PASSWORD, fresh_caches, env, seeded, signed_in  # noqa: F401  (fixtures; demo_db is conftest's)
 
 CARD = Path(__file__).parent / "data" / "model_card_few_cases.json"  # a real card: the 2,000-employee model demo's training
 
