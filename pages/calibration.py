@@ -108,10 +108,13 @@ if grid.height == 0:
 # The meeting pack: the calibrated grid and a card per person discussed (in the talent pool today, or moved), or everyone.
 discussed = grid.filter(pl.col("moved") | pl.col("employee_id").is_in(list(data.nominated())))["employee_id"].to_list()
 with st.container(horizontal=True, vertical_alignment="bottom"):
+    # Fixed option labels (a label that changed with the counts would make a new widget, with nothing chosen).
     cards_choice = st.radio(t("talent_card.pack_cards_for"), ["discussed", "everyone"], horizontal=True, key="pack_cards_for",
-                            format_func=lambda c: t(f"talent_card.pack_cards_{c}", n=f"{len(discussed) if c == 'discussed' else grid.height:,}"))
+                            format_func=lambda c: t(f"talent_card.pack_cards_{c}"))
+    carded = discussed if cards_choice == "discussed" else None
     meeting_pack_button(data, grid.rename({"performance": "calibrated_performance", "potential": "calibrated_potential"}),
-                        meta["name"], cards_for=discussed if cards_choice == "discussed" else None)
+                        meta["name"], cards_for=carded)
+st.caption(t("talent_card.pack_cards_count", n=f"{grid.height if carded is None else len(carded):,}"))
 
 # --- the 9-box with names ----------------------------------------------------------------------------------------
 st.subheader(t("calibration_session.grid_title"))

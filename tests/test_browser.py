@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -15,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+import tomlkit
 
 from services.i18n import t
 from tests.conftest import build_demo_db, rows
@@ -42,8 +44,12 @@ def free_port() -> int:
 def server(tmp_path_factory):
     work = tmp_path_factory.mktemp("browser")
     db = build_demo_db(work, employees=600, seed=5)
+    # The 600-person demo holds 17 voluntary exits in its training snapshot: the flight-risk model may train from 5 here.
+    config = tomlkit.parse((ROOT / "config" / "talent.toml").read_text(encoding="utf-8"))
+    config["model"]["flight_risk_min_exits"] = 5
+    (work / "talent.toml").write_text(tomlkit.dumps(config), encoding="utf-8")
     env = {**os.environ, "TALENT_DB": str(db), "TALENT_WORKSPACE": str(work / "workspace.duckdb"), "TALENT_BCRYPT_ROUNDS": "4",
-           "TALENT_ADMIN_PASSWORD": "browser-admin-pass", "TALENT_MODELS": str(work / "models")}
+           "TALENT_ADMIN_PASSWORD": "browser-admin-pass", "TALENT_MODELS": str(work / "models"), "TALENT_CONFIG": str(work / "talent.toml")}
     setup = ("from services import auth\n"
              f"auth.create_user('head', 'department_head', '{PASSWORD}', ('Sales',))\n"
              f"auth.create_user('leader', 'hr_leadership', '{PASSWORD}')\n"
@@ -51,7 +57,12 @@ def server(tmp_path_factory):
              "from services.demo import seed_demo_reviews, demo_employee_id\n"
              f"seed_demo_reviews(__import__('pathlib').Path(r'{db}'))\n"
              # issue #18: the demo's candidate (a pool member in the open cycle, assessed in a closed one) gets an account
-             f"auth.create_user('candidate', 'employee', '{PASSWORD}', employee_id=demo_employee_id(__import__('pathlib').Path(r'{db}')))\n")
+             f"auth.create_user('candidate', 'employee', '{PASSWORD}', employee_id=demo_employee_id(__import__('pathlib').Path(r'{db}')))\n"
+             # issue #16: the flight-risk model, a locked and an open calibration session, key seats and successors
+             "from services.demo import seed_demo_calibration, seed_demo_flight_risk, seed_demo_succession\n"
+             f"seed_demo_flight_risk(r'{db}')\n"
+             f"seed_demo_calibration(__import__('pathlib').Path(r'{db}'), hr='hradmin', head='head')\n"
+             f"seed_demo_succession(__import__('pathlib').Path(r'{db}'))\n")
     subprocess.run([sys.executable, "-c", setup], cwd=ROOT, env=env, check=True)
     port = free_port()
     log = (work / "server.log").open("wb")  # a file, not a pipe nobody reads: a full pipe would stall the server
@@ -216,6 +227,125 @@ def test_hr_director_walks_overview_trends_reviews_and_grid_then_reload_and_new_
     page.reload()
     page.get_by_role("button", name=t("auth.submit")).wait_for()
     assert page.get_by_role("button", name=t("auth.sign_out")).count() == 0 and session_cookies() == []
+
+
+def pdf_pages(download) -> list[tuple[int, int, str]]:
+    """A downloaded PDF's pages: width and height in points (A4 is 595 × 842) and text."""
+    import pypdf
+
+    return [(round(float(p.mediabox.width)), round(float(p.mediabox.height)), p.extract_text()) for p in pypdf.PdfReader(download.path()).pages]
+
+
+def test_talent_review_meeting_key_seats_calibration_session_talent_card_and_flight_risk(server, page) -> None:
+    """Issue #16 as HR prepares and holds the talent review: key seats (a successor named), a calibration session
+    (opened, a person moved, locked, the meeting pack printed), a talent card printed, the flight-risk model and the
+    at-risk high potentials read; then the head of Sales and HR leadership, each within their role. Screenshots of each."""
+    url, db = server
+    workspace_file = db.with_name("workspace.duckdb")
+    sign_in(page, url, "hradmin")
+    # --- key seats: the bench, the reporting line, a successor named with a reason
+    page.goto(f"{url}/succession")
+    settle(page)
+    shoot(page, "16_hr_key_seats", page.get_by_role("heading", name=t("succession.title")))
+    choose(page, page.get_by_role("combobox", name=t("succession.chart_department")), "Sales")
+    shoot(page, "16_hr_reporting_line", page.get_by_text(t("succession.chart_department")))
+    form = page.locator("details").filter(has_text=t("succession.name_title"))
+    if not form.evaluate("e => e.open"):  # the form is open already on a seat without successors
+        page.get_by_text(t("succession.name_title")).click()
+    member = page.get_by_role("combobox", name=t("succession.pool_member"))
+    member.click()  # typed: the long list of pool members is redrawn while it opens
+    member.press_sequentially("Sales")
+    member.press("Enter")
+    quick(page)
+    reason = "covers the region when the manager travels"
+    page.get_by_role("textbox", name=t("succession.reason")).first.fill(reason)
+    page.get_by_role("textbox", name=t("succession.reason")).first.press("Tab")
+    page.get_by_role("button", name=t("succession.name_submit")).click()
+    settle(page)
+    assert rows(workspace_file, "SELECT action, decided_by FROM seat_successors WHERE reason = ?", [reason]) == [("name", "hradmin")]
+    shoot(page, "16_hr_successor_named", page.get_by_text(t("succession.successors_title")))
+    # --- a calibration session for Finance: opened, one person moved with a reason, locked, its meeting pack printed
+    page.goto(f"{url}/calibration")
+    settle(page)
+    page.get_by_text(t("calibration_session.open_title")).click()
+    page.get_by_role("textbox", name=t("calibration_session.name")).fill("Finance talent review")
+    departments = page.get_by_role("combobox", name=t("calibration_session.departments"))
+    departments.press_sequentially("Finance")
+    departments.press("Enter")
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name=t("calibration_session.open")).click()
+    settle(page)
+    choose_containing(page, page.get_by_role("combobox", name=t("calibration_session.person")), "Finance")
+    page.get_by_role("textbox", name=t("calibration_session.reason")).fill("led the year-end close alone")
+    page.get_by_role("textbox", name=t("calibration_session.reason")).press("Tab")
+    page.get_by_role("button", name=t("calibration_session.move"), exact=True).click()
+    settle(page)
+    (session_id,), = rows(workspace_file, "SELECT session_id FROM calibration_sessions WHERE name = 'Finance talent review'")
+    assert rows(workspace_file, "SELECT department, decided_by, reason FROM grid_calibrations WHERE session_id = ?", [session_id]) \
+        == [("Finance", "hradmin", "led the year-end close alone")]
+    shoot(page, "16_hr_session_grid", page.get_by_text(t("calibration_session.grid_title")))
+    page.get_by_text(t("calibration_session.lock_confirm")).click()
+    quick(page)
+    page.get_by_role("button", name=t("calibration_session.lock")).click()
+    settle(page)
+    (people, locked_by), = rows(workspace_file, """SELECT count(*), any_value(s.locked_by) FROM calibration_snapshots c
+                                                   JOIN calibration_sessions s USING (session_id) WHERE session_id = ?""", [session_id])
+    assert people > 0 and locked_by == "hradmin"
+    counted = page.get_by_text(t("talent_card.pack_cards_count", n="@").split("@")[0]).inner_text()
+    cards = int(re.search(r"(\d+)", counted).group(1))  # the people discussed (pool members and the one moved), not everyone
+    with page.expect_download() as pack:
+        page.get_by_role("button", name=t("talent_card.download_pack")).click()
+    pages = pdf_pages(pack.value)
+    printed = rows(workspace_file, "SELECT count(*) FROM audit_log WHERE action = 'meeting_pack_downloaded' AND target = 'Finance talent review'")
+    assert printed == [(1,)] and 1 <= cards < people and len(pages) == 1 + cards and {(w, h) for w, h, _ in pages} == {(595, 842)}
+    assert "Finance talent review" in pages[0][2]
+    shoot(page, "16_hr_session_locked", page.get_by_text(t("calibration_session.grid_title")))
+    # --- a talent card: one A4 page with the person's name
+    (person, name), = rows(db, "SELECT f.employee_id, a.name FROM flight_risk_scores f JOIN analysis_employee a USING (employee_id) "
+                               "WHERE a.department = 'Sales' AND a.status = 'active' ORDER BY f.probability DESC LIMIT 1")
+    page.goto(f"{url}/profile?employee={person}")
+    settle(page)
+    with page.expect_download() as card:
+        page.get_by_role("button", name=t("talent_card.download_card")).click()
+    (width, height, text), = pdf_pages(card.value)
+    assert (width, height) == (595, 842) and name.split()[0] in text
+    # --- flight risk: the model's figures against years of service, and the at-risk high potentials
+    page.goto(f"{url}/model")
+    settle(page)
+    page.locator("[data-testid='stButtonGroup']").get_by_text(t("flight_risk.view_flight_risk"), exact=True).click()
+    settle(page)
+    shoot(page, "16_hr_flight_risk_model", page.get_by_role("heading").first)
+    page.goto(f"{url}/candidates")
+    settle(page)
+    assert page.get_by_text(t("flight_risk.at_risk_title", n="")[:20]).count() >= 1
+    page.get_by_role("button", name=t("auth.sign_out")).click()
+    settle(page)
+    # --- the head of Sales: only Sales on the key seats; the locked mid-year session read as kept
+    sign_in(page, url, "head")
+    page.goto(f"{url}/succession")
+    settle(page)
+    department = page.get_by_role("combobox", name=t("succession.chart_department"))
+    department.click()
+    assert [o.strip() for o in page.get_by_role("option").all_inner_texts()] == ["Sales"]
+    page.keyboard.press("Escape")
+    assert page.get_by_text(t("succession.mark_title")).count() == 0  # marking key seats is HR's
+    shoot(page, "16_head_key_seats", page.get_by_role("heading", name=t("succession.title")))
+    page.goto(f"{url}/calibration")
+    settle(page)
+    choose_containing(page, page.get_by_role("combobox", name=t("calibration_session.pick")), t("calibration_session.status_locked"))
+    assert page.get_by_role("button", name=t("calibration_session.lock")).count() == 0  # locking is HR's
+    shoot(page, "16_head_locked_session", page.get_by_role("heading").first)
+    page.get_by_role("button", name=t("auth.sign_out")).click()
+    settle(page)
+    # --- HR leadership reads: no succession forms, no moves
+    sign_in(page, url, "leader")
+    page.goto(f"{url}/succession")
+    settle(page)
+    assert page.get_by_text(t("succession.name_title")).count() == 0
+    page.goto(f"{url}/calibration")
+    settle(page)
+    assert page.get_by_text(t("calibration_session.move_not_participant")).count() == 1
+    shoot(page, "16_leadership_session", page.get_by_role("heading").first)
 
 
 def shoot(pg, name: str, top) -> None:
