@@ -175,7 +175,7 @@ def test_department_head_filters_exports_changes_a_readiness_and_walks_grid_and_
     # Their pool members: select the first row (its checkbox is the grid's first column) and open the profile link.
     choose(page, page.get_by_role("combobox", name=t("candidates.pool_status")), t("candidates.pool_nominated"))
     assert "pool_status=nominated" in page.url
-    grid = page.locator("[data-testid='stDataFrame']").first
+    grid = page.locator(".st-key-candidate_table [data-testid='stDataFrame']")  # not the at-risk list above it
     box = grid.bounding_box()
     page.mouse.click(box["x"] + 18, box["y"] + 35 + 18)
     settle(page)
