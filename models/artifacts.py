@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import datetime
 from pathlib import Path
 
 
@@ -33,6 +34,14 @@ def versions(root: Path | None = None) -> list[str]:
     """Trained versions in `root` (the potential model's folder unless another model's is named), newest first."""
     root = root or artifacts_dir()
     return sorted((p.name for p in root.iterdir() if (p / "card.json").is_file()), reverse=True) if root.is_dir() else []
+
+
+def new_version(root: Path) -> str:
+    """A new model's version: the time it was trained, made unique in `root` (two trained within a second)."""
+    version = datetime.now().strftime("%Y%m%d-%H%M%S")
+    while (root / version).exists():
+        version += "x"
+    return version
 
 
 def save(model, card: dict, root: Path | None = None) -> Path:

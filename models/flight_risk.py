@@ -186,8 +186,8 @@ def train(db_path: Path, as_of: date | None = None, estimators: tuple[str, ...] 
             f"({', '.join(str(d) for d in sorted(train_rows['as_of'].unique().to_list()))}); at least {needed} "
             f"needed ({set_apart} exit(s) the company decided or retirements are set apart, not counted); no flight-risk model")
     # scikit-learn from here on: a history too short to learn from is said without loading it
-    from .potential import (ESTIMATOR_NAMES, calibration_table, choose_inputs, fit_estimator, folds, out_of_fold_log_odds, platt,
-                            predict_probability, protected_columns)
+    from .potential import (calibration_table, choose_estimator, choose_inputs, estimator_card, fit_candidates, folds,
+                            protected_columns)
     from .training import read_attributes
 
     protected = protected_names(settings)
@@ -198,30 +198,13 @@ def train(db_path: Path, as_of: date | None = None, estimators: tuple[str, ...] 
     y_train = train_rows[LABEL].to_numpy().astype(int)
     splits = folds(train_rows, y_train, n_folds)
     estimators = estimators or (ESTIMATORS if exits >= BOOSTING_MIN_EXITS else ("logistic",))
-    candidates = {}
-    for name in estimators:
-        oof = out_of_fold_log_odds(name, inputs, train_rows, y_train, splits)
-        ok = ~np.isnan(oof)
-        ap = _measures(y_train[ok], oof[ok])["average_precision"] if ok.any() and y_train[ok].sum() else float("nan")
-        candidates[name] = {"oof": oof, "validation_average_precision": ap}
-    chosen = max(candidates, key=lambda n: (np.nan_to_num(candidates[n]["validation_average_precision"], nan=-1.0), n == "logistic"))
+    candidates, chosen = choose_estimator(estimators, inputs, train_rows, y_train, splits)
 
     evaluated = test_rows if test_rows is not None else train_rows
     y = evaluated[LABEL].to_numpy().astype(int)
-    estimator_metrics, model = {}, None
-    for name, c in candidates.items():
-        calibration = platt(c["oof"], y_train)
-        if test_rows is not None or name == chosen:
-            fitted = fit_estimator(name, inputs, train_rows, y_train)
-            fitted.platt_ = calibration
-            if name == chosen:
-                model = fitted
-        if test_rows is not None:
-            c["p"] = predict_probability(fitted, test_rows)
-        else:  # cross-validation: the out-of-fold predictions, calibrated
-            a, b = calibration
-            c["p"] = 1 / (1 + np.exp(-(a * np.nan_to_num(c["oof"]) + b)))
-        estimator_metrics[name] = {**_measures(y, c["p"]), "validation_average_precision": c["validation_average_precision"]}
+    model = fit_candidates(candidates, chosen, inputs, train_rows, y_train, test_rows)
+    estimator_metrics = {name: {**_measures(y, c["p"]), "validation_average_precision": c["validation_average_precision"]}
+                         for name, c in candidates.items()}
     p = candidates[chosen]["p"]
     if test_rows is not None:
         baseline_p = TenureBaseline().fit(train_rows, y_train).predict_proba(test_rows)
@@ -229,9 +212,7 @@ def train(db_path: Path, as_of: date | None = None, estimators: tuple[str, ...] 
         baseline_p = np.nan_to_num(_baseline_out_of_fold(train_rows, y_train, splits), nan=float(y_train.mean()))
     model_metrics, baseline_metrics = _measures(y, p), _measures(y, baseline_p)
     audited = protected_columns(evaluated, attributes, protected)
-    version = datetime.now().strftime("%Y%m%d-%H%M%S")
-    while (artifacts_root() / version).exists():
-        version += "x"
+    version = artifacts.new_version(artifacts_root())
     kinds = snapshots.filter(pl.col("exit_window_closed") & pl.col("left_within_12m").fill_null(False)) \
         .group_by("exit_kind_12m").len().sort("exit_kind_12m")
     card = {
@@ -244,17 +225,8 @@ def train(db_path: Path, as_of: date | None = None, estimators: tuple[str, ...] 
         "exits_by_kind": {r["exit_kind_12m"]: r["len"] for r in kinds.iter_rows(named=True)},
         "horizon_months": 12 * HORIZON_YEARS,
         "risk_bands": flight_risk_cutoffs(settings),
-        "evaluation": evaluation,
-        "evaluation_definition": EVALUATIONS[evaluation].format(folds=len(splits)),
-        "folds": len(splits),
-        "estimator": chosen,
-        "estimator_definition": ESTIMATOR_NAMES[chosen] + ", Platt-calibrated on out-of-sample predictions",
-        "chosen_by": "validation average precision (out-of-sample predictions inside the training data)",
-        "estimators": estimator_metrics,
+        **estimator_card(evaluation, EVALUATIONS[evaluation].format(folds=len(splits)), len(splits), chosen, estimator_metrics, model, inputs),
         "baseline": BASELINE,
-        "platt": list(model.platt_),
-        "features": inputs.features,
-        "categorical_features": list(inputs.categorical),
         "left_out": left_out,
         "protected_attributes_not_used": sorted({*protected, *audited}),
         "audited_attributes": [c.removeprefix("attr_") for c in audited],

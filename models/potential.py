@@ -309,6 +309,57 @@ def platt(z: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return (float(fitted.coef_[0, 0]), float(fitted.intercept_[0]))
 
 
+def choose_estimator(estimators, inputs: Inputs, frame: pl.DataFrame, y: np.ndarray, splits) -> tuple[dict, str]:
+    """Both models' choice of estimator: each one's out-of-fold log-odds on the training rows (`oof`) and their
+    average precision; the chosen one has the best (logistic on a tie, either one when none can be measured)."""
+    candidates = {}
+    for name in estimators:
+        oof = out_of_fold_log_odds(name, inputs, frame, y, splits)
+        ok = ~np.isnan(oof)
+        validation_ap = metrics(y[ok], oof[ok], 1)["average_precision"] if ok.any() and y[ok].sum() else float("nan")
+        candidates[name] = {"oof": oof, "validation_average_precision": validation_ap}
+    chosen = max(candidates, key=lambda n: (np.nan_to_num(candidates[n]["validation_average_precision"], nan=-1.0), n == "logistic"))
+    return candidates, chosen
+
+
+def fit_candidates(candidates: dict, chosen: str, inputs: Inputs, train_rows: pl.DataFrame, y_train: np.ndarray,
+                   test_rows: pl.DataFrame | None) -> Pipeline:
+    """Platt-calibrate each candidate on its out-of-fold log-odds and set its `p`, the chance it predicts for the evaluated
+    rows: the test snapshot (time split; each one fitted on all training rows) or, in cross-validation, its calibrated
+    out-of-fold predictions. Returns the chosen estimator fitted on all training rows, its calibration in `platt_`."""
+    model = None
+    for name, c in candidates.items():
+        calibration = platt(c["oof"], y_train)
+        if test_rows is not None or name == chosen:
+            fitted = fit_estimator(name, inputs, train_rows, y_train)
+            fitted.platt_ = calibration
+            if name == chosen:
+                model = fitted
+        if test_rows is not None:
+            c["p"] = predict_probability(fitted, test_rows)
+        else:  # cross-validation: the out-of-fold predictions, calibrated
+            a, b = calibration
+            c["p"] = 1 / (1 + np.exp(-(a * np.nan_to_num(c["oof"]) + b)))
+    return model
+
+
+def estimator_card(evaluation: str, definition: str, folds: int, chosen: str, estimator_metrics: dict, model: Pipeline,
+                   inputs: Inputs) -> dict:
+    """The model card's account of how its estimator was chosen, tested and calibrated (both models train alike)."""
+    return {
+        "evaluation": evaluation,
+        "evaluation_definition": definition,
+        "folds": folds,
+        "estimator": chosen,
+        "estimator_definition": ESTIMATOR_NAMES[chosen] + ", Platt-calibrated on out-of-sample predictions",
+        "chosen_by": "validation average precision (out-of-sample predictions inside the training data)",
+        "estimators": estimator_metrics,
+        "platt": list(model.platt_),
+        "features": inputs.features,
+        "categorical_features": list(inputs.categorical),
+    }
+
+
 def fit_model(train: pl.DataFrame, label: str = "label", kind: str = "logistic", inputs: Inputs | None = None,
               n_folds: int = 5, oof: np.ndarray | None = None) -> Pipeline:
     """Fit one estimator on all training rows and calibrate it on out-of-sample predictions

@@ -25,9 +25,8 @@ from pipelines.settings import load_settings
 
 from . import artifacts
 from .artifacts import NotEnoughHistory  # noqa: F401  (raised here; defined where importing it costs nothing)
-from .potential import (ESTIMATOR_NAMES, ESTIMATORS, NOT_INPUTS, calibration_table, choose_inputs, closed_snapshot_dates, fairness,
-                        fit_estimator, folds, metrics, out_of_fold_log_odds, platt, predict_probability, protected_columns, rules_flags,
-                        time_split)
+from .potential import (ESTIMATORS, NOT_INPUTS, calibration_table, choose_estimator, choose_inputs, closed_snapshot_dates,
+                        estimator_card, fairness, fit_candidates, folds, metrics, protected_columns, rules_flags, time_split)
 
 LABELS = {
     "into_management": "promoted into management (job level {level}+, or flagged into management; the flag wins when present) within {horizon} year(s) after the snapshot",
@@ -117,39 +116,21 @@ def train(db_path: Path, label: str = "label", as_of: date | None = None, estima
         raise NotEnoughHistory("no input varies across the training snapshots (every column is missing, the same for everyone, or protected)")
     y_train = train_rows[column].to_numpy().astype(int)
     splits = folds(train_rows, y_train, n_folds)
-    candidates = {}
-    for name in estimators:
-        oof = out_of_fold_log_odds(name, inputs, train_rows, y_train, splits)
-        ok = ~np.isnan(oof)
-        validation_ap = metrics(y_train[ok], oof[ok], 1)["average_precision"] if ok.any() and y_train[ok].sum() else float("nan")
-        candidates[name] = {"oof": oof, "validation_average_precision": validation_ap}
-    chosen = max(candidates, key=lambda n: (np.nan_to_num(candidates[n]["validation_average_precision"], nan=-1.0), n == "logistic"))
+    candidates, chosen = choose_estimator(estimators, inputs, train_rows, y_train, splits)
 
     evaluated = test_rows if test_rows is not None else train_rows
     y = evaluated[column].to_numpy().astype(int)
     rules = rules_flags(evaluated, settings.rules).astype(float)  # the pool-rule selection, on the snapshot
     k = int(rules.sum()) or max(1, round(float(model_cfg["top_k_share"]) * evaluated.height))
-    estimator_metrics, final = {}, {}
-    for name, c in candidates.items():
-        calibration = platt(c["oof"], y_train)
-        if test_rows is not None or name == chosen:
-            final[name] = fit_estimator(name, inputs, train_rows, y_train)
-            final[name].platt_ = calibration
-        if test_rows is not None:
-            p = predict_probability(final[name], test_rows)
-        else:  # cross-validation: the out-of-fold predictions, calibrated
-            a, b = calibration
-            p = 1 / (1 + np.exp(-(a * np.nan_to_num(c["oof"]) + b)))
-        c["p"] = p
-        estimator_metrics[name] = {**metrics(y, p, k), "validation_average_precision": c["validation_average_precision"]}
-    model, p = final[chosen], candidates[chosen]["p"]
+    model = fit_candidates(candidates, chosen, inputs, train_rows, y_train, test_rows)
+    estimator_metrics = {name: {**metrics(y, c["p"], k), "validation_average_precision": c["validation_average_precision"]}
+                         for name, c in candidates.items()}
+    p = candidates[chosen]["p"]
     model_metrics, rules_metrics = metrics(y, p, k), metrics(y, rules, k)
     selected = np.zeros(evaluated.height, dtype=bool)
     selected[np.argsort(-p, kind="stable")[:k]] = True
     audited = protected_columns(evaluated, attributes, protected)
-    version = datetime.now().strftime("%Y%m%d-%H%M%S")
-    while (artifacts.artifacts_dir() / version).exists():
-        version += "x"
+    version = artifacts.new_version(artifacts.artifacts_dir())
     definition = LABELS[kind] + (STRICT if label == "label_strict" else "")
     attribute_names = {r["column_name"]: r["attribute"] for r in attributes.iter_rows(named=True)} if attributes.height else {}
     card = {
@@ -160,16 +141,7 @@ def train(db_path: Path, label: str = "label", as_of: date | None = None, estima
         "label_settings": {"management_level": settings.management_level, "horizon_years": horizon,
                            "strict_min_grade": model_cfg["strict_min_grade"]},
         "label_definition": definition.format(level=settings.management_level, horizon=horizon, grade=model_cfg["strict_min_grade"]),
-        "evaluation": evaluation,
-        "evaluation_definition": EVALUATIONS[evaluation].format(folds=len(splits)),
-        "folds": len(splits),
-        "estimator": chosen,
-        "estimator_definition": ESTIMATOR_NAMES[chosen] + ", Platt-calibrated on out-of-sample predictions",
-        "chosen_by": "validation average precision (out-of-sample predictions inside the training data)",
-        "estimators": estimator_metrics,
-        "platt": list(model.platt_),
-        "features": inputs.features,
-        "categorical_features": list(inputs.categorical),
+        **estimator_card(evaluation, EVALUATIONS[evaluation].format(folds=len(splits)), len(splits), chosen, estimator_metrics, model, inputs),
         "attribute_features": {c: attribute_names.get(c, c) for c in inputs.features if c.startswith("attr_")},
         "undated_attributes": [r["column_name"] for r in attributes.iter_rows(named=True) if r["undated"] and r["column_name"] in inputs.features]
         if attributes.height else [],

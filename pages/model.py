@@ -30,6 +30,22 @@ def group_label(attribute: str, group: str) -> str:
     return t(key) if key and t(key) != key else group
 
 
+def calibration_chart(calibration: list[dict], definition: str, predicted: str, observed: str, key: str | None = None) -> None:
+    """A model card's calibration (both models): people in bands of predicted chance, the predicted against the observed
+    share, the dotted diagonal where they agree. `definition` and the axis names say which outcome."""
+    st.subheader(t("model.calibration_title"))
+    st.caption(definition)
+    cal = pl.DataFrame(calibration)
+    top = max(cal["predicted"].max(), cal["observed"].max()) * 100 * 1.1 if cal.height else 1
+    fig = go.Figure([
+        go.Scatter(x=[0, top], y=[0, top], mode="lines", line=dict(color=theme.MUTED, dash="dot"), showlegend=False, hoverinfo="skip"),
+        go.Scatter(x=cal["predicted"] * 100, y=cal["observed"] * 100, mode="lines+markers", marker=dict(size=9, color=theme.PRIMARY),
+                   customdata=cal["people"], hovertemplate="%{x:.1f} % → %{y:.1f} % (%{customdata})<extra></extra>", showlegend=False),
+    ])
+    fig.update_layout(template=theme.TEMPLATE, height=340, xaxis_title=predicted, yaxis_title=observed)
+    st.plotly_chart(fig, width="stretch", key=key)
+
+
 user = signed_in_user()
 VIEWS = ("potential", "flight_risk")  # the two models; the page's question follows the one chosen below
 flight_view = st.session_state.get("model_view") == "flight_risk"
@@ -92,17 +108,8 @@ def flight_risk_section() -> None:
         st.caption(t("model_card.protected_line", names=", ".join(attribute_label(a) for a in card.get("audited_attributes") or card.get("protected_attributes_not_used", []))))
     left, right = st.columns([2, 3])
     with left:
-        st.subheader(t("model.calibration_title"))
-        st.caption(t("flight_risk.calibration_definition"))
-        cal = pl.DataFrame(card["calibration"])
-        top = max(cal["predicted"].max(), cal["observed"].max()) * 100 * 1.1 if cal.height else 1
-        fig = go.Figure([
-            go.Scatter(x=[0, top], y=[0, top], mode="lines", line=dict(color=theme.MUTED, dash="dot"), showlegend=False, hoverinfo="skip"),
-            go.Scatter(x=cal["predicted"] * 100, y=cal["observed"] * 100, mode="lines+markers", marker=dict(size=9, color=theme.PRIMARY),
-                       customdata=cal["people"], hovertemplate="%{x:.1f} % → %{y:.1f} % (%{customdata})<extra></extra>", showlegend=False),
-        ])
-        fig.update_layout(template=theme.TEMPLATE, height=340, xaxis_title=t("flight_risk.axis_predicted"), yaxis_title=t("flight_risk.axis_observed"))
-        st.plotly_chart(fig, width="stretch", key="flight_risk_calibration")
+        calibration_chart(card["calibration"], t("flight_risk.calibration_definition"), t("flight_risk.axis_predicted"),
+                          t("flight_risk.axis_observed"), key="flight_risk_calibration")
     with right:
         st.subheader(t("flight_risk.fairness_title"))
         st.caption(t("flight_risk.fairness_definition"))
@@ -207,17 +214,7 @@ with st.expander(t("evidence.how_computed"), icon=":material/calculate:"):
 
 left, right = st.columns([2, 3])
 with left:
-    st.subheader(t("model.calibration_title"))
-    st.caption(t("model.calibration_definition"))
-    cal = pl.DataFrame(card["calibration"])
-    top = max(cal["predicted"].max(), cal["observed"].max()) * 100 * 1.1 if cal.height else 1
-    fig = go.Figure([
-        go.Scatter(x=[0, top], y=[0, top], mode="lines", line=dict(color=theme.MUTED, dash="dot"), showlegend=False, hoverinfo="skip"),
-        go.Scatter(x=cal["predicted"] * 100, y=cal["observed"] * 100, mode="lines+markers", marker=dict(size=9, color=theme.PRIMARY),
-                   customdata=cal["people"], hovertemplate="%{x:.1f} % → %{y:.1f} % (%{customdata})<extra></extra>", showlegend=False),
-    ])
-    fig.update_layout(template=theme.TEMPLATE, height=340, xaxis_title=t("model.axis_predicted"), yaxis_title=t("model.axis_observed"))
-    st.plotly_chart(fig, width="stretch")
+    calibration_chart(card["calibration"], t("model.calibration_definition"), t("model.axis_predicted"), t("model.axis_observed"))
 with right:
     st.subheader(t("model.fairness_title"))
     st.caption(t("model.fairness_definition"))

@@ -3,20 +3,18 @@ from __future__ import annotations
 
 import time
 
-import json
 from datetime import date
 
 import plotly.express as px
 import polars as pl
 import streamlit as st
 
-from services.model import feature_label
-
 from services import theme
 from dashboard.plain import md, safe_chart
 from dashboard.access import NotAllowed, ScopedData
 from dashboard.downloads import talent_card_button
 from dashboard.session import signed_in_user
+from services.factors import up_and_down
 from services.i18n import t, widget_key
 from services.nominations import CHANGES as NOMINATION_CHANGES, EXIT_REASONS
 from services.plans import KINDS as PLAN_KINDS, SOURCES as PLAN_SOURCES, STATUSES as PLAN_STATUSES
@@ -117,21 +115,10 @@ st.subheader(t("profile.why_title"))
 if person.get("potential_score") is not None:
     st.metric(t("profile.potential"), f"{person['potential_score']:.1f}", help=t("candidates.potential_definition"))
     st.caption(t("profile.why_definition") + " " + t("model.scored_as_of", as_of=person["scored_as_of"], version=person["model_version"]))
-    factors = pl.DataFrame(json.loads(person["factors"]), schema={"feature": pl.String, "value": pl.String, "percentile": pl.Float64, "contribution": pl.Float64})
-
-    def line(f: dict) -> str:
-        value = f["value"] if f["value"] is not None else "–"
-        try:
-            value = f"{float(value):.2f}".rstrip("0").rstrip(".")
-        except ValueError:
-            pass
-        pct = f["percentile"]
-        where = "" if pct is None else t("profile.top_pct", pct=max(1, round(100 * (1 - pct)))) if pct >= 0.5 else t("profile.bottom_pct", pct=max(1, round(100 * pct)))
-        return t("profile.factor_line", feature=feature_label(f["feature"], t), value=value, where=where).replace(" ()", "").replace("（）", "")
-
+    reasons = up_and_down(person["factors"])  # the model's reasons in words, as on the talent card
     up, down = st.columns(2)
-    up.markdown(f"**{t('profile.factor_up')}**\n\n" + "\n".join(f"- {line(f)}" for f in factors.filter(pl.col("contribution") > 0).head(3).to_dicts()))
-    down.markdown(f"**{t('profile.factor_down')}**\n\n" + "\n".join(f"- {line(f)}" for f in factors.filter(pl.col("contribution") < 0).head(3).to_dicts()))
+    up.markdown(f"**{t('profile.factor_up')}**\n\n" + "\n".join(f"- {line}" for line in reasons["up"]))
+    down.markdown(f"**{t('profile.factor_down')}**\n\n" + "\n".join(f"- {line}" for line in reasons["down"]))
 else:
     st.caption(t("profile.why_none"))
 

@@ -7,7 +7,6 @@ the model when it scores, never again here) and its reasons (`factors`, JSON). E
 """
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 
@@ -16,10 +15,9 @@ import polars as pl
 
 from models import flight_risk as _model  # no scikit-learn at import: it loads only where a model is trained
 from models.artifacts import ModelFileError, NotEnoughHistory
-from models.labels import feature_label
 from pipelines.settings import database_path
 
-from . import workspace
+from . import factors as _factors, workspace
 from .auth import User
 from .i18n import t
 from .permissions import NotAllowed
@@ -101,33 +99,12 @@ def load_card(version: str) -> dict:
 
 # --- reads for the pages ----------------------------------------------------------------------------------------
 
-def _value(value) -> str:
-    if value is None:
-        return "–"
-    try:
-        return f"{float(value):.2f}".rstrip("0").rstrip(".")
-    except ValueError:
-        return str(value)
-
-
 def reasons_in_words(factors: str | None, top: int = REASONS, language: str | None = None) -> list[dict]:
     """A person's strongest reasons, in words (`language`, else the reader's): [{feature, raises, line, text}] (raises:
     the reason makes leaving likelier; line: the input, its value and where it stands; text: the line and its direction)."""
-    def say(key: str, **values) -> str:
-        return t(key, language, **values)
-
-    found = json.loads(factors) if factors else []
-    out = []
-    for f in found[:top]:
-        pct = f.get("percentile")
-        where = "" if pct is None else say("profile.top_pct", pct=max(1, round(100 * (1 - pct)))) if pct >= 0.5 \
-            else say("profile.bottom_pct", pct=max(1, round(100 * pct)))
-        line = say("profile.factor_line", feature=feature_label(f["feature"], say), value=_value(f.get("value")), where=where) \
-            .replace(" ()", "").replace("（）", "")
-        raises = float(f["contribution"]) > 0
-        out.append({"feature": f["feature"], "raises": raises, "line": line,
-                    "text": say("flight_risk.reason_raises" if raises else "flight_risk.reason_lowers", reason=line)})
-    return out
+    return [{"feature": feature, "raises": contribution > 0, "line": line,
+             "text": t("flight_risk.reason_raises" if contribution > 0 else "flight_risk.reason_lowers", language, reason=line)}
+            for feature, contribution, line in _factors.lines(factors, language).head(top).iter_rows()]
 
 
 def for_person(cur: duckdb.DuckDBPyConnection, scope: Scope, employee_id: str, language: str | None = None) -> dict | None:

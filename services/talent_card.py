@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import html
-import json
 import os
 import shutil
 import subprocess
@@ -26,9 +25,7 @@ from typing import Iterator
 import duckdb
 import polars as pl
 
-from models.labels import feature_label
-
-from . import auth, calibration, flight_risk, people, plans, pool, reviews, succession
+from . import auth, calibration, factors, flight_risk, people, plans, pool, reviews, succession
 from .auth import User
 from .i18n import DEFAULT_LANGUAGE, t
 from .permissions import NotAllowed
@@ -78,29 +75,6 @@ def _placements(cur: duckdb.DuckDBPyConnection, scope: Scope, employee_ids: list
         moved, on="employee_id", how="left")
 
 
-def _factors(raw: str | None, lang: str) -> dict[str, list[str]]:
-    """The model's reasons for one person in words: up to three that raise the score and three that lower it."""
-    if not raw:
-        return {"up": [], "down": []}
-    tr = _tr(lang)
-    frame = pl.DataFrame(json.loads(raw), schema={"feature": pl.String, "value": pl.String, "percentile": pl.Float64,
-                                                  "contribution": pl.Float64})
-
-    def line(f: dict) -> str:
-        value = f["value"] if f["value"] is not None else "–"
-        try:
-            value = f"{float(value):.2f}".rstrip("0").rstrip(".")
-        except ValueError:
-            pass
-        pct = f["percentile"]
-        where = "" if pct is None else tr("profile.top_pct", pct=max(1, round(100 * (1 - pct)))) if pct >= 0.5 \
-            else tr("profile.bottom_pct", pct=max(1, round(100 * pct)))
-        return tr("profile.factor_line", feature=feature_label(f["feature"], tr), value=value, where=where).replace(" ()", "").replace("（）", "")
-
-    return {"up": [line(f) for f in frame.filter(pl.col("contribution") > 0).head(3).to_dicts()],
-            "down": [line(f) for f in frame.filter(pl.col("contribution") < 0).head(3).to_dicts()]}
-
-
 def cards_data(cur: duckdb.DuckDBPyConnection, scope: Scope, employee_ids: list[str], lang: str = DEFAULT_LANGUAGE,
                printed_by: str | None = None, printed_at: datetime | None = None) -> list[dict]:
     """card_data for several people at once (the meeting pack): the shared reads are made once. NotAllowed when any of
@@ -137,7 +111,7 @@ def cards_data(cur: duckdb.DuckDBPyConnection, scope: Scope, employee_ids: list[
                                "imported_on": ratings["imported_at"].max().date() if ratings.height and ratings["imported_at"].max() else None},
             "potential": None if person.get("potential_score") is None else {
                 "score": person["potential_score"], "percentile": person["potential_percentile"], "version": person["model_version"],
-                "as_of": person["scored_as_of"], **_factors(person.get("factors"), lang)},
+                "as_of": person["scored_as_of"], **factors.up_and_down(person.get("factors"), lang)},
             "placement": placed.row(0, named=True) if placed.height else None,
             "pool": member.row(0, named=True) if member.height else None,
             "seats": succession.named_for(employee_id).select("position", "department", "readiness", "rank"),
