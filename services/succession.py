@@ -297,13 +297,19 @@ def _append(change, rows: pl.DataFrame) -> None:
     change.unregister("seat_changes")
 
 
-@workspace.writes("key_seat_marked")
-def mark_key_seat(user: User, holder_id: str, impact: str, reason: str) -> int:
-    """HR marks the middle-management seat a person holds today as a key seat, with its impact of loss; the seat's id."""
+def _hr_decision(user: User, reason: str, impact: str) -> str:
+    """HR's decision on a key seat: HR only, a reason, a known impact; the reason as kept."""
     _require_hr(user)
     reason = _reason(reason)
     if impact not in IMPACTS:
         raise ValueError(t("succession.impact_unknown"))
+    return reason
+
+
+@workspace.writes("key_seat_marked")
+def mark_key_seat(user: User, holder_id: str, impact: str, reason: str) -> int:
+    """HR marks the middle-management seat a person holds today as a key seat, with its impact of loss; the seat's id."""
+    reason = _hr_decision(user, reason, impact)
     with pool._live_cursor() as cur:
         held = [] if cur is None else cur.sql(
             """SELECT department, position FROM management_seat WHERE employee_id = ? AND is_seat AND status = 'active'""",
@@ -337,10 +343,7 @@ def unmark_key_seat(user: User, seat_id: int, reason: str) -> None:
 @workspace.writes("key_seat_impact_set")
 def set_impact(user: User, seat_id: int, impact: str, reason: str) -> None:
     """HR sets a key seat's impact of loss (low / medium / high)."""
-    _require_hr(user)
-    reason = _reason(reason)
-    if impact not in IMPACTS:
-        raise ValueError(t("succession.impact_unknown"))
+    reason = _hr_decision(user, reason, impact)
     seat = _seat(seat_id)
     if seat["impact"] == impact:
         raise ValueError(t("succession.impact_unchanged"))
