@@ -208,7 +208,7 @@ def test_department_head_filters_exports_changes_a_readiness_and_walks_grid_and_
     shoot(page, "16_head_key_seats", page.get_by_role("heading", name=t("succession.title")))
     page.goto(f"{url}/calibration")
     settle(page)
-    choose_containing(page, page.get_by_role("combobox", name=t("calibration_session.pick")), t("calibration_session.status_locked"))
+    type_choice(page, page.get_by_role("combobox", name=t("calibration_session.pick")), t("calibration_session.status_locked"))
     assert page.get_by_role("button", name=t("calibration_session.lock")).count() == 0  # locking is HR's
     shoot(page, "16_head_locked_session", page.get_by_role("heading").first)
     page.get_by_role("button", name="Sign out").click()
@@ -276,11 +276,7 @@ def test_talent_review_meeting_key_seats_calibration_session_talent_card_and_fli
     form = page.locator("details").filter(has_text=t("succession.name_title"))
     if not form.evaluate("e => e.open"):  # the form is open already on a seat without successors
         page.get_by_text(t("succession.name_title")).click()
-    member = page.get_by_role("combobox", name=t("succession.pool_member"))
-    member.click()  # typed: the long list of pool members is redrawn while it opens
-    member.press_sequentially("Sales")
-    member.press("Enter")
-    quick(page)
+    type_choice(page, page.get_by_role("combobox", name=t("succession.pool_member")), "Sales")
     reason = "covers the region when the manager travels"
     page.get_by_role("textbox", name=t("succession.reason")).first.fill(reason)
     page.get_by_role("textbox", name=t("succession.reason")).first.press("Tab")
@@ -299,7 +295,7 @@ def test_talent_review_meeting_key_seats_calibration_session_talent_card_and_fli
     page.keyboard.press("Escape")
     page.get_by_role("button", name=t("calibration_session.open")).click()
     settle(page)
-    choose_containing(page, page.get_by_role("combobox", name=t("calibration_session.person")), "Finance")
+    type_choice(page, page.get_by_role("combobox", name=t("calibration_session.person")), "Finance")
     page.get_by_role("textbox", name=t("calibration_session.reason")).fill("led the year-end close alone")
     page.get_by_role("textbox", name=t("calibration_session.reason")).press("Tab")
     page.get_by_role("button", name=t("calibration_session.move"), exact=True).click()
@@ -367,6 +363,15 @@ def choose_containing(pg, box, text: str) -> None:
     if not pg.get_by_role("option").count():
         box.press("ArrowDown")
     pg.get_by_role("option").filter(has_text=text).first.click()
+    quick(pg)
+
+
+def type_choice(pg, box, text: str) -> None:
+    """Pick the first option of a Streamlit selectbox whose label contains `text`, by typing it: a long list redrawn while
+    it opens (a busy machine) can detach the option a click aims at."""
+    box.click()
+    box.press_sequentially(text)
+    box.press("Enter")
     quick(pg)
 
 
