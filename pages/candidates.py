@@ -63,8 +63,11 @@ with st.container(border=True):
 # Flight risk (issue #16 part 4): high potential (the top potential band) × high flight risk, within the user's scope.
 if data.user.can("view_people") and data.flight_risk_scores().height:
     at_risk = data.at_risk_high_potentials(st.session_state.f_department or None)
-    with st.expander(t("flight_risk.at_risk_title", n=at_risk.height), icon=":material/directions_run:", expanded=False):
+    listed_of = at_risk["listed_of"][0] if at_risk.height else 0
+    with st.expander(t("flight_risk.at_risk_title", n=f"{listed_of:,}"), icon=":material/directions_run:", expanded=False):
         st.caption(t("flight_risk.at_risk_definition"))
+        if listed_of > at_risk.height:
+            st.caption(t("flight_risk.at_risk_listed", shown=f"{at_risk.height:,}", n=f"{listed_of:,}"))
         if at_risk.height:
             st.dataframe(at_risk.select("name", "department", "position", (100 * pl.col("probability")).alias("probability"), "reasons"),
                          hide_index=True, key="at_risk_table",

@@ -122,21 +122,25 @@ def for_person(cur: duckdb.DuckDBPyConnection, scope: Scope, employee_id: str, l
 
 
 AT_RISK_SCHEMA = {"employee_id": pl.String, "name": pl.String, "department": pl.String, "position": pl.String,
-                  "potential_value": pl.Float64, "probability": pl.Float64, "risk_band": pl.String, "reasons": pl.String}
+                  "potential_value": pl.Float64, "probability": pl.Float64, "risk_band": pl.String, "reasons": pl.String,
+                  "listed_of": pl.Int64}
+AT_RISK_LISTED = 100  # the likeliest to leave first; a company of 100,000 can hold thousands, more than a meeting can act on
 
 
 def at_risk_high_potentials(cur: duckdb.DuckDBPyConnection, scope: Scope = None, department: str | None = None,
-                            language: str | None = None) -> pl.DataFrame:
+                            language: str | None = None, limit: int = AT_RISK_LISTED) -> pl.DataFrame:
     """The at-risk high potentials within scope: the top potential band (view potential_band, its one definition) and the
-    high flight-risk band, the likeliest to leave first; `reasons`: the reasons that raise their risk, in words."""
+    high flight-risk band, the `limit` likeliest to leave first (`listed_of`: how many there are in all); `reasons`: the
+    reasons that raise their risk, in words."""
     where, params = scope_condition(scope, department, "d.department")
     found = cur.sql(
-        f"""SELECT f.employee_id, a.name, d.department, a.position, b.potential_value, f.probability, f.risk_band, f.factors
+        f"""SELECT f.employee_id, a.name, d.department, a.position, b.potential_value, f.probability, f.risk_band, f.factors,
+                   count(*) OVER () AS listed_of
             FROM flight_risk_scores f JOIN potential_band b USING (employee_id) JOIN person_department d USING (employee_id)
             JOIN analysis_employee a USING (employee_id)
             WHERE b.potential = 'high' AND f.risk_band = 'high' AND {where}
-            ORDER BY f.probability DESC, f.employee_id""", params=params).pl()
-    # a handful of people: each one's reasons are said in words (the catalogue's sentences, not SQL)
+            ORDER BY f.probability DESC, f.employee_id LIMIT ?""", params=[*params, int(limit)]).pl()
+    # at most `limit` people: each one's reasons are said in words (the catalogue's sentences, not SQL)
     reasons = [t("flight_risk.reason_separator", language).join(r["line"] for r in reasons_in_words(f, language=language) if r["raises"])
                for f in found["factors"]]
     return found.drop("factors").with_columns(pl.Series("reasons", reasons, dtype=pl.String)).cast(AT_RISK_SCHEMA)

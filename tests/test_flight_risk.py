@@ -161,8 +161,11 @@ def test_the_reads_keep_to_the_scope(demo) -> None:
         sales = flight_risk.at_risk_high_potentials(cur, ("Sales",))
         expected = rows(db_file, """SELECT f.employee_id FROM flight_risk_scores f JOIN potential_band b USING (employee_id)
                                     WHERE b.potential = 'high' AND f.risk_band = 'high' ORDER BY f.probability DESC, f.employee_id""")
-        assert everyone["employee_id"].to_list() == [r[0] for r in expected] and everyone.height > 0
-        assert sales.to_dicts() == everyone.filter(pl.col("department") == "Sales").to_dicts()
+        assert everyone["employee_id"].to_list() == [r[0] for r in expected][:flight_risk.AT_RISK_LISTED] and everyone.height > 0
+        assert set(everyone["listed_of"]) == {len(expected)}
+        assert sales.drop("listed_of").to_dicts() == everyone.filter(pl.col("department") == "Sales").drop("listed_of").to_dicts()
+        top = flight_risk.at_risk_high_potentials(cur, limit=1)  # the likeliest first, the count of all kept
+        assert (top["employee_id"].to_list(), top["listed_of"].to_list()) == ([expected[0][0]], [len(expected)])
         person = everyone.row(0, named=True)
         mine = flight_risk.for_person(cur, (person["department"],), person["employee_id"], language="en")
         assert (mine["risk_band"], round(mine["probability"], 6), len(mine["reasons"])) == ("high", round(person["probability"], 6), 3)
