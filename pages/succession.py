@@ -20,6 +20,7 @@ MANAGER_COLOUR = theme.MUTED
 
 user = signed_in_user()
 data = ScopedData(user)
+no_position = t("succession.position_unknown")  # an export without a position column
 st.title(t("succession.title"))
 if not user.can("view_people"):
     st.info(t("succession.not_allowed"))
@@ -54,7 +55,7 @@ def mark_seats() -> None:
         if open_seats.height == 0:
             st.info(t("succession.mark_none"))
             return
-        options = {r["employee_id"]: t("succession.mark_option", position=r["position"], name=r["name"], reports=r["direct_reports"])
+        options = {r["employee_id"]: t("succession.mark_option", position=r["position"] or no_position, name=r["name"], reports=r["direct_reports"])
                    for r in open_seats.iter_rows(named=True)}
         with st.form("succession_mark", clear_on_submit=True):
             holder = st.selectbox(t("succession.mark_holder"), list(options), format_func=options.get)
@@ -115,7 +116,7 @@ st.subheader(t("succession.seats_title"))
 st.caption(t("succession.risk_caption"))
 flags = [pl.when(pl.col(f) if f != "vacant" else ~pl.col("held")).then(pl.lit(t(f"succession.flag_{f}"))) for f in FLAGS]
 table = seats.select(
-    pl.col("department"), pl.col("position"),
+    pl.col("department"), pl.col("position").fill_null(no_position),
     pl.when(pl.col("held")).then(pl.col("holder_name"))  # a vacant seat: its last holder and why it is vacant
     .otherwise(pl.format(t("succession.holder_vacant").replace("{holder}", "{}").replace("{why}", "{}"), "holder_name",
                          pl.col("vacancy").replace_strict(words("vacancy", ("left_company", "moved")), default=None)))
@@ -143,7 +144,7 @@ department = st.selectbox(t("succession.chart_department"), with_seats, key="suc
 chart = data.seat_org_chart(department)
 st.caption(t("succession.chart_caption", department=md(department)))
 in_department = seats.filter(pl.col("department") == department)
-seat_labels = {r["seat_id"]: t("succession.seat_option", position=r["position"],
+seat_labels = {r["seat_id"]: t("succession.seat_option", position=r["position"] or no_position,
                                holder=r["holder_name"] if r["held"] else t("succession.vacant_holder", holder=r["holder_name"]))
                for r in in_department.iter_rows(named=True)}
 if chart.height:
@@ -161,7 +162,7 @@ if chart.height:
         fig.add_trace(go.Scatter(
             x=nodes["x"].to_list(), y=(-nodes["depth"]).to_list(), mode="markers+text", name=label,
             marker={"size": 26, "color": colour, "line": {"color": "white", "width": 2}, "symbol": "square"},
-            customdata=nodes.select(pl.col("seat_id").fill_null(-1), "name", "position").rows(),  # escaped by safe_chart
+            customdata=nodes.select(pl.col("seat_id").fill_null(-1), "name", pl.col("position").fill_null(no_position)).rows(),  # escaped by safe_chart
             texttemplate="<b>%{customdata[1]}</b><br>%{customdata[2]}", textposition="bottom center",
             hovertemplate="%{customdata[1]} · %{customdata[2]}<extra></extra>"))
     depth = int(chart["depth"].max())

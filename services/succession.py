@@ -98,7 +98,7 @@ def seats(cur: duckdb.DuckDBPyConnection, scope: Scope = None, department: str |
                          max(seats_named) AS most_seats_named FROM succ GROUP BY seat_id)
         SELECT k.seat_id, k.department, k.position, k.holder_id, coalesce(e.name, k.holder_id) AS holder_name,
                CASE WHEN e.employee_id IS NULL OR e.status = 'left' OR e.exit_date IS NOT NULL THEN 'left_company'
-                    WHEN e.department <> k.department OR e.position <> k.position THEN 'moved' END AS vacancy,
+                    WHEN e.department <> k.department OR e.position IS DISTINCT FROM k.position THEN 'moved' END AS vacancy,
                k.impact, coalesce(b.successors, 0)::UINTEGER AS successors, coalesce(b.ready_now, 0)::UINTEGER AS ready_now,
                coalesce(b.successors = 1 AND b.most_seats_named > 1, false) AS single_shared,
                k.marked_by, k.marked_at
@@ -194,7 +194,7 @@ def candidate_seats(cur: duckdb.DuckDBPyConnection, scope: Scope = None, departm
         FROM management_seat m JOIN analysis_employee e USING (employee_id)
         WHERE m.is_seat AND m.status = 'active' AND {where}
           AND NOT EXISTS (SELECT 1 FROM key_seats_log k WHERE k.active AND k.holder_id = m.employee_id
-                          AND k.department = m.department AND k.position = m.position)
+                          AND k.department = m.department AND k.position IS NOT DISTINCT FROM m.position)
         ORDER BY m.department, m.position, e.name""", params=params).pl().cast(CANDIDATE_SCHEMA)
 
 
@@ -318,7 +318,7 @@ def mark_key_seat(user: User, holder_id: str, impact: str, reason: str) -> int:
         raise ValueError(t("succession.not_a_seat"))
     department, position = held[0]
     with workspace.connect() as con:
-        if con.sql("SELECT 1 FROM key_seats WHERE active AND holder_id = ? AND department = ? AND position = ?",
+        if con.sql("SELECT 1 FROM key_seats WHERE active AND holder_id = ? AND department = ? AND position IS NOT DISTINCT FROM ?",
                    params=[str(holder_id), department, position]).fetchall():
             raise ValueError(t("succession.already_key"))
     with workspace.write(user.username, "key_seat_marked", None,

@@ -150,10 +150,11 @@ CREATE TABLE IF NOT EXISTS grid_calibrations (
 
 -- The talent-review meeting (issue #16). Key seats: a middle-management seat HR marks as key, identified by the
 -- person holding it when it was marked (the seat stays, vacant, when they leave), with the impact of losing them.
+-- position is NULL for an export without a position column: the seat is then known by its holder and department.
 CREATE SEQUENCE IF NOT EXISTS key_seat_seq;
 CREATE TABLE IF NOT EXISTS key_seats (
     seat_id BIGINT PRIMARY KEY DEFAULT nextval('key_seat_seq'), holder_id VARCHAR NOT NULL, department VARCHAR NOT NULL,
-    position VARCHAR NOT NULL, impact VARCHAR NOT NULL DEFAULT 'medium', active BOOLEAN NOT NULL DEFAULT true,
+    position VARCHAR, impact VARCHAR NOT NULL DEFAULT 'medium', active BOOLEAN NOT NULL DEFAULT true,
     marked_by VARCHAR NOT NULL, marked_at TIMESTAMP NOT NULL DEFAULT now()::TIMESTAMP);
 -- A seat's successors, append-only (who, when, why): the latest row per (seat, person) is current; action 'name' or 'remove'.
 CREATE SEQUENCE IF NOT EXISTS seat_successor_seq;

@@ -209,3 +209,20 @@ def test_a_leaver_drops_out_and_a_holder_who_left_leaves_the_seat_vacant(org: di
     assert s1 not in choices["employee_id"].to_list()
     with pytest.raises(ValueError, match="not in the talent pool"):
         succession.name_successor(head, seat, s1, "ready_now", 1, "back?")
+
+
+def test_a_seat_from_an_export_without_positions_is_marked_once_and_read_in_words(tmp_path: Path, monkeypatch) -> None:
+    """An export with no position column (a promotion list, a bare roster): the seat is its holder and department."""
+    from .conftest import small_org
+
+    small_org(tmp_path, monkeypatch, {"employees.csv": "employee_id,name,department,job_level,manager_id,hire_date,status\n"
+                                                       "H1,Hana Head,Sales,9,,2010-01-01,active\n"
+                                                       "M1,Mia Lead,Sales,7,H1,2015-01-01,active\n"
+                                                       "S1,Sam One,Sales,4,M1,2018-01-01,active\n"})
+    with cursor(tmp_path / "talent.duckdb") as cur:
+        assert succession.candidate_seats(cur, None).select("employee_id", "position").rows() == [("M1", None)]
+        seat = succession.mark_key_seat(auth.SYSTEM, "M1", "high", "runs every key account")
+        with pytest.raises(ValueError):  # the same seat twice, NULL position or not
+            succession.mark_key_seat(auth.SYSTEM, "M1", "high", "again")
+        assert succession.candidate_seats(cur, None).height == 0
+        assert succession.seats(cur, None).select("seat_id", "position", "held", "bench").rows() == [(seat, None, True, "empty")]
