@@ -33,13 +33,23 @@ SCORE_SCHEMA = {"employee_id": pl.String, "department": pl.String, "probability"
 REASONS = 3  # the reasons a person's page shows, the strongest first
 
 
-def scores(cur: duckdb.DuckDBPyConnection, scope: Scope = None, department: str | None = None) -> pl.DataFrame:
-    """employee_id, department (current), probability, risk_band, factors of everyone scored within scope."""
+def scores(cur: duckdb.DuckDBPyConnection, scope: Scope = None, department: str | None = None,
+           employee_ids: list[str] | None = None) -> pl.DataFrame:
+    """employee_id, department (current), probability, risk_band, factors of everyone scored within scope (only
+    `employee_ids` when given: a page needing a few people does not read 100,000)."""
     where, params = scope_condition(scope, department, "d.department")
+    if employee_ids is not None:
+        where, params = f"{where} AND f.employee_id IN (SELECT unnest(?::VARCHAR[]))", [*params, list(employee_ids)]
     return cur.sql(
         f"""SELECT f.employee_id, d.department, f.probability, f.risk_band, f.factors
             FROM flight_risk_scores f JOIN person_department d USING (employee_id)
             WHERE {where} ORDER BY f.employee_id""", params=params).pl().cast(SCORE_SCHEMA)
+
+
+def source(cur: duckdb.DuckDBPyConnection) -> tuple[str | None, object]:
+    """The model version and as-of date of the scores (None, None before any scoring): a figure's source line."""
+    found = cur.sql("SELECT model_version, max(as_of) FROM flight_risk_scores GROUP BY ALL ORDER BY 2 DESC LIMIT 1").fetchall()
+    return found[0] if found else (None, None)
 
 
 # --- actions ----------------------------------------------------------------------------------------------------

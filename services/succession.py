@@ -104,7 +104,8 @@ def seats(cur: duckdb.DuckDBPyConnection, scope: Scope = None, department: str |
                k.marked_by, k.marked_at
         FROM key_seats_log k LEFT JOIN analysis_employee e ON e.employee_id = k.holder_id LEFT JOIN bench b USING (seat_id)
         WHERE k.active AND {where} ORDER BY k.department, k.position, e.name, k.seat_id""", params=params).pl()
-    risk = flight_risk.scores(cur, None).select(pl.col("employee_id").alias("holder_id"), pl.col("risk_band"),
+    holders = frame["holder_id"].to_list()  # the seats' holders only, not everyone scored
+    risk = flight_risk.scores(cur, None, employee_ids=holders).select(pl.col("employee_id").alias("holder_id"), pl.col("risk_band"),
                                                  pl.col("probability").alias("risk_probability"))
     held = pl.col("vacancy").is_null()
     return (frame.join(risk, on="holder_id", how="left")

@@ -59,12 +59,11 @@ def _sources(cur: duckdb.DuckDBPyConnection) -> dict:
     """The analysis build's import run and as-of date, every import run's date, and the flight-risk model's version."""
     meta = cur.sql("SELECT run_id, as_of_date FROM analysis_meta").fetchall()
     runs = cur.sql("SELECT run_id, CAST(finished_at AS DATE) AS imported_on, finished_at FROM import_runs").pl()
-    # The flight-risk figures' source (version and date); the scores themselves are read through services.flight_risk.
-    risk = cur.sql("SELECT model_version, max(as_of) FROM flight_risk_scores GROUP BY ALL ORDER BY 2 DESC LIMIT 1").fetchall()
+    risk_version, risk_as_of = flight_risk.source(cur)
     run_id, as_of = meta[0] if meta else (None, None)
     imported = runs.filter(pl.col("run_id") == run_id)["imported_on"]
     return {"run": run_id, "as_of": as_of, "imported_on": imported[0] if imported.len() else None, "runs": runs,
-            "risk_version": risk[0][0] if risk else None, "risk_as_of": risk[0][1] if risk else None}
+            "risk_version": risk_version, "risk_as_of": risk_as_of}
 
 
 def _placements(cur: duckdb.DuckDBPyConnection, scope: Scope, employee_ids: list[str]) -> pl.DataFrame:
@@ -88,7 +87,7 @@ def cards_data(cur: duckdb.DuckDBPyConnection, scope: Scope, employee_ids: list[
     sources = _sources(cur)
     placements = _placements(cur, scope, ids)
     members = pool.current_members(cur, scope).filter(pl.col("employee_id").is_in(ids))
-    risks = flight_risk.scores(cur, scope).filter(pl.col("employee_id").is_in(ids))
+    risks = flight_risk.scores(cur, scope, employee_ids=ids)
     items = plans.progress_items(cur, scope, printed_at.date(), tuple(ids))
     cards = []
     for employee_id in ids:  # one card per person: a handful of small reads each
