@@ -5,9 +5,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from services import auth, first_start
+from services import auth, first_start, workspace
 from dashboard import session
-from services.workspace import workspace_path
 from services.i18n import LANGUAGES, t
 from dashboard.page_header import as_of_badge
 from dashboard.plain import md, preload_charts
@@ -45,7 +44,7 @@ if not database_ready():
     # First start: build the demo organisation so the dashboard is never empty.
     st.title(t("app.first_start_title"))
     if not first_start.allowed():  # the demo never sits beside a workspace that has held real data
-        st.error(t("security.demo_refused", path=str(workspace_path())))
+        st.error(t("security.demo_refused", path=workspace.describe(workspace.location())))
         st.stop()
     st.write(t("app.first_start_body", employees=first_start.demo_size(), path=str(current_db()[0])))
     bar = st.progress(0.0, text=t("app.first_start_progress"))
@@ -64,7 +63,7 @@ def _admin_ensured(workspace_file: str) -> bool:
     return True
 
 
-_admin_ensured(str(workspace_path()))
+_admin_ensured(str(workspace.location()))
 
 
 def _oidc_configured() -> bool:

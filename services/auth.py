@@ -185,7 +185,7 @@ def demo_accounts_allowed() -> bool:
 
 def demo_allowed_here() -> bool:
     """Whether the demo organisation may be built beside this workspace (first start with an empty database)."""
-    if not workspace.workspace_path().exists():
+    if not workspace.exists():
         return True
     with workspace.connect() as con:
         return not workspace.holds_real_records(con)
@@ -198,12 +198,12 @@ def ensure_demo_accounts(departments: list[str]) -> None:
         return
     with workspace.connect() as con:
         if workspace.holds_real_records(con):
-            raise SignInError(t("security.demo_refused", path=str(workspace.workspace_path())))
+            raise SignInError(t("security.demo_refused", path=workspace.describe(workspace.location())))
         unmarked = workspace.purpose(con) is None
         existing = {r[0] for r in con.sql("SELECT username FROM users").fetchall()}
     if unmarked:
         with workspace.write(DEMO.username, "workspace_demo") as change:
-            change.execute("INSERT OR REPLACE INTO workspace_info VALUES ('purpose', 'demo')")
+            change.execute("INSERT INTO workspace_info VALUES ('purpose', 'demo') ON CONFLICT (key) DO UPDATE SET value = excluded.value")
     wanted = [
         ("demo.hr", "hr_admin", (), "Demo HR admin"),
         ("demo.leadership", "hr_leadership", (), "Demo HR leadership"),

@@ -221,7 +221,7 @@ def sessions(scope: tuple[str, ...] | None) -> pl.DataFrame:
             """SELECT s.session_id, s.name, s.departments, s.meeting_date, s.opened_by, s.opened_at, s.locked_by, s.locked_at,
                       s.locked_at IS NOT NULL AS locked, count(g.calibration_id) AS moves
                FROM calibration_sessions s LEFT JOIN grid_calibrations g USING (session_id)
-               WHERE $scope IS NULL OR len(list_intersect(s.departments, $scope)) > 0
+               WHERE $scope::VARCHAR[] IS NULL OR len(list_intersect(s.departments, $scope::VARCHAR[])) > 0
                GROUP BY ALL ORDER BY s.meeting_date DESC, s.session_id DESC""",
             params={"scope": None if scope is None else list(scope)}).pl()
     return frame.with_columns(pl.col("moves").cast(pl.Int64))

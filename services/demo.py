@@ -23,7 +23,7 @@ from pipelines.settings import into_management_sql, load_settings
 from . import pool, workspace
 from .auth import DEMO, User
 from .permissions import require_role
-from .reviews import INDICATORS, OUTCOMES, _reviewers, compile_members, score_assessments, suggestion
+from .reviews import INDICATORS, OUTCOMES, _reviewers, compile_members, score_assessments, store_members, suggestion
 
 GENERAL_ITEMS = [("course", "Leading High-Performance Teams", 3), ("course", "First-Time Manager Bootcamp", 4),
                  ("course", "Strategic Thinking", 6), ("rotation", "Rotation to a partner department", 9),
@@ -76,9 +76,9 @@ def demo_employee_id(con_or_db: duckdb.DuckDBPyConnection | Path | str | None = 
     con_or_db: a connection to the workspace, its file, the analysis database beside it, or None (the configured one).
     The pool is read with the configured analysis database (a person's current department and exit date)."""
     if con_or_db is None or isinstance(con_or_db, (str, Path)):
-        path = None if con_or_db is None else Path(con_or_db)
-        if path is not None and not path.name.startswith("workspace"):
-            path = workspace.workspace_path(path)  # the analysis database given: its workspace
+        path = None if con_or_db is None else workspace.location(con_or_db)
+        if path is not None and not workspace.is_postgres(path) and not path.name.startswith("workspace"):
+            path = workspace.location(db_path=path)  # the analysis database given: its workspace
         with workspace.connect(path) as con:
             return _demo_employee_id(con, path)
     return _demo_employee_id(con_or_db, None)
@@ -89,7 +89,7 @@ def _demo_employee_id(con: duckdb.DuckDBPyConnection, workspace_file: Path | Non
     found = con.sql("""
         WITH open_members AS (SELECT m.employee_id, m.department FROM review_members m JOIN review_cycles c USING (cycle_id) WHERE c.status = 'open'),
         first_department AS (
-            SELECT coalesce((SELECT departments[1] FROM users WHERE username = 'demo.head' AND len(departments) > 0),
+            SELECT coalesce((SELECT departments[1] FROM users WHERE username = 'demo.head'),
                             (SELECT department FROM open_members GROUP BY department ORDER BY count(*) DESC, department LIMIT 1)) AS department),
         assessed_closed AS (SELECT DISTINCT a.employee_id FROM review_assessments a JOIN review_cycles c USING (cycle_id) WHERE c.status = 'closed')
         SELECT min(o.employee_id) FROM open_members o
@@ -344,8 +344,7 @@ def seed_demo_reviews(db_path: Path, seed: int = 11, progress: Callable[[float, 
                 con.execute("INSERT INTO review_cycles (cycle_id, year, kind, status, opened_by, opened_at, closed_by, closed_at) VALUES (?, ?, ?, ?, 'demo.hr', ?, ?, ?)",
                             [cycle_id, year, kind, "closed" if closed else "open", datetime.combine(opened, datetime.min.time()) + timedelta(hours=9),
                              "demo.hr" if closed else None, datetime.combine(closed, datetime.min.time()) + timedelta(hours=18) if closed else None])
-                con.register("seed_members", compiled.with_columns(pl.lit(cycle_id).alias("cycle_id")).to_arrow())
-                con.execute("INSERT INTO review_members BY NAME SELECT * FROM seed_members")
+                store_members(con, cycle_id, compiled)
                 con.register("seed_assessments", frame.with_columns(pl.lit(cycle_id).alias("cycle_id")).to_arrow())
                 con.execute(f"""INSERT INTO review_assessments (cycle_id, employee_id, department, {', '.join(INDICATORS)}, quantitative_score,
                                     qualitative_score, quantitative_weight, composite_score, strengths, gaps, outcome, suggested_outcome,
@@ -391,7 +390,7 @@ def seed_demo_reviews(db_path: Path, seed: int = 11, progress: Callable[[float, 
                         con.unregister("seed_confirm")
                         for employee_id in leaving["employee_id"].to_list():
                             removed[employee_id] = min(removed.get(employee_id, closed), closed)
-                for name in ("seed_members", "seed_assessments", "seed_adjust"):
+                for name in ("seed_assessments", "seed_adjust"):
                     con.unregister(name)
             written["cycles"].append({"cycle_id": cycle_id, "members": k, "assessed": frame.height})
 

@@ -142,9 +142,9 @@ def build_export(db_path: Path, cycle_id: str, scope: Scope = None, department: 
     db_path = Path(db_path)
     if db.data_version(db_path) is None:
         raise ExportError(f"no database at {db_path}")
-    workspace_file = Path(workspace_file) if workspace_file else workspace.workspace_path(db_path)
-    if not workspace_file.exists():
-        raise ExportError(f"no workspace at {workspace_file}: no review cycle has been run yet")
+    workspace_file = workspace.location(workspace_file, db_path=db_path)
+    if not workspace.exists(workspace_file):
+        raise ExportError(f"no workspace at {workspace.describe(workspace_file)}: no review cycle has been run yet")
     cycle = resolve_cycle(cycle_id, workspace_file)
     effective = _effective_scope(scope, department)
     con = db.connect_read_only(db_path)
@@ -437,9 +437,9 @@ def app_export(user, cycle_id: str, fmt: str, lang: str = DEFAULT_LANGUAGE) -> b
     if not user.can("view_people"):
         raise ExportError(f"your role ({user.role}) may not export review results")
     path = database_path()
-    result = build_export(path, cycle_id, scope=user.scope, workspace_file=workspace.workspace_path(), generated_by=user.username, lang=lang)
+    result = build_export(path, cycle_id, scope=user.scope, workspace_file=workspace.location(), generated_by=user.username, lang=lang)
     content = result.xlsx if fmt == "xlsx" else result.html.encode("utf-8")
-    log_export(user.username, result, {result.names[fmt]: content}, workspace.workspace_path())
+    log_export(user.username, result, {result.names[fmt]: content}, workspace.location())
     return content
 
 
@@ -462,9 +462,9 @@ def run(cycle: str | None, department: str | None, out: str, db_arg: str | None,
         path = database_path(db_arg)
         if db.data_version(path) is None:
             raise ExportError(f"no database at {path}")
-        ws = workspace.workspace_path(path)
+        ws = workspace.location(db_path=path)
         if list_only:
-            cycles = reviews.list_cycles(ws) if ws.exists() else pl.DataFrame()
+            cycles = reviews.list_cycles(ws) if workspace.exists(ws) else pl.DataFrame()
             if cycles.height == 0:
                 print("no review cycles yet")
                 return 0

@@ -15,7 +15,7 @@ from . import auth, imports, queries
 from .demo import seed_demo_calibration, seed_demo_candidate, seed_demo_flight_risk, seed_demo_reviews, seed_demo_succession
 from .i18n import t
 from .self_service import edits_for_build
-from .workspace import workspace_path
+from . import workspace
 
 DEMO_EMPLOYEES = 2000
 ACTOR = "first start"  # the audit log's name for what the first start does
@@ -55,7 +55,7 @@ def build_demo(db_path: str | Path | None = None, employees: int | None = None, 
     if not db.is_empty(path):
         return None  # never mix the demo into a database that holds imports
     if not allowed():
-        raise DemoRefused(t("security.demo_refused", path=str(workspace_path(path))))
+        raise DemoRefused(t("security.demo_refused", path=workspace.describe(workspace.location(db_path=path))))
     out_dir = path.parent / "demo"
     generate_demo(out_dir, employees=employees or demo_size(), seed=seed, progress=lambda f, m: report(0.3 * f, m))
     summary = imports.import_files(ACTOR, [out_dir], path, demo=True, command="first start: demo organisation",

@@ -75,7 +75,7 @@ def train_flight_risk(actor: User | str | None, db_path: str | Path | None = Non
     m, b = card["metrics"]["model"], card["metrics"]["tenure_baseline"]
     detail = (f"estimator={card['estimator']}; auc={m['roc_auc']:.3f}; baseline_auc={b['roc_auc']:.3f}; exits={card['train_positives']}"
               + (f"; scored={scored['scored']}; high={scored['bands']['high']}" if scored else ""))
-    with workspace.write(who, "flight_risk_trained", card["version"], detail, path=workspace.workspace_path(path)):
+    with workspace.write(who, "flight_risk_trained", card["version"], detail, path=workspace.location(db_path=path)):
         pass  # the model lives beside the potential model's, its scores in the analysis database: the workspace records who
     return {**card, "scores": scored} if scored else card
 
@@ -87,7 +87,7 @@ def score_flight_risk(actor: User | str | None, db_path: str | Path | None = Non
     path = database_path(db_path)
     done = _model.score(path, version)
     with workspace.write(who, "flight_risk_scored", done["version"], f"scored={done['scored']}; high={done['bands']['high']}; "
-                         f"as_of={done['as_of']}", path=workspace.workspace_path(path)):
+                         f"as_of={done['as_of']}", path=workspace.location(db_path=path)):
         pass
     return done
 

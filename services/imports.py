@@ -44,7 +44,7 @@ class NewAdmin:
 def demo_accounts_switched_off(db_path: str | Path | None = None) -> list[str]:
     """What an import of real files would end, for the Data page to say before it: the enabled demo accounts
     (the uploader's own included), switched off for good; [] when the workspace has left demo mode already."""
-    with workspace.connect(workspace.workspace_path(db_path)) as con:
+    with workspace.connect(workspace.location(db_path=db_path)) as con:
         if workspace.purpose(con) == "real":
             return []
         return [r[0] for r in con.sql("SELECT username FROM users WHERE is_demo AND NOT disabled ORDER BY username").fetchall()]
@@ -111,7 +111,7 @@ def after_import(actor: User | str | None, summary: dict, db_path: Path, *, comm
     if flight:
         summary["flight_risk_scores"] = flight
     who = _who(actor)
-    ws = workspace.workspace_path(db_path)
+    ws = workspace.location(db_path=db_path)
     if not demo:
         # from now on demo accounts are off for good
         workspace.mark_real(f"import run {summary['run_id']} by {who or 'the command line'}", ws)

@@ -45,7 +45,7 @@ def train(actor: User | str | None, db_path: str | Path | None = None, *, strict
     scored = _score(path, card["version"]) if then_score else None
     detail = f"estimator={card['estimator']}; label={card['label']}; beats_rules={card['beats_rules']}" + (
         f"; scored={scored['scored']}" if scored else "")
-    with workspace.write(who, "model_trained", card["version"], detail, path=workspace.workspace_path(path)):
+    with workspace.write(who, "model_trained", card["version"], detail, path=workspace.location(db_path=path)):
         pass  # the model lives in models/artifacts, its scores in the analysis database: the workspace records who
     return {**card, "scores": scored} if scored else card
 
@@ -57,7 +57,7 @@ def score(actor: User | str | None, db_path: str | Path | None = None, version: 
     path = database_path(db_path)
     done = _score(path, version)
     with workspace.write(who, "model_scored", done["version"], f"scored={done['scored']}; as_of={done['as_of']}",
-                         path=workspace.workspace_path(path)):
+                         path=workspace.location(db_path=path)):
         pass
     return done
 

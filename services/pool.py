@@ -38,7 +38,7 @@ COMPANY_EXIT = "coalesce(e.exit_date, CASE WHEN e.status = 'left' THEN (SELECT m
 @lru_cache(maxsize=4)
 def _nominations(file: str, version: str | None) -> pl.DataFrame:
     # version (workspace.version) only keys the cache: the functions of one rerun read the file once.
-    with workspace.connect(Path(file)) as con:
+    with workspace.connect(workspace.location(file)) as con:
         return con.sql(
             """SELECT nomination_id, employee_id, department, action, readiness, target_position, exit_reason, decided_at
                FROM nominations ORDER BY nomination_id"""
@@ -47,7 +47,7 @@ def _nominations(file: str, version: str | None) -> pl.DataFrame:
 
 def register(cur: duckdb.DuckDBPyConnection, workspace_file: str | Path | None = None) -> None:
     """Make the nominations log readable in `cur` as `nominations_log` (visible to this cursor only)."""
-    path = Path(workspace_file) if workspace_file else workspace.workspace_path()
+    path = workspace.location(workspace_file)
     cur.register("nominations_log", _nominations(str(path), workspace.version(path)))
 
 

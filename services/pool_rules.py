@@ -87,7 +87,7 @@ def edit(user: User, rules: dict, db_path: str | Path | None = None) -> dict:
         _write_synced(staged, tomlkit.dumps(doc))
         settings = load_settings(staged)  # the new file, read as the app will read it
         detail = json.dumps({"before": {k: before.get(k) for k in KEYS}, "after": new})
-        with workspace.write(user.username, "pool_rules_changed", "pool rules", detail, path=workspace.workspace_path(db)):
+        with workspace.write(user.username, "pool_rules_changed", "pool rules", detail, path=workspace.location(db_path=db)):
             rebuild_analysis(db, settings=settings, before_swap=place_config, profile_edits=edits_for_build(db))
             rebuilt = True
     except BaseException:

@@ -171,7 +171,7 @@ def compile_members(cur: duckdb.DuckDBPyConnection, people: pl.DataFrame, year: 
 def _reviewers(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """department -> the first active department head account for it (None: HR reviews)."""
     return con.sql("""SELECT department, min(username) AS reviewer
-                      FROM (SELECT unnest(departments) AS department, username FROM users WHERE role = 'department_head' AND NOT disabled)
+                      FROM (SELECT unnest(departments) AS department, username FROM users WHERE role = 'department_head' AND NOT disabled) AS heads
                       GROUP BY department""").pl()
 
 
@@ -180,11 +180,14 @@ def _pool(cur: duckdb.DuckDBPyConnection, workspace_file=None) -> pl.DataFrame:
     return current_members(cur, None, workspace_file=workspace_file).select("employee_id", "department")
 
 
-def _write_members(con: duckdb.DuckDBPyConnection, cycle_id: str, members: pl.DataFrame) -> None:
-    con.register("compiled_members", members.with_columns(pl.lit(cycle_id).alias("cycle_id")).to_arrow())
+def store_members(con: duckdb.DuckDBPyConnection, cycle_id: str, members: pl.DataFrame) -> None:
+    """A cycle's members with their compiled figures, in place of those stored (inside a write)."""
+    frame = members.with_columns(pl.lit(cycle_id).alias("cycle_id"))
+    columns = ", ".join(frame.columns)
+    con.register("compiled_members", frame.to_arrow())
     try:
         con.execute("DELETE FROM review_members WHERE cycle_id = ?", [cycle_id])
-        con.execute("INSERT INTO review_members BY NAME SELECT * FROM compiled_members")
+        con.execute(f"INSERT INTO review_members ({columns}) SELECT {columns} FROM compiled_members")
     finally:
         con.unregister("compiled_members")
 
@@ -214,7 +217,7 @@ def open_cycle(user: User, cur: duckdb.DuckDBPyConnection, year: int, kind: str,
     with workspace.write(user.username, "review_cycle_opened", cycle_id, f"{members.height} members") as change:
         change.execute("""INSERT INTO review_cycles (cycle_id, year, kind, status, opened_by, opened_at, self_assessment_due)
                           VALUES (?, ?, ?, 'open', ?, ?, ?)""", [cycle_id, int(year), kind, user.username, stamp, due])
-        _write_members(change.con, cycle_id, members)
+        store_members(change.con, cycle_id, members)
     return cycle_id
 
 
@@ -244,7 +247,7 @@ def refresh_cycle(user: User, cur: duckdb.DuckDBPyConnection, cycle_id: str, as_
         people = con.sql("SELECT employee_id, department, reviewer FROM review_members WHERE cycle_id = ?", params=[cycle_id]).pl()
     members = compile_members(cur, people, cycle["year"], cycle["kind"], as_of or date.today(), load_settings())
     with workspace.write(user.username, "review_cycle_refreshed", cycle_id, f"{members.height} members") as change:
-        _write_members(change.con, cycle_id, members)
+        store_members(change.con, cycle_id, members)
     return members.height
 
 
@@ -259,7 +262,7 @@ def close_cycle(user: User, cur: duckdb.DuckDBPyConnection, cycle_id: str, close
         people = con.sql("SELECT employee_id, department, reviewer FROM review_members WHERE cycle_id = ?", params=[cycle_id]).pl()
     members = compile_members(cur, people, cycle["year"], cycle["kind"], stamp.date(), load_settings())
     with workspace.write(user.username, "review_cycle_closed", cycle_id) as change:
-        _write_members(change.con, cycle_id, members)
+        store_members(change.con, cycle_id, members)
         change.execute("UPDATE review_cycles SET status = 'closed', closed_by = ?, closed_at = ? WHERE cycle_id = ?", [user.username, stamp, cycle_id])
 
 
@@ -488,8 +491,8 @@ def _versions(cur: duckdb.DuckDBPyConnection, workspace_file) -> tuple:
     """Both files' versions: a memo entry is only used while neither database was written since it was made."""
     analysis = cur.sql("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()
     path = analysis[0][0] if analysis else None
-    return (path, path and db.data_version(Path(path)), str(workspace.workspace_path() if workspace_file is None else workspace_file),
-            workspace.version(None if workspace_file is None else Path(workspace_file)))
+    return (path, path and db.data_version(Path(path)), str(workspace.location(workspace_file)),
+            workspace.version(workspace.location(workspace_file)))
 
 
 def cycle_people(cur: duckdb.DuckDBPyConnection, scope: tuple[str, ...] | None, cycle_id: str, workspace_file=None) -> pl.DataFrame:

@@ -51,7 +51,7 @@ def latest(con: duckdb.DuckDBPyConnection, cycle_id: str | None = None, employee
     return con.sql(f"""
         SELECT cycle_id, employee_id, department, indicator, text, evidence, submitted_by, submitted_at, first_submitted_at
         FROM (SELECT *, min(submitted_at) OVER (PARTITION BY cycle_id, employee_id, indicator) AS first_submitted_at
-              FROM self_assessments WHERE {' AND '.join(where)})
+              FROM self_assessments WHERE {' AND '.join(where)}) AS submitted
         QUALIFY row_number() OVER (PARTITION BY cycle_id, employee_id, indicator ORDER BY self_assessment_id DESC) = 1
                 AND (text IS NOT NULL OR evidence IS NOT NULL)
         ORDER BY cycle_id, employee_id, indicator""", params=params).pl()

@@ -86,7 +86,7 @@ def latest_edits(employee_ids: list[str] | None = None, workspace_file: Path | N
 
 def edits_for_build(db_path: str | Path | None = None) -> pl.DataFrame:
     """What every service that builds the analysis hands to the build: the latest self-service edit per person and field."""
-    return latest_edits(workspace_file=workspace.workspace_path(db_path))
+    return latest_edits(workspace_file=workspace.location(db_path=db_path))
 
 
 @workspace.writes("profile_edited")
@@ -99,13 +99,13 @@ def edit_profile(user: User, employee_id: str, changes: dict[str, str | None], *
     require_self(user, employee_id)
     values = {field: normalised(field, value) for field, value in changes.items()}
     department = _department(employee_id, db_path)
-    last = dict(latest_edits([employee_id], workspace.workspace_path(db_path)).select("field", "value").rows())
+    last = dict(latest_edits([employee_id], workspace.location(db_path=db_path)).select("field", "value").rows())
     changed = [f for f in FIELDS if f in values and values[f] != (last.get(f) or "")]  # an empty box is no entry where none was
     if not changed:
         return {"changed": [], "applied": False}
     stamp = at or datetime.now()
     with workspace.write(user.username, "profile_edited", employee_id, "fields: " + ", ".join(changed),
-                         path=workspace.workspace_path(db_path)) as con:
+                         path=workspace.location(db_path=db_path)) as con:
         con.executemany("INSERT INTO profile_edits (employee_id, department, field, value, edited_by, edited_at) VALUES (?, ?, ?, ?, ?, ?)",
                         [[employee_id, department, f, values[f], user.username, stamp] for f in changed])
     return {"changed": changed, "applied": apply and rebuild_with_edits(db_path)}
@@ -150,7 +150,7 @@ def apply_edits(user: User, db_path: str | Path | None = None) -> bool:
         raise NotAllowed(f"Your role ({user.role}) may not refresh the analysis.")
     if not rebuild_with_edits(db_path, wait=60.0):
         return False
-    with workspace.write(user.username, "profile_edits_applied", "analysis", path=workspace.workspace_path(db_path)):
+    with workspace.write(user.username, "profile_edits_applied", "analysis", path=workspace.location(db_path=db_path)):
         pass  # the rebuild is in the analysis database; the workspace keeps who started it
     return True
 

@@ -34,7 +34,7 @@ NAMED_SCHEMA = {"seat_id": pl.Int64, "department": pl.String, "position": pl.Str
 def named_for(employee_id: str, workspace_file: str | Path | None = None) -> pl.DataFrame:
     """The key seats a person is named successor for: seat_id, the seat's department and position, its holder, and
     the person's readiness and rank there (the caller has checked the person is in the viewer's scope)."""
-    with workspace.connect(Path(workspace_file) if workspace_file else None) as con:
+    with workspace.connect(workspace_file) as con:
         return con.sql(
             f"""SELECT c.seat_id, k.department, k.position, k.holder_id, c.readiness, c.rank
                 FROM ({CURRENT_SUCCESSORS}) c JOIN key_seats k USING (seat_id)
@@ -58,7 +58,7 @@ SEAT_SCHEMA = {"seat_id": pl.Int64, "department": pl.String, "position": pl.Stri
 @lru_cache(maxsize=4)
 def _records(file: str, version: str | None) -> tuple[pl.DataFrame, pl.DataFrame]:
     # version (workspace.version) only keys the cache: one read of the file per change.
-    with workspace.connect(Path(file)) as con:
+    with workspace.connect(workspace.location(file)) as con:
         seats = con.sql("SELECT seat_id, holder_id, department, position, impact, active, marked_by, marked_at FROM key_seats").pl()
         named = con.sql(CURRENT_SUCCESSORS).pl()
     return seats, named
@@ -67,7 +67,7 @@ def _records(file: str, version: str | None) -> tuple[pl.DataFrame, pl.DataFrame
 def _register(cur: duckdb.DuckDBPyConnection, workspace_file: str | Path | None = None) -> str:
     """key_seats as `key_seats_log` and the current successors as `successors_log` in `cur`, with the pool's
     nominations (services.pool); returns the pool's CTEs (company-wide) whose `current_members` a successor must be in."""
-    path = Path(workspace_file) if workspace_file else workspace.workspace_path()
+    path = workspace.location(workspace_file)
     seats, named = _records(str(path), workspace.version(path))
     cur.register("key_seats_log", seats)
     cur.register("successors_log", named)
@@ -152,7 +152,7 @@ def history(cur: duckdb.DuckDBPyConnection, scope: Scope, seat_id: int, workspac
     """Every change to a seat's successors, newest first (who, when, why): 'name' and 'remove' rows as kept, people
     outside the viewer's scope left out; empty for a seat outside scope. The seat's own changes (marked, impact) are
     in the audit log under the target 'seat <id>'."""
-    path = Path(workspace_file) if workspace_file else workspace.workspace_path()
+    path = workspace.location(workspace_file)
     with workspace.connect(path) as con:
         changes = con.sql("""SELECT s.decided_at, s.decided_by, s.action AS change, s.employee_id, s.readiness, s.rank, s.reason,
                                     k.department AS seat_department

@@ -152,7 +152,7 @@ def _mid_year_review(file: str, version: str | None) -> tuple[dict | None, pl.Da
     """The latest closed mid-year cycle and its members' final outcomes, as services.reviews.cycle_people defines them
     (HR's confirmation, else the reviewer's latest assessment; tests/test_trends.py checks they agree) in one light read:
     cycle_people compiles every figure of a cycle, three times the time. version (workspace.version) only keys the cache."""
-    with workspace.connect(Path(file)) as con:
+    with workspace.connect(workspace.location(file)) as con:
         found = con.sql("""SELECT cycle_id, year, opened_at, closed_at FROM review_cycles WHERE kind = 'mid_year' AND status = 'closed'
                            ORDER BY year DESC, closed_at DESC LIMIT 1""").fetchall()
         if not found:
@@ -176,7 +176,7 @@ def review_moves(cur: duckdb.DuckDBPyConnection, scope: Scope, department: str |
     (today's readiness against theirs on the day the cycle opened), unchanged. Members count in their current
     department (permissions.current_departments). One row per outcome and move (zeros included); no closed
     mid-year cycle: no rows."""
-    path = Path(workspace_file) if workspace_file else workspace.workspace_path()
+    path = workspace.location(workspace_file)
     cycle, members = _mid_year_review(str(path), workspace.version(path))
     empty = pl.DataFrame(schema={"cycle_id": pl.String, "year": pl.Int64, "opened_at": pl.Datetime, "closed_at": pl.Datetime,
                                  "outcome": pl.String, "move": pl.String, "people": pl.Int64})

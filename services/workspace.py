@@ -1,10 +1,13 @@
-"""The app's own writes (users, audit log, nominations) live in their own DuckDB file.
+"""The app's own records (users, audit log, nominations, plans, reviews, calibration, succession): the workspace.
 
-An import swaps the analysis database wholesale, so nothing the app writes may live there.
-Connections here are opened per operation and closed at once, so the app and a command-line
-`python -m dashboard users …` can take turns on the file; a busy file is retried briefly.
-Within one process, threads (concurrent sessions) share the file: the schema is created once under
-a lock, and version() tolerates the write-ahead log appearing and vanishing while it looks.
+An import swaps the analysis database wholesale, so nothing the app writes may live there. Two stores, one code:
+- embedded (the default, one machine): a DuckDB file, workspace.duckdb beside the analysis database. Connections
+  are opened per operation and closed at once, so the app and a command line can take turns on the file; a busy
+  file is retried briefly. Within one process, threads share the file: the schema is made once under a lock, and
+  version() tolerates the write-ahead log appearing and vanishing while it looks.
+- PostgreSQL (TALENT_WORKSPACE_URL=postgresql://…): for several app processes or machines; a connection pool per
+  process (services/workspace_postgres.py), the services' SQL translated, writes taking turns on an advisory lock.
+Both get their schema from MIGRATIONS, and every write goes through write() with its audit row.
 """
 from __future__ import annotations
 
@@ -19,10 +22,16 @@ import duckdb
 
 from pipelines.settings import database_path
 
-DDL = """
+from . import workspace_postgres
+
+# The workspace's schema: an ordered list of migrations, each applied once per store and recorded in
+# schema_migrations. Append a new one for every change (never edit one that has shipped): a store made by
+# an older version gets just the ones it lacks. Written in DuckDB's SQL; PostgreSQL gets it translated.
+MIGRATIONS: tuple[tuple[int, str, str], ...] = (
+    (1, "accounts, the audit log and the pool's nominations", """
 CREATE TABLE IF NOT EXISTS users (
     username VARCHAR PRIMARY KEY, display_name VARCHAR, role VARCHAR NOT NULL,
-    departments VARCHAR[] NOT NULL DEFAULT [], password_hash VARCHAR, is_demo BOOLEAN NOT NULL DEFAULT false,
+    departments VARCHAR[] NOT NULL DEFAULT []::VARCHAR[], password_hash VARCHAR, is_demo BOOLEAN NOT NULL DEFAULT false,
     disabled BOOLEAN NOT NULL DEFAULT false, created_at TIMESTAMP NOT NULL DEFAULT now()::TIMESTAMP, created_by VARCHAR);
 CREATE SEQUENCE IF NOT EXISTS audit_seq;
 CREATE TABLE IF NOT EXISTS audit_log (
@@ -35,7 +44,8 @@ CREATE TABLE IF NOT EXISTS nominations (
     reason VARCHAR NOT NULL, decided_by VARCHAR NOT NULL, decided_at TIMESTAMP NOT NULL DEFAULT now()::TIMESTAMP);
 -- Why someone left the pool, as a category HR can count (see nominations.EXIT_REASONS).
 ALTER TABLE nominations ADD COLUMN IF NOT EXISTS exit_reason VARCHAR;
-
+"""),
+    (2, "position profiles, plan templates and development plans", """
 -- Position profiles: HR's templates (department NULL) and the departments' tailored copies.
 CREATE SEQUENCE IF NOT EXISTS position_seq;
 CREATE TABLE IF NOT EXISTS position_profiles (
@@ -71,7 +81,8 @@ CREATE TABLE IF NOT EXISTS plan_changes (
     change_id BIGINT PRIMARY KEY DEFAULT nextval('plan_change_seq'), plan_id BIGINT NOT NULL, item_id BIGINT,
     employee_id VARCHAR NOT NULL, department VARCHAR NOT NULL, change VARCHAR NOT NULL, before VARCHAR, after VARCHAR,
     reason VARCHAR, cycle_id VARCHAR, changed_by VARCHAR NOT NULL, changed_at TIMESTAMP NOT NULL DEFAULT now()::TIMESTAMP);
-
+"""),
+    (3, "review cycles, assessments, confirmations and disputes", """
 -- Review cycles (mid-year in July, year-end), their members with the figures compiled for them,
 -- the heads' assessments (append-only: the latest per person counts), HR's confirmations and disputes.
 CREATE TABLE IF NOT EXISTS review_cycles (
@@ -103,13 +114,15 @@ CREATE TABLE IF NOT EXISTS review_disputes (
     dispute_id BIGINT PRIMARY KEY DEFAULT nextval('review_dispute_seq'), cycle_id VARCHAR NOT NULL,
     employee_id VARCHAR NOT NULL, department VARCHAR NOT NULL, dispute VARCHAR NOT NULL, raised_by VARCHAR NOT NULL,
     raised_at TIMESTAMP NOT NULL DEFAULT now()::TIMESTAMP, answer VARCHAR, answered_by VARCHAR, answered_at TIMESTAMP);
-
+"""),
+    (4, "accounts and sessions: password changes, sign-out everywhere (issue #13)", """
 -- Accounts and sessions (issue #13): a password to change at the next sign-in (the first admin's generated
 -- one, a reset), and the moment every session of the account ended (sign-out everywhere, a reset, disabling).
 ALTER TABLE users ADD COLUMN IF NOT EXISTS must_change_password BOOLEAN DEFAULT false;
 ALTER TABLE users ADD COLUMN IF NOT EXISTS sessions_revoked_at TIMESTAMP;
 ALTER TABLE users ADD COLUMN IF NOT EXISTS employee_id VARCHAR;
-
+"""),
+    (5, "candidates take part: self-service edits, self-assessments, reported plan items (issue #18)", """
 -- Candidates take part (issue #18). Self-service profile edits, append-only: the latest per person and field
 -- is the current value (unless a newer import says otherwise; services/self_service.py decides).
 CREATE SEQUENCE IF NOT EXISTS profile_edit_seq;
@@ -133,6 +146,8 @@ ALTER TABLE plan_items ADD COLUMN IF NOT EXISTS confirmed_at TIMESTAMP;
 -- Candidates take part, the review part (issue #18): each cycle's self-assessment deadline (NULL: opened + [review]
 -- self_assessment_days; services/reviews.self_assessment_due).
 ALTER TABLE review_cycles ADD COLUMN IF NOT EXISTS self_assessment_due DATE;
+"""),
+    (6, "the sign-in lockout ledger and the workspace's purpose", """
 -- The lockout ledger: one row per sign-in attempt, reserved before the password is checked.
 CREATE SEQUENCE IF NOT EXISTS attempt_seq;
 CREATE TABLE IF NOT EXISTS sign_in_attempts (
@@ -140,14 +155,16 @@ CREATE TABLE IF NOT EXISTS sign_in_attempts (
     attempted_at TIMESTAMP NOT NULL DEFAULT now()::TIMESTAMP, outcome VARCHAR NOT NULL, cleared BOOLEAN NOT NULL DEFAULT false);
 -- What this workspace is for: 'demo' (made with the demo organisation) or 'real' (has seen real data). Sticky.
 CREATE TABLE IF NOT EXISTS workspace_info (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
-
+"""),
+    (7, "9-box calibration moves", """
 -- 9-box calibration: a person moved to another box with a reason; the original placement is kept.
 CREATE SEQUENCE IF NOT EXISTS calibration_seq;
 CREATE TABLE IF NOT EXISTS grid_calibrations (
     calibration_id BIGINT PRIMARY KEY DEFAULT nextval('calibration_seq'), employee_id VARCHAR NOT NULL, department VARCHAR NOT NULL,
     from_performance VARCHAR, from_potential VARCHAR, to_performance VARCHAR NOT NULL, to_potential VARCHAR NOT NULL,
     reason VARCHAR NOT NULL, decided_by VARCHAR NOT NULL, decided_at TIMESTAMP NOT NULL DEFAULT now()::TIMESTAMP);
-
+"""),
+    (8, "the talent-review meeting: key seats, successors, calibration sessions (issue #16)", """
 -- The talent-review meeting (issue #16). Key seats: a middle-management seat HR marks as key, identified by the
 -- person holding it when it was marked (the seat stays, vacant, when they leave), with the impact of losing them.
 -- position is NULL for an export without a position column: the seat is then known by its holder and department.
@@ -174,7 +191,8 @@ CREATE TABLE IF NOT EXISTS calibration_snapshots (
     session_id BIGINT NOT NULL, employee_id VARCHAR NOT NULL, department VARCHAR NOT NULL,
     original_performance VARCHAR, original_potential VARCHAR, calibrated_performance VARCHAR, calibrated_potential VARCHAR,
     moved_by VARCHAR, reason VARCHAR, PRIMARY KEY (session_id, employee_id));
-"""
+"""),
+)
 MAX_NAME = 64  # user names and targets longer than this are cut in the audit log (a sign-in form takes any text)
 
 
@@ -184,30 +202,102 @@ def workspace_path(db_path: str | os.PathLike | None = None) -> Path:
     return Path(chosen).expanduser().resolve() if chosen else database_path(db_path).with_name("workspace.duckdb")
 
 
+Location = Path | str  # a workspace file, or a PostgreSQL URL
+
+
+def is_postgres(where: object) -> bool:
+    return isinstance(where, str) and where.startswith(("postgresql://", "postgres://"))
+
+
+def location(given: Location | os.PathLike | None = None, db_path: str | os.PathLike | None = None) -> Location:
+    """The workspace to use: `given` (a file or a PostgreSQL URL) when a caller names one, else the configured
+    one: TALENT_WORKSPACE_URL, else the file (workspace_path, beside db_path's analysis database)."""
+    if given is not None:
+        return given if is_postgres(given) else Path(given)
+    url = os.environ.get("TALENT_WORKSPACE_URL", "").strip()
+    return url if url else workspace_path(db_path)
+
+
+def describe(where: Location) -> str:
+    """The store in words for messages: the file's path, or the PostgreSQL database without its password."""
+    if not is_postgres(where):
+        return str(where)
+    from psycopg.conninfo import conninfo_to_dict
+
+    info = conninfo_to_dict(where)
+    return f"PostgreSQL database {info.get('dbname', '?')} on {info.get('host', 'localhost')}"
+
+
 _schema_ready: set[tuple[str, int]] = set()
+_schema_lock = threading.Lock()
 
 
-def version(path: Path | None = None) -> str | None:
-    """Changes whenever the workspace file is written: a cache key for reads of it."""
-    path = path or workspace_path()
+def exists(given: Location | None = None) -> bool:
+    """Whether the workspace has been made (a PostgreSQL store: whether its schema has)."""
+    where = location(given)
+    if not is_postgres(where):
+        return Path(where).exists()
+    return workspace_postgres.version(where) is not None
+
+
+def version(given: Location | None = None) -> str | None:
+    """Changes whenever the workspace is written: a cache key for reads of it."""
+    where = location(given)
+    if is_postgres(where):
+        return workspace_postgres.version(where)
     try:
-        st = path.stat()
+        st = Path(where).stat()
     except FileNotFoundError:
         return None
     try:  # the WAL comes and goes with every write: stat it once, never exists() then stat()
-        wal = path.with_name(path.name + ".wal").stat()
+        wal = Path(where).with_name(Path(where).name + ".wal").stat()
         extra = f"-{wal.st_mtime_ns}-{wal.st_size}"
     except FileNotFoundError:
         extra = ""
     return f"{st.st_ino}-{st.st_mtime_ns}-{st.st_size}{extra}"
 
 
-_schema_lock = threading.Lock()
+def migrate(con, postgres: bool = False) -> list[int]:
+    """Apply the migrations this store lacks, in order, each in its own transaction with its version row; returns
+    the versions applied. Several processes starting at once on PostgreSQL take turns on the write lock."""
+    con.execute("""CREATE TABLE IF NOT EXISTS schema_migrations (
+        version INTEGER PRIMARY KEY, description VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL DEFAULT now()::TIMESTAMP)""")
+    if postgres:
+        con.execute("BEGIN")
+        con.lock_writes()
+        con.raw.execute(workspace_postgres.COMPATIBILITY)
+        con.execute("COMMIT")
+    applied = []
+    for number, description, sql in MIGRATIONS:
+        con.execute("BEGIN")
+        try:
+            if postgres:
+                con.lock_writes()
+            if con.sql("SELECT count(*) FROM schema_migrations WHERE version = ?", params=[number]).fetchall()[0][0] == 0:
+                con.execute(sql)
+                con.execute("INSERT INTO schema_migrations (version, description) VALUES (?, ?)", [number, description])
+                applied.append(number)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    return applied
 
 
 @contextlib.contextmanager
-def connect(path: Path | None = None, wait: float = 10.0) -> Iterator[duckdb.DuckDBPyConnection]:
-    path = path or workspace_path()
+def connect(given: Location | None = None, wait: float = 10.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to the workspace (`given`, else the configured one), its schema up to date."""
+    where = location(given)
+    if is_postgres(where):
+        with workspace_postgres.connect(where, wait) as con:
+            if (where, 0) not in _schema_ready:
+                with _schema_lock:
+                    if (where, 0) not in _schema_ready:
+                        migrate(con, postgres=True)
+                        _schema_ready.add((where, 0))
+            yield con
+        return
+    path = Path(where)
     path.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + wait
     while True:
@@ -223,7 +313,7 @@ def connect(path: Path | None = None, wait: float = 10.0) -> Iterator[duckdb.Duc
         if key not in _schema_ready:  # the schema once per file and process, not per connection
             with _schema_lock:  # concurrent first connections would conflict creating the same tables
                 if key not in _schema_ready:
-                    con.execute(DDL)
+                    migrate(con)
                     _schema_ready.add(key)
         yield con
     finally:
@@ -274,12 +364,14 @@ class Change:
 
 @contextlib.contextmanager
 def write(username: str | None, action: str, target: str | None = None, detail: str | None = None,
-          path: Path | None = None) -> Iterator[Change]:
+          path: Location | None = None) -> Iterator[Change]:
     """The one write path of the app's own database (as datasette's execute_write_fn): one transaction that makes
     the change (the body) and appends its audit row, committed together or not at all. Every write is one of these."""
     with connect(path) as con:
         con.execute("BEGIN TRANSACTION")
         try:
+            if isinstance(con, workspace_postgres.Connection):
+                con.lock_writes()
             change = Change(con, target, detail)
             yield change
             _audit(con, username, action, change.target, change.detail)
@@ -299,12 +391,12 @@ def purpose(con: duckdb.DuckDBPyConnection) -> str | None:
 
 
 @writes("workspace_real")
-def mark_real(why: str, path: Path | None = None) -> None:
+def mark_real(why: str, path: Location | None = None) -> None:
     """From now on this workspace belongs to real data: demo accounts are disabled and never come back."""
     with write(None, "workspace_real", None, why, path) as change:
         if purpose(change.con) == "real":
             raise Unchanged
-        change.execute("INSERT OR REPLACE INTO workspace_info VALUES ('purpose', 'real')")
+        change.execute("INSERT INTO workspace_info VALUES ('purpose', 'real') ON CONFLICT (key) DO UPDATE SET value = excluded.value")
         change.execute("UPDATE users SET disabled = true, sessions_revoked_at = now()::TIMESTAMP WHERE is_demo")
 
 

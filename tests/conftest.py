@@ -3,6 +3,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import subprocess
 import tempfile
 import uuid
 from datetime import date
@@ -284,3 +285,78 @@ def pytest_configure(config) -> None:
 def pytest_unconfigure(config) -> None:
     if not hasattr(config, "workerinput"):
         shutil.rmtree(_shared_build_dir(), ignore_errors=True)
+
+
+# --- PostgreSQL: the workspace's second store (issue #17) ----------------------------------------------------
+# .ci/run starts a throwaway cluster and sets TALENT_TEST_POSTGRES to its server URL; without it a cluster of this
+# test process's own is started when Debian's postgresql is installed. In CI a missing server fails the tests that
+# need one; elsewhere they are skipped with the reason. TALENT_WORKSPACE_URL never leaks in from the environment.
+os.environ.pop("TALENT_WORKSPACE_URL", None)
+PG_BIN = Path("/usr/lib/postgresql")
+
+
+def _own_cluster(folder: Path) -> str:
+    """initdb + pg_ctl start on a socket in `folder` (as the postgres user when run as root); stopped at exit."""
+    import atexit
+
+    binaries = sorted(PG_BIN.glob("*/bin/pg_ctl"))
+    if not binaries:
+        raise FileNotFoundError("Debian's postgresql is not installed (no /usr/lib/postgresql/*/bin/pg_ctl)")
+    bin_dir = binaries[-1].parent
+    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    folder.mkdir(parents=True, exist_ok=True)
+    if as_postgres:
+        shutil.chown(folder, "postgres")
+    data, port = folder / "data", str(20000 + os.getpid() % 20000)
+    subprocess.run([*as_postgres, str(bin_dir / "initdb"), "-D", str(data), "--auth=trust", "-U", "postgres", "-E", "UTF8"],
+                   check=True, capture_output=True)
+    subprocess.run([*as_postgres, str(bin_dir / "pg_ctl"), "-D", str(data), "-w", "-l", str(folder / "log"), "-o",
+                    f"-k {folder} -p {port} -c listen_addresses='' -c fsync=off -c full_page_writes=off", "start"],
+                   check=True, capture_output=True)
+    atexit.register(subprocess.run, [*as_postgres, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+                    capture_output=True)
+    return f"postgresql://postgres@/postgres?host={folder}&port={port}"
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory) -> str:
+    """The URL of a PostgreSQL server's maintenance database, for tests that make databases of their own."""
+    url = os.environ.get("TALENT_TEST_POSTGRES")
+    if not url:
+        try:
+            url = _own_cluster(Path(tempfile.mkdtemp(prefix="talent-pg-")))
+        except (FileNotFoundError, OSError, subprocess.CalledProcessError) as exc:
+            if os.environ.get("CI"):
+                pytest.fail(f"no PostgreSQL server for the workspace tests: {exc}")
+            pytest.skip(f"no PostgreSQL server (set TALENT_TEST_POSTGRES or install Debian's postgresql): {exc}")
+    return url
+
+
+def postgres_database(server: str, name: str, template: str | None = None) -> str:
+    """A new database on the server (a copy of `template`'s, as copy_app_files copies files); returns its URL."""
+    import psycopg
+    from services import workspace_postgres
+
+    if template:
+        workspace_postgres.close_pool(database_url(server, template))  # a template must have no connections
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}" STRATEGY FILE_COPY' if template else ""))
+    return database_url(server, name)
+
+
+def drop_postgres_database(server: str, name: str) -> None:
+    import psycopg
+    from services import workspace_postgres
+
+    workspace_postgres.close_pool(database_url(server, name))
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def database_url(server: str, name: str) -> str:
+    from psycopg.conninfo import conninfo_to_dict
+
+    info = conninfo_to_dict(server)
+    host, port, user = info.get("host", ""), info.get("port", ""), info.get("user", "postgres")
+    return f"postgresql://{user}@/{name}?host={host}" + (f"&port={port}" if port else "")

@@ -9,15 +9,18 @@ import shutil
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
+import uuid
 
 import duckdb
+import polars as pl
 import pytest
 
 from services import auth, calibration, nominations, plans, positions, reviews, self_assessment, self_service, succession, workspace
+from services import workspace_postgres
 from services.permissions import NotAllowed
 
-from .conftest import TODAY, copy_app_files, small_org, use_app_files
+from .conftest import TODAY, copy_app_files, database_url, drop_postgres_database, postgres_database, small_org, use_app_files
 from .test_reviews import FILES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,10 +97,17 @@ def test_no_second_schema_for_the_workspace() -> None:
 
 
 # --- a small organisation with a little of everything, built once ------------------------------------------
-@pytest.fixture(scope="module")
-def _template(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("write_path")
+STORES = ["embedded", "postgresql"]  # every write, on both of the workspace's stores (issue #17)
+
+
+def _build(store: str, request, tmp_path_factory) -> tuple[Path, str | None]:
+    """The organisation built on one store: its folder, and on PostgreSQL the template database holding its workspace."""
+    folder = tmp_path_factory.mktemp(f"write_path_{store}")
+    template_db = None
     with pytest.MonkeyPatch.context() as mp:
+        if store == "postgresql":
+            template_db = f"write_path_{os.getpid()}"
+            mp.setenv("TALENT_WORKSPACE_URL", postgres_database(request.getfixturevalue("postgres_server"), template_db))
         mp.setenv("TALENT_CONFIG", str(shutil.copyfile(ROOT / "config" / "talent.toml", folder / "talent.toml")))
         mp.setenv("TALENT_MODELS", str(folder / "models"))
         db = small_org(folder, mp, FILES_WITH_SEAT, (HEAD_SALES, HEAD_RD))
@@ -120,18 +130,41 @@ def _template(tmp_path_factory) -> Path:
         reviews.record_assessment(HEAD_SALES, END, "S1", INDICATORS, "keep_developing", rationale="one more year", strengths="steady results")
         reviews.raise_dispute(HEAD_SALES, END, "S1", "the 360 came from two raters")
         calibration.open_session(HR, "Mid-year talent review", ["Sales"], date(2026, 7, 15))  # issue #16: an open session
+        self_service.edit_profile(EMPLOYEE_S1, "S1", {"career_aspiration": "management"})
 
         succession.name_successor(HR, succession.mark_key_seat(HR, "M1", "high", "runs the key accounts"), "S1", "ready_now", None, "deputy")
         (folder / "template_id").write_text(str(template))
-    return folder
+    return folder, template_db
+
+
+@pytest.fixture(scope="module")
+def _templates(request, tmp_path_factory):
+    """Builds the organisation on a store the first time a test asks for it; drops the PostgreSQL template at the end."""
+    built: dict[str, tuple[Path, str | None]] = {}
+
+    def get(store: str) -> tuple[Path, str | None]:
+        if store not in built:
+            built[store] = _build(store, request, tmp_path_factory)
+        return built[store]
+
+    yield get
+    for _, template_db in built.values():
+        if template_db:
+            drop_postgres_database(request.getfixturevalue("postgres_server"), template_db)
+
+
+@pytest.fixture(scope="module", params=STORES)
+def _template(request, _templates) -> tuple[Path, str | None]:
+    return _templates(request.param)
 
 
 @dataclass
 class Org:
     db: Path
-    ws: Path
+    ws: workspace.Location
     cur: duckdb.DuckDBPyConnection
     template: int
+    fresh: Callable[[], workspace.Location]  # a new, empty workspace on the same store
 
     def one(self, sql: str, params: list | None = None):
         with workspace.connect() as con:
@@ -139,21 +172,39 @@ class Org:
 
 
 @pytest.fixture
-def org(_template: Path, tmp_path: Path, monkeypatch) -> Org:
-    copy_app_files(_template, tmp_path)
+def org(_template: tuple[Path, str | None], tmp_path: Path, monkeypatch, request) -> Iterator[Org]:
+    folder, template_db = _template
+    copy_app_files(folder, tmp_path)
     use_app_files(tmp_path, monkeypatch)
     cur = duckdb.connect(str(tmp_path / "talent.duckdb"), read_only=True)
-    # Held open for the test so DuckDB keeps the file's instance: each service's own connect is then cheap
-    # (no reopen and checkpoint per call); every service still opens, writes and commits as it does in the app.
-    held = duckdb.connect(str(tmp_path / "workspace.duckdb"))
-    yield Org(tmp_path / "talent.duckdb", tmp_path / "workspace.duckdb", cur, int((_template / "template_id").read_text()))
-    held.close()
+    template_id = int((folder / "template_id").read_text())
+    if template_db:  # PostgreSQL: this test's own copy of the template's database, and fresh ones on demand
+        server = request.getfixturevalue("postgres_server")
+        made = [f"{template_db}_{request.node.nodeid.__hash__() & 0xffffff:x}"]
+        url = postgres_database(server, made[0], template=template_db)
+        monkeypatch.setenv("TALENT_WORKSPACE_URL", url)
+
+        def fresh() -> str:
+            made.append(f"{made[0]}_fresh{len(made)}")
+            return postgres_database(server, made[-1])
+
+        yield Org(tmp_path / "talent.duckdb", url, cur, template_id, fresh)
+        for name in made:
+            drop_postgres_database(server, name)
+    else:
+        # Held open for the test so DuckDB keeps the file's instance: each service's own connect is then cheap
+        # (no reopen and checkpoint per call); every service still opens, writes and commits as it does in the app.
+        held = duckdb.connect(str(tmp_path / "workspace.duckdb"))
+        yield Org(tmp_path / "talent.duckdb", tmp_path / "workspace.duckdb", cur, template_id,
+                  lambda: tmp_path / f"fresh{uuid.uuid4().hex[:6]}.duckdb")
+        held.close()
     cur.close()
 
 
 def fresh_workspace(o: Org) -> None:
-    """For the first-start writes: a workspace that has never held anything."""
-    os.environ["TALENT_WORKSPACE"] = str(o.ws.with_name("fresh.duckdb"))  # the org fixture's monkeypatch restores it
+    """For the first-start writes: a workspace that has never held anything (the org fixture's monkeypatch restores)."""
+    where = o.fresh()
+    os.environ["TALENT_WORKSPACE_URL" if workspace.is_postgres(where) else "TALENT_WORKSPACE"] = str(where)
 
 
 def audit_rows() -> list[tuple]:
@@ -164,7 +215,8 @@ def audit_rows() -> list[tuple]:
 def snapshot() -> dict[str, int]:
     """Row count of every workspace table (the audit log included)."""
     with workspace.connect() as con:
-        names = [r[0] for r in con.sql("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
+        names = [r[0] for r in con.sql("""SELECT table_name FROM information_schema.tables
+                                              WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1""").fetchall()]
         return {n: con.sql(f'SELECT count(*) FROM "{n}"').fetchall()[0][0] for n in names}
 
 
@@ -390,3 +442,49 @@ def test_a_write_with_nothing_to_change_leaves_no_audit_row(org: Org) -> None:
     workspace.mark_real("first real import")
     workspace.mark_real("second real import")
     assert [a for _, _, a in audit_rows()].count("workspace_real") == 1
+
+
+# --- both stores read the same (issue #17) ---------------------------------------------------------------------
+def _reads(db: Path) -> dict[str, pl.DataFrame]:
+    """What the pages read from the workspace, through the services, for the organisation built above."""
+    from services import pool, self_service, trends
+
+    cur = duckdb.connect(str(db), read_only=True)
+    try:
+        return {
+            "pool members": pool.current_members(cur),
+            "plan items": plans.items(None),
+            "plan changes": plans.changes(None),
+            "plan template": plans.template(),
+            "review cycles": reviews.list_cycles(),
+            "mid-year people": reviews.cycle_people(cur, None, MID),
+            "year-end figures": reviews.cycle_figures(cur, None, END),
+            "calibration sessions": calibration.sessions(None),
+            "key seats": succession.seats(cur, None),
+            "successors": succession.successors(cur, None, 1),
+            "bench": succession.bench_by_department(cur, None),
+            "self-service edits": self_service.latest_edits(),
+            "pool growth": trends.pool_growth(cur, None, None, 12),
+            "accounts": auth.users_and_audit_log(HR)[0],
+        }
+    finally:
+        cur.close()
+
+
+def test_both_stores_read_the_same(_templates, postgres_server, monkeypatch) -> None:
+    reads = {}
+    for store in STORES:
+        folder, template_db = _templates(store)
+        use_app_files(folder, monkeypatch)
+        if template_db:
+            monkeypatch.setenv("TALENT_WORKSPACE_URL", database_url(postgres_server, template_db))
+        else:
+            monkeypatch.delenv("TALENT_WORKSPACE_URL", raising=False)
+        reads[store] = _reads(folder / "talent.duckdb")
+    workspace_postgres.close_pool()  # the template database is copied by later tests: no connection may stay open
+    embedded, postgres = reads["embedded"], reads["postgresql"]
+    assert [name for name, frame in embedded.items() if frame.height == 0] == []
+    for name, frame in embedded.items():
+        assert postgres[name].schema == frame.schema, name
+        moments = [c for c, kind in frame.schema.items() if kind in (pl.Datetime, pl.Datetime("us"))]  # when: differs
+        assert postgres[name].drop(moments).sort(pl.all()).equals(frame.drop(moments).sort(pl.all())), name
