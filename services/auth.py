@@ -340,7 +340,7 @@ def session_user(username: str, signed_in_at: float, last_active: float, now: fl
 
 # --- a session that survives a reload: a signed, expiring token (the app keeps it in a cookie) ---------------
 # The token names the account, when the session signed in and when the token was issued, signed with HMAC-SHA256
-# under a key kept beside the workspace (created once, owner-only). It carries no password and grants nothing by
+# under a key kept beside the workspace file (created once, owner-only; on PostgreSQL, in the workspace). It carries no password and grants nothing by
 # itself: resume_session() checks the signature, its age (idle timeout since it was issued, remember_hours since
 # signing in), then the account exactly as every rerun does (enabled, demo status, signed out everywhere since).
 def remember_seconds() -> float:
@@ -383,7 +383,32 @@ def _session_key(path: str) -> bytes:
     return key
 
 
+@functools.lru_cache(maxsize=8)
+def _stored_session_key(url: str) -> bytes:
+    """On PostgreSQL the key lives in the workspace itself, so every app process on every machine signs alike."""
+    def stored() -> str | None:
+        with workspace.connect(url) as con:
+            found = con.sql("SELECT value FROM workspace_info WHERE key = 'session_key'").fetchall()
+        return found[0][0] if found else None
+
+    if stored() is None:
+        create_session_key(url)
+    return bytes.fromhex(stored())
+
+
+@workspace.writes("session_key_created")
+def create_session_key(where: workspace.Location | None = None) -> None:
+    """The workspace's session-signing key, made once (a second process finding one made first keeps that)."""
+    with workspace.write(None, "session_key_created", "sessions", path=where) as change:
+        if change.sql("SELECT count(*) FROM workspace_info WHERE key = 'session_key'").fetchall()[0][0]:
+            raise workspace.Unchanged
+        change.execute("INSERT INTO workspace_info VALUES ('session_key', ?)", [secrets.token_bytes(32).hex()])
+
+
 def session_key() -> bytes:
+    where = workspace.location()
+    if workspace.is_postgres(where):
+        return _stored_session_key(where)
     return _session_key(str(session_key_path()))
 
 

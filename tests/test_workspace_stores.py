@@ -130,3 +130,17 @@ def test_duckdb_sql_is_translated_for_postgresql() -> None:
     assert translate("SELECT arg_max(x, id) FROM t WHERE name LIKE 'a%' AND y = '?'") == (
         "SELECT (ARRAY_AGG(x ORDER BY id DESC NULLS LAST))[1] FROM t WHERE name LIKE 'a%%' AND y = '?'",)
     assert translate("SELECT 1; SELECT 2") == ("SELECT 1", "SELECT 2")
+
+
+def test_every_process_signs_sessions_with_the_one_key_of_the_store(store) -> None:
+    from services import auth
+
+    key = auth.session_key()
+    auth._stored_session_key.cache_clear()  # as a new process (another app process, a restart) finds it
+    auth._session_key.cache_clear()
+    assert auth.session_key() == key and len(key) == 32
+    if workspace.is_postgres(store):  # kept in the workspace, made once with its audit row; no file beside anything
+        with workspace.connect() as con:
+            assert con.sql("SELECT count(*) FROM audit_log WHERE action = 'session_key_created'").fetchall() == [(1,)]
+    else:
+        assert auth.session_key_path().read_bytes() == key

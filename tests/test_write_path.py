@@ -280,6 +280,7 @@ EXAMPLES: dict[str, Callable[[Org], list[str] | None]] = {
     "auth.set_disabled": lambda o: (auth.set_disabled(HR, "head.sales", True), ["user_disabled"])[1],
     "auth.unlock": lambda o: auth.unlock(HR, "head.sales"),
     "auth.ensure_admin": lambda o: auth.ensure_admin(),
+    "auth.create_session_key": lambda o: auth.create_session_key(),
     "workspace.mark_real": lambda o: workspace.mark_real("a real import"),
     "nominations.record": lambda o: (nominations.record(HEAD_SALES, "S3", None, "nominate", "strong year", "ready_now"), ["pool_nominate"])[1],
     "nominations.change_readiness": lambda o: nominations.change_readiness(HEAD_SALES, "S1", None, "ready_now", "led the CRM rollout"),
