@@ -341,7 +341,7 @@ def postgres_database(server: str, name: str, template: str | None = None) -> st
         workspace_postgres.close_pool(database_url(server, template))  # a template must have no connections
     with psycopg.connect(server, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}" STRATEGY FILE_COPY' if template else ""))
+        admin.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     return database_url(server, name)
 
 
