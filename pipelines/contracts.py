@@ -84,5 +84,8 @@ def check_model_inputs(frame: pl.DataFrame, numeric: list[str], categorical: lis
 
 def check_analysis_contracts(con: duckdb.DuckDBPyConnection) -> None:
     """Check the marts the pages and the model read, inside the build's transaction."""
-    check(AnalysisEmployee, con.sql("SELECT * FROM analysis_employee").pl(), "analysis_employee")
-    check(AnalysisSnapshots, con.sql("SELECT * FROM analysis_snapshots").pl(), "analysis_snapshots")
+    for schema, table in ((AnalysisEmployee, "analysis_employee"), (AnalysisSnapshots, "analysis_snapshots")):
+        # only the contract's columns: the whole wide tables took seconds at 100,000 employees
+        present = {r[0] for r in con.sql(f"DESCRIBE {table}").fetchall()}
+        columns = ", ".join(f'"{c}"' for c in schema.column_names() if c in present)
+        check(schema, con.sql(f"SELECT {columns} FROM {table}").pl(), table)
