@@ -184,28 +184,31 @@ SELECT * FROM ({person}) ORDER BY department, employee_id
 """
 
 # The ranks among everyone and the pool rules: one person's new rating moves other people's shares, so these are
-# recomputed over the whole table after every build and written only where they changed.
-COMPANY_RANKS_SQL = """
-UPDATE analysis_employee a
-SET performance_top_share_company = r.performance_top_share_company,
-    performance_top_share_department = r.performance_top_share_department,
-    rule_top_performance = s.rule_top_performance, rule_top_performance_share = s.rule_top_performance_share,
-    rule_top_with_management_experience = s.rule_top_with_management_experience, meets_pool_rules = s.meets_pool_rules
-FROM (
+# recomputed over the whole table after every build; the rows where they changed are written in row order (an update
+# in the join's order took 7 s for 74,000 rows at 100,000 employees, in row order 0.1 s).
+RANK_COLUMNS = ("performance_top_share_company", "performance_top_share_department", "rule_top_performance",
+                "rule_top_performance_share", "rule_top_with_management_experience", "meets_pool_rules")
+COMPANY_RANKS_SQL = f"""
+CREATE OR REPLACE TEMP TABLE changed_ranks AS
+WITH ranks AS (
     SELECT employee_id,
            CASE WHEN status = 'active' AND performance_index IS NOT NULL
                 THEN cume_dist() OVER (PARTITION BY status = 'active' AND performance_index IS NOT NULL ORDER BY performance_index DESC) END AS performance_top_share_company,
            CASE WHEN status = 'active' AND performance_index IS NOT NULL
                 THEN cume_dist() OVER (PARTITION BY department, status = 'active' AND performance_index IS NOT NULL ORDER BY performance_index DESC) END AS performance_top_share_department
     FROM analysis_employee
-) r JOIN pool_rule_selection s USING (employee_id)
-WHERE a.employee_id = r.employee_id
-  AND (a.performance_top_share_company IS DISTINCT FROM r.performance_top_share_company
-       OR a.performance_top_share_department IS DISTINCT FROM r.performance_top_share_department
-       OR a.rule_top_performance IS DISTINCT FROM s.rule_top_performance
-       OR a.rule_top_performance_share IS DISTINCT FROM s.rule_top_performance_share
-       OR a.rule_top_with_management_experience IS DISTINCT FROM s.rule_top_with_management_experience
-       OR a.meets_pool_rules IS DISTINCT FROM s.meets_pool_rules)
+),
+fresh AS (
+    SELECT r.*, s.rule_top_performance, s.rule_top_performance_share, s.rule_top_with_management_experience, s.meets_pool_rules
+    FROM ranks r JOIN pool_rule_selection s USING (employee_id)
+)
+SELECT a.rowid AS row_id, f.* EXCLUDE (employee_id)
+FROM analysis_employee a JOIN fresh f USING (employee_id)
+WHERE {" OR ".join(f"a.{c} IS DISTINCT FROM f.{c}" for c in RANK_COLUMNS)}
+ORDER BY row_id;
+UPDATE analysis_employee SET {", ".join(f"{c} = n.{c}" for c in RANK_COLUMNS)}
+FROM changed_ranks n WHERE analysis_employee.rowid = n.row_id;
+DROP TABLE changed_ranks;
 """
 # The pool rules read the people's facts, not the rule columns they are about to replace.
 POOL_RULE_SOURCE = ("(SELECT * EXCLUDE (rule_top_performance, rule_top_performance_share, rule_top_with_management_experience,"
