@@ -91,7 +91,7 @@ def instrument(stages: dict) -> None:
     for name in ("read_source", "map_source", "validate", "upsert", "store_quarantine", "known_employee_ids"):
         wrap(ingest, name, f"load: {name}")
     wrap(ingest, "build_analysis_tables", "analysis (total)")
-    for name in ("build_staged_facts", "build_key", "_incremental_people", "build_profile_values", "build_pool_rule_selection",
+    for name in ("build_staged_facts", "build_person_facts", "build_key", "_incremental_people", "build_profile_values", "build_pool_rule_selection",
                  "build_trend_series", "build_snapshots", "build_assessment", "check_analysis_contracts"):
         wrap(analysis, name, f"analysis: {name}")
     real = db.duckdb

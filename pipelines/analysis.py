@@ -21,8 +21,8 @@ from .assessment import build_assessment
 from .contracts import check_analysis_contracts
 from .entities import ENTITIES
 from .features import build_snapshots, snapshot_key
-from .intermediate import (build_pool_rule_selection, build_potential_band, build_profile_values, build_staged_facts,
-                           replace_people_rows, select_people)
+from .intermediate import (build_person_facts, build_pool_rule_selection, build_potential_band, build_profile_values,
+                           build_staged_facts, replace_people_rows, select_people)
 from .intermediate import top_share_rule  # noqa: F401  (where older code and tests import it from)
 from .settings import Settings, age_band_sql, into_management_sql
 from .trend_series import build_trend_series
@@ -318,6 +318,7 @@ def build_analysis_tables(con: duckdb.DuckDBPyConnection, settings: Settings, ru
     why = _incremental_people(con, batch_run, key)
     incremental = not why
     select_people(con, "touched_people" if incremental else None)
+    build_person_facts(con, settings, incremental)
     build_profile_values(con, profile_edits, incremental)
     person = PERSON_SQL.format(**fmt)
     if incremental:

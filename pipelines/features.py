@@ -66,7 +66,7 @@ snapshots AS (
 promo AS (
     SELECT employee_id, effective_date, coalesce(to_level - from_level, 1) AS steps,
            {into_management} AS into_management
-    FROM promotions
+    FROM promotions WHERE in_batch(employee_id)
 ),
 people AS (
     SELECT s.as_of, s.label_complete, e.employee_id, e.department, e.location, e.gender, e.hire_date, e.exit_date, e.exit_reason,
@@ -92,7 +92,7 @@ ratings AS (
                 THEN regr_slope(r.points, date_diff('day', DATE '2000-01-01', r.period_end) / 365.25)
                      FILTER (WHERE r.period_end > p.as_of - INTERVAL 3 YEAR) END AS rating_trend_3y,
            count(*) AS ratings_count
-    FROM people p JOIN rated r ON r.employee_id = p.employee_id AND r.period_end <= p.as_of
+    FROM people p JOIN rated r ON r.employee_id = p.employee_id AND in_batch(r.employee_id) AND r.period_end <= p.as_of
     GROUP BY ALL
 ),
 training AS (
@@ -101,20 +101,20 @@ training AS (
            coalesce(sum(t.hours) FILTER (WHERE coalesce(t.completion_date, t.start_date) > p.as_of - INTERVAL 1 YEAR), 0) AS training_hours,
            count(*) FILTER (WHERE coalesce(t.completion_date, t.start_date) > p.as_of - INTERVAL 1 YEAR) AS courses_completed,
            avg(t.score) AS training_score_avg
-    FROM people p JOIN training_records t ON t.employee_id = p.employee_id AND t.status = 'completed'
+    FROM people p JOIN training_records t ON t.employee_id = p.employee_id AND in_batch(t.employee_id) AND t.status = 'completed'
          AND coalesce(t.completion_date, t.start_date) <= p.as_of
          AND coalesce(t.completion_date, t.start_date) > p.as_of - INTERVAL 2 YEAR
     GROUP BY ALL
 ),
 certs AS (
     SELECT p.as_of, c.employee_id, count(*) AS certifications
-    FROM people p JOIN certifications c ON c.employee_id = p.employee_id AND c.issued_date <= p.as_of
+    FROM people p JOIN certifications c ON c.employee_id = p.employee_id AND in_batch(c.employee_id) AND c.issued_date <= p.as_of
          AND (c.expiry_date IS NULL OR c.expiry_date > p.as_of)
     GROUP BY ALL
 ),
 fb_cycle AS (
     SELECT p.as_of, f.employee_id, arg_max(f.cycle, o.sort_key) AS cycle
-    FROM people p JOIN feedback_360 f ON f.employee_id = p.employee_id
+    FROM people p JOIN feedback_360 f ON f.employee_id = p.employee_id AND in_batch(f.employee_id)
          JOIN period_order o ON o.period = f.cycle AND o.period_end <= p.as_of
     GROUP BY ALL
 ),
@@ -126,7 +126,7 @@ feedback AS (
            avg(f.score) FILTER (WHERE f.rater_relation = 'direct_report') AS feedback_direct_report,
            avg(f.score) FILTER (WHERE f.rater_relation <> 'self' AND lower(coalesce(f.competency, '')) LIKE '%leader%') AS feedback_leadership,
            avg(f.score) FILTER (WHERE f.rater_relation = 'self') - avg(f.score) FILTER (WHERE f.rater_relation <> 'self') AS feedback_self_gap
-    FROM fb_cycle c JOIN feedback_360 f ON f.employee_id = c.employee_id AND f.cycle = c.cycle
+    FROM fb_cycle c JOIN feedback_360 f ON f.employee_id = c.employee_id AND in_batch(f.employee_id) AND f.cycle = c.cycle
     GROUP BY ALL
 ),
 project_roles AS (
@@ -135,13 +135,13 @@ project_roles AS (
            count(*) FILTER (WHERE j.cross_department) AS cross_department_projects,
            count(*) AS projects,
            max(j.team_size) FILTER (WHERE j.role = 'lead') AS largest_team_led
-    FROM people p JOIN projects j ON j.employee_id = p.employee_id AND j.start_date <= p.as_of
+    FROM people p JOIN projects j ON j.employee_id = p.employee_id AND in_batch(j.employee_id) AND j.start_date <= p.as_of
          AND j.start_date > p.as_of - INTERVAL 2 YEAR
     GROUP BY ALL
 ),
 aspiration AS (
     SELECT p.as_of, pr.employee_id, pr.career_aspiration, pr.career_plan_submitted
-    FROM people p JOIN profiles pr ON pr.employee_id = p.employee_id AND pr.updated_at <= p.as_of
+    FROM people p JOIN profiles pr ON pr.employee_id = p.employee_id AND in_batch(pr.employee_id) AND pr.updated_at <= p.as_of
 ),
 outcome AS (
     SELECT p.as_of, m.employee_id,
@@ -155,7 +155,7 @@ rated_after AS (
     SELECT o.as_of, o.employee_id,
            max(g.points) FILTER (WHERE po.year = year(o.into_management_on) + 1) AS points_after_into_management,
            max(g.points) FILTER (WHERE po.year = year(o.promoted_on) + 1) AS points_after_any_promotion
-    FROM outcome o JOIN performance_ratings r ON r.employee_id = o.employee_id
+    FROM outcome o JOIN performance_ratings r ON r.employee_id = o.employee_id AND in_batch(r.employee_id)
     JOIN period_order po ON po.period = r.period AND po.kind = 'annual'
     JOIN grade_points g USING (rating) GROUP BY ALL
 )

@@ -59,21 +59,19 @@ FROM ended ORDER BY sort_key
 
 # A person's department: the one in the latest import. Every scope check, pool count and reviewer choice reads this.
 PERSON_DEPARTMENT_SQL = """
-CREATE OR REPLACE TABLE person_department AS
-SELECT employee_id, department FROM employees ORDER BY employee_id
+SELECT employee_id, department FROM employees WHERE in_batch(employee_id)
 """
 
 MANAGEMENT_SEAT_SQL = """
-CREATE OR REPLACE TABLE management_seat AS
 WITH tiered AS (
     SELECT employee_id, department, position, job_level, status,
            CASE WHEN job_level IS NULL THEN NULL
                 WHEN job_level < {management_level} THEN 'below_management'
                 WHEN {executive_level} OR {executive_title} THEN 'executive'
                 ELSE 'middle_management' END AS management_tier
-    FROM employees
+    FROM employees WHERE in_batch(employee_id)
 )
-SELECT *, coalesce(management_tier = 'middle_management', false) AS is_seat FROM tiered ORDER BY employee_id
+SELECT *, coalesce(management_tier = 'middle_management', false) AS is_seat FROM tiered
 """
 
 POTENTIAL_BAND_SQL = """
@@ -179,16 +177,20 @@ def replace_people_rows(con: duckdb.DuckDBPyConnection, table: str, select: str,
 
 
 def build_staged_facts(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
-    """The facts that read only the imported tables: grade points, period order, department, seat."""
+    """The facts that read only the imported tables and are the same for everyone: grade points, period order."""
     con.execute(GRADE_POINTS_SQL.format(values=settings.grade_values_sql()))
     con.execute(PERIOD_ORDER_SQL)
-    con.execute(PERSON_DEPARTMENT_SQL)
+
+
+def build_person_facts(con: duckdb.DuckDBPyConnection, settings: Settings, incremental: bool = False) -> None:
+    """The per-person facts that read only the imported tables: department, seat (in_batch's people when incremental)."""
+    replace_people_rows(con, "person_department", PERSON_DEPARTMENT_SQL, "employee_id", incremental)
     org = settings.organisation
-    con.execute(MANAGEMENT_SEAT_SQL.format(
+    replace_people_rows(con, "management_seat", MANAGEMENT_SEAT_SQL.format(
         management_level=int(org.management_level),
         executive_level=f"job_level >= {int(org.executive_level)}" if org.executive_level is not None else "false",
         executive_title=executive_title_sql(settings),
-    ))
+    ), "employee_id", incremental)
 
 
 def build_pool_rule_selection(con: duckdb.DuckDBPyConnection, settings: Settings, source: str) -> None:
