@@ -6,14 +6,16 @@
 Copies the database to a temporary folder (the original is never written), rebuilds its analysis tables once (so the
 copy carries this version's build key, untimed), writes two batch files from the demo export (--rows ratings of
 existing people with a changed grade; --rows employees with a changed location, some a new manager), then times each
-batch --repeat times: the command line as a user runs it (`python -m pipelines ingest FILE --db DB`, wall time) and the
-import service in this process (services.imports.import_files) with the seconds of each stage. Prints JSON.
+batch --repeat times: the command line as a user runs it (`python -m pipelines ingest FILE --db DB`, wall and CPU time)
+and the import service in this process (services.imports.import_files, wall and CPU time) with the seconds of each
+stage. Medians; the load average beside them (on a busy machine the wall time is the CPU time's multiple). Prints JSON.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -75,7 +77,9 @@ class TimedConnection:
 def instrument(stages: dict) -> None:
     """Time the stages of one import in this process (wrappers around the functions the import calls)."""
     def wrap(module, name, label=None):
-        original = getattr(module, name)
+        original = getattr(module, name, None)
+        if original is None:  # an older version of the build (for its "before" figures)
+            return
 
         def timed(*args, **kwargs):
             start = time.perf_counter()
@@ -116,36 +120,41 @@ def main() -> None:
         ingest.rebuild_analysis(live)  # untimed: the copy's analysis tables as this version builds them
         prepared = time.perf_counter() - start
         files = batch_files(Path(args.files), folder, args.rows)
-        result = {"employees": None, "rows": args.rows, "full_rebuild_seconds": round(prepared, 2), "batches": {}}
+        result = {"employees": None, "rows": args.rows, "loadavg_at_start": Path("/proc/loadavg").read_text().split()[:3], "full_rebuild_seconds": round(prepared, 2), "batches": {}}
         from services.imports import import_files
 
         stages: dict = defaultdict(float)
         instrument(stages)
         for kind, path in files.items():
-            wall, service, per_stage, modes = [], [], defaultdict(list), []
+            wall, cli_cpu, service, service_cpu, per_stage, modes = [], [], [], [], defaultdict(list), []
             for _ in range(args.repeat):
-                start = time.perf_counter()
+                start, children = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
                 done = subprocess.run([sys.executable, "-m", "pipelines", "ingest", str(path), "--db", str(live)],
                                       cwd=ROOT, env=env, capture_output=True, text=True)
                 wall.append(time.perf_counter() - start)
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cli_cpu.append(after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime)
                 if done.returncode != 0:
                     raise SystemExit(done.stdout + done.stderr)
                 stages.clear()
-                start = time.perf_counter()
+                start, cpu = time.perf_counter(), time.process_time()
                 summary = import_files("benchmark", [path], live)
                 service.append(time.perf_counter() - start)
+                service_cpu.append(time.process_time() - cpu)
                 modes.append(summary.get("analysis"))
                 for label, seconds in stages.items():
                     per_stage[label].append(seconds)
             result["batches"][kind] = {
                 "cli_wall_seconds": [round(s, 2) for s in wall], "cli_wall_median": round(statistics.median(wall), 2),
+                "cli_cpu_seconds_median": round(statistics.median(cli_cpu), 2),
                 "service_seconds": [round(s, 2) for s in service], "service_median": round(statistics.median(service), 2),
+                "service_cpu_seconds_median": round(statistics.median(service_cpu), 2),
                 "analysis": modes[-1],
                 "stages_median": {k: round(statistics.median(v), 3) for k, v in sorted(per_stage.items(), key=lambda kv: -statistics.median(kv[1]))
                                   if statistics.median(v) >= 0.005},
             }
         result["employees"] = db.connect_read_only(live).sql("SELECT count(*) FROM employees").fetchall()[0][0]
-        result["loadavg"] = Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else None
+        result["loadavg_at_end"] = Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else None
         print(json.dumps(result, indent=2))
 
 

@@ -8,6 +8,10 @@
 - trend_*: the trends page's analysis-only series (pipelines/trend_series.py).
 The derived facts they share (period order, grade points, department, management seat, pool-rule
 selection, potential band) live in pipelines/intermediate.py; pipelines/contracts.py checks the outputs.
+
+After an import batch only the rows of the people it touched are rebuilt (deleted and inserted again in the batch's
+transaction), the company-wide ranks and the small per-department tables in full; a batch that changes what everyone
+is measured against (build_key) rebuilds everything. Every per-person query filters with the in_batch() macro.
 """
 from __future__ import annotations
 
