@@ -215,8 +215,7 @@ FROM changed_ranks n WHERE analysis_employee.rowid = n.row_id;
 DROP TABLE changed_ranks;
 """
 # The pool rules read the people's facts, not the rule columns they are about to replace.
-POOL_RULE_SOURCE = ("(SELECT * EXCLUDE (rule_top_performance, rule_top_performance_share, rule_top_with_management_experience,"
-                    " meets_pool_rules) FROM analysis_employee)")
+POOL_RULE_SOURCE = f"(SELECT * EXCLUDE ({', '.join(RANK_COLUMNS[2:])}) FROM analysis_employee)"
 
 DEPARTMENT_SQL = """
 CREATE OR REPLACE TABLE analysis_department AS
