@@ -214,6 +214,20 @@ UPDATE analysis_employee SET {", ".join(f"{c} = n.{c}" for c in RANK_COLUMNS)}
 FROM changed_ranks n WHERE analysis_employee.rowid = n.row_id;
 DROP TABLE changed_ranks;
 """
+# What the ranks and the pool rules read: a batch that changes none of it for anyone (a new location, a course) leaves
+# everyone's ranks and selection as they were.
+RANK_INPUTS = "employee_id, status, department, performance_index, has_management_experience, career_plan_submitted"
+RANK_INPUTS_MOVED_SQL = f"""
+SELECT count(*) FROM (
+    (SELECT {RANK_INPUTS} FROM analysis_employee WHERE in_batch(employee_id) EXCEPT SELECT {RANK_INPUTS} FROM ranks_before)
+    UNION ALL
+    (SELECT {RANK_INPUTS} FROM ranks_before EXCEPT SELECT {RANK_INPUTS} FROM analysis_employee WHERE in_batch(employee_id)))
+"""
+RANKS_KEPT_SQL = f"""
+UPDATE analysis_employee SET {", ".join(f"{c} = b.{c}" for c in RANK_COLUMNS)}
+FROM ranks_before b WHERE analysis_employee.employee_id = b.employee_id
+"""
+
 # The pool rules read the people's facts, not the rule columns they are about to replace.
 POOL_RULE_SOURCE = f"(SELECT * EXCLUDE ({', '.join(RANK_COLUMNS[2:])}) FROM analysis_employee)"
 
@@ -306,7 +320,8 @@ def build_analysis_tables(con: duckdb.DuckDBPyConnection, settings: Settings, ru
     profile_edits: the self-service profile edits (intermediate.build_profile_values); None keeps the last build's.
     batch_run: the import run just loaded: when it leaves build_key unchanged, only the rows of the people it touched
     are rebuilt (incremental), the small per-department tables and the company-wide ranks in full.
-    Returns {"mode": "incremental"|"full", "people": rebuilt people (incremental), "why": why full}."""
+    Returns {"mode": "incremental"|"full", "people": rebuilt people and "ranks": recomputed|unchanged (incremental),
+    "why": why full}."""
     points = settings.grade_points()
     fmt = {
         "age_band": age_band_sql("age"),
@@ -324,12 +339,20 @@ def build_analysis_tables(con: duckdb.DuckDBPyConnection, settings: Settings, ru
     build_person_facts(con, settings, incremental)
     build_profile_values(con, profile_edits, incremental)
     person = PERSON_SQL.format(**fmt)
+    ranks_moved = True
     if incremental:
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE ranks_before AS
+                        SELECT {RANK_INPUTS}, {", ".join(RANK_COLUMNS)} FROM analysis_employee WHERE in_batch(employee_id)""")
         replace_people_rows(con, "analysis_employee", person, "", True, {"today": today})
+        ranks_moved = con.sql(RANK_INPUTS_MOVED_SQL).fetchall()[0][0] > 0
+        if not ranks_moved:
+            con.execute(RANKS_KEPT_SQL)
+        con.execute("DROP TABLE ranks_before")
     else:
         con.execute(EMPLOYEE_SQL.format(person=person), {"today": today})
-    build_pool_rule_selection(con, settings, POOL_RULE_SOURCE)
-    con.execute(COMPANY_RANKS_SQL)
+    if ranks_moved:
+        build_pool_rule_selection(con, settings, POOL_RULE_SOURCE)
+        con.execute(COMPANY_RANKS_SQL)
     build_potential_band(con)
     build_trend_series(con)  # the trends page's analysis-only series (pipelines/trend_series.py)
     con.execute(DEPARTMENT_SQL, {"today": today})
@@ -342,4 +365,5 @@ def build_analysis_tables(con: duckdb.DuckDBPyConnection, settings: Settings, ru
     people = con.sql("SELECT count(*) FROM touched_people").fetchall()[0][0] if incremental else None
     select_people(con, None)
     con.execute("DROP TABLE IF EXISTS touched_people")
-    return {"mode": "incremental", "people": people} if incremental else {"mode": "full", "why": why}
+    return {"mode": "incremental", "people": people, "ranks": "recomputed" if ranks_moved else "unchanged"} if incremental \
+        else {"mode": "full", "why": why}

@@ -85,6 +85,13 @@ def test_a_small_batch_rebuilds_its_people_and_matches_a_full_rebuild(demo_db: P
     again.mkdir()
     shutil.copyfile(batch / "performance_ratings.csv", again / "performance_ratings.csv")  # back-to-back batches
     assert ingest([again], db, today=TODAY, profile_edits=edits)["analysis"]["mode"] == "incremental"
+    # a new location moves nobody's rank: the ranks and pool rules are kept, not recomputed
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    people = pl.read_csv(batch / "employees.csv", infer_schema=False)
+    people.head(2).with_columns(pl.lit("Chengdu").alias("location")).write_csv(moved / "employees.csv")
+    kept = ingest([moved], db, today=TODAY, profile_edits=edits)["analysis"]
+    assert (kept["mode"], kept["ranks"]) == ("incremental", "unchanged")
 
     full = tmp_path / "full.duckdb"
     shutil.copyfile(db, full)
