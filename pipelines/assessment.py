@@ -10,13 +10,15 @@ from datetime import date
 import duckdb
 import polars as pl
 
+from .intermediate import replace_people_rows
 from .settings import Settings
 
 QUANTITATIVE = ("performance", "team_rating_improvement", "projects_delivered")
 QUALITATIVE = ("leadership_360", "strategic_thinking_360", "collaboration_360")
 
+# Per person (in_batch: everyone, or the people a batch touched, their managers included) into {table}.
 INDICATORS_SQL = """
-CREATE OR REPLACE TABLE analysis_assessment AS
+CREATE OR REPLACE {temp} TABLE {table} AS
 WITH annual AS (
     SELECT r.employee_id, o.year, g.points, r.score
     FROM performance_ratings r JOIN grade_points g USING (rating) JOIN period_order o USING (period) WHERE o.kind = 'annual'
@@ -28,15 +30,15 @@ report_change AS (
     FROM employees e
     JOIN annual now_ ON now_.employee_id = e.employee_id AND now_.year = (SELECT y FROM last_year)
     JOIN annual before_ ON before_.employee_id = e.employee_id AND before_.year = (SELECT y FROM last_year) - 1
-    WHERE e.status = 'active' AND e.manager_id IS NOT NULL GROUP BY e.manager_id
+    WHERE e.status = 'active' AND e.manager_id IS NOT NULL AND in_batch(e.manager_id) GROUP BY e.manager_id
 ),
 led AS (
     SELECT employee_id, count(*) FILTER (WHERE end_date IS NOT NULL) / count(*) AS delivered
-    FROM projects WHERE role = 'lead' AND start_date <= $today - INTERVAL 1 YEAR GROUP BY employee_id
+    FROM projects WHERE role = 'lead' AND start_date <= $today - INTERVAL 1 YEAR AND in_batch(employee_id) GROUP BY employee_id
 ),
 latest_cycle AS (
     SELECT f.employee_id, arg_max(f.cycle, o.sort_key) AS cycle
-    FROM feedback_360 f JOIN period_order o ON o.period = f.cycle GROUP BY f.employee_id
+    FROM feedback_360 f JOIN period_order o ON o.period = f.cycle WHERE in_batch(f.employee_id) GROUP BY f.employee_id
 ),
 competency AS (
     SELECT f.employee_id,
@@ -58,7 +60,7 @@ FROM analysis_employee a
 LEFT JOIN report_change rc USING (employee_id)
 LEFT JOIN led l USING (employee_id)
 LEFT JOIN competency c USING (employee_id)
-WHERE a.status = 'active'
+WHERE a.status = 'active' AND in_batch(a.employee_id)
 """
 
 
@@ -83,20 +85,22 @@ def _weighted(names: tuple[str, ...]) -> str:
     return f"({num}) / nullif({den}, 0)"
 
 
-def build_assessment(con: duckdb.DuckDBPyConnection, settings: Settings, today: date) -> None:
+def build_assessment(con: duckdb.DuckDBPyConnection, settings: Settings, today: date, incremental: bool = False) -> None:
+    """analysis_assessment; incremental: only the rows of the people in_batch selects (deleted and inserted again)."""
     points = settings.grade_points()
+    table, temp = ("assessment_rows", "TEMP") if incremental else ("analysis_assessment", "")
     con.execute(INDICATORS_SQL.format(
-        top_points=max(points.values()), fb_min=settings.feedback_min, fb_max=settings.feedback_max,
+        top_points=max(points.values()), fb_min=settings.feedback_min, fb_max=settings.feedback_max, table=table, temp=temp,
     ), {"today": today})
-    departments = [r[0] for r in con.sql("SELECT DISTINCT department FROM analysis_assessment").fetchall()]
+    departments = [r[0] for r in con.sql(f"SELECT DISTINCT department FROM {table}").fetchall()]
     con.register("staged_weights", department_weights(settings, departments).to_arrow())
     try:
         con.execute(f"""
-            CREATE OR REPLACE TABLE analysis_assessment AS
+            CREATE OR REPLACE {temp} TABLE {table} AS
             WITH parts AS (
                 SELECT i.*, {_weighted(QUANTITATIVE)} AS quantitative_score, {_weighted(QUALITATIVE)} AS qualitative_score,
                        w.w_quantitative, w.w_qualitative
-                FROM analysis_assessment i
+                FROM {table} i
                 JOIN staged_weights w ON w.department = CASE WHEN i.department IN (SELECT department FROM staged_weights) THEN i.department ELSE '*' END
             )
             SELECT * EXCLUDE (w_quantitative, w_qualitative),
@@ -107,3 +111,6 @@ def build_assessment(con: duckdb.DuckDBPyConnection, settings: Settings, today: 
             FROM parts ORDER BY employee_id""")
     finally:
         con.unregister("staged_weights")
+    if incremental:
+        replace_people_rows(con, "analysis_assessment", f"SELECT * FROM {table}", "employee_id", True)
+        con.execute(f"DROP TABLE {table}")

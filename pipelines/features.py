@@ -38,20 +38,26 @@ from datetime import date
 
 import duckdb
 
+from .intermediate import replace_people_rows
 from .settings import Settings, age_band_sql, exit_kind_sql, into_management_sql
 
 # Never model inputs; always audited when present. `[model] protected = [...]` adds names.
 DEFAULT_PROTECTED = ("gender", "age", "age_band", "ethnicity")
 MAX_ATTRIBUTES = 200  # the most widely held attributes become columns; the rest are listed as left out
 
-SNAPSHOT_SQL = """
-CREATE OR REPLACE TABLE analysis_everyone_snapshots AS
-WITH rated AS (
+# The snapshot dates: company-wide (a batch that changes them is a full rebuild, analysis.build_key).
+SNAPSHOT_DATES_SQL = """
+rated AS (
     SELECT r.employee_id, r.period, g.points, r.score, o.period_end, o.sort_key
     FROM performance_ratings r JOIN grade_points g USING (rating) JOIN period_order o USING (period)
     WHERE o.kind = 'annual' OR NOT EXISTS (SELECT 1 FROM performance_ratings x JOIN period_order y USING (period) WHERE y.kind = 'annual')
 ),
-dates AS (SELECT DISTINCT period_end AS as_of FROM rated WHERE period_end < $today),
+dates AS (SELECT DISTINCT period_end AS as_of FROM rated WHERE period_end < $today)"""
+
+# Per person (in_batch: everyone, or the people a batch touched) into {table}.
+SNAPSHOT_SQL = """
+CREATE OR REPLACE {temp} TABLE {table} AS
+WITH """ + SNAPSHOT_DATES_SQL + """,
 snapshots AS (
     SELECT as_of, as_of + INTERVAL {horizon} YEAR <= $today AS label_complete FROM dates
     UNION ALL SELECT CAST($today - INTERVAL {horizon} YEAR AS DATE), true WHERE NOT EXISTS (SELECT 1 FROM dates)
@@ -60,7 +66,7 @@ snapshots AS (
 promo AS (
     SELECT employee_id, effective_date, coalesce(to_level - from_level, 1) AS steps,
            {into_management} AS into_management
-    FROM promotions
+    FROM promotions WHERE in_batch(employee_id)
 ),
 people AS (
     SELECT s.as_of, s.label_complete, e.employee_id, e.department, e.location, e.gender, e.hire_date, e.exit_date, e.exit_reason,
@@ -69,6 +75,7 @@ people AS (
            date_diff('day', e.hire_date, s.as_of) / 365.25 AS tenure_years,
            date_diff('year', e.birth_date, s.as_of) AS age
     FROM snapshots s JOIN employees e ON (e.hire_date IS NULL OR e.hire_date <= s.as_of) AND (e.exit_date IS NULL OR e.exit_date > s.as_of)
+    WHERE in_batch(e.employee_id)
 ),
 history AS (
     SELECT p.as_of, m.employee_id, count(*) AS promotions_before, max(m.effective_date) AS last_promotion,
@@ -85,7 +92,7 @@ ratings AS (
                 THEN regr_slope(r.points, date_diff('day', DATE '2000-01-01', r.period_end) / 365.25)
                      FILTER (WHERE r.period_end > p.as_of - INTERVAL 3 YEAR) END AS rating_trend_3y,
            count(*) AS ratings_count
-    FROM people p JOIN rated r ON r.employee_id = p.employee_id AND r.period_end <= p.as_of
+    FROM people p JOIN rated r ON r.employee_id = p.employee_id AND in_batch(r.employee_id) AND r.period_end <= p.as_of
     GROUP BY ALL
 ),
 training AS (
@@ -94,20 +101,20 @@ training AS (
            coalesce(sum(t.hours) FILTER (WHERE coalesce(t.completion_date, t.start_date) > p.as_of - INTERVAL 1 YEAR), 0) AS training_hours,
            count(*) FILTER (WHERE coalesce(t.completion_date, t.start_date) > p.as_of - INTERVAL 1 YEAR) AS courses_completed,
            avg(t.score) AS training_score_avg
-    FROM people p JOIN training_records t ON t.employee_id = p.employee_id AND t.status = 'completed'
+    FROM people p JOIN training_records t ON t.employee_id = p.employee_id AND in_batch(t.employee_id) AND t.status = 'completed'
          AND coalesce(t.completion_date, t.start_date) <= p.as_of
          AND coalesce(t.completion_date, t.start_date) > p.as_of - INTERVAL 2 YEAR
     GROUP BY ALL
 ),
 certs AS (
     SELECT p.as_of, c.employee_id, count(*) AS certifications
-    FROM people p JOIN certifications c ON c.employee_id = p.employee_id AND c.issued_date <= p.as_of
+    FROM people p JOIN certifications c ON c.employee_id = p.employee_id AND in_batch(c.employee_id) AND c.issued_date <= p.as_of
          AND (c.expiry_date IS NULL OR c.expiry_date > p.as_of)
     GROUP BY ALL
 ),
 fb_cycle AS (
     SELECT p.as_of, f.employee_id, arg_max(f.cycle, o.sort_key) AS cycle
-    FROM people p JOIN feedback_360 f ON f.employee_id = p.employee_id
+    FROM people p JOIN feedback_360 f ON f.employee_id = p.employee_id AND in_batch(f.employee_id)
          JOIN period_order o ON o.period = f.cycle AND o.period_end <= p.as_of
     GROUP BY ALL
 ),
@@ -119,7 +126,7 @@ feedback AS (
            avg(f.score) FILTER (WHERE f.rater_relation = 'direct_report') AS feedback_direct_report,
            avg(f.score) FILTER (WHERE f.rater_relation <> 'self' AND lower(coalesce(f.competency, '')) LIKE '%leader%') AS feedback_leadership,
            avg(f.score) FILTER (WHERE f.rater_relation = 'self') - avg(f.score) FILTER (WHERE f.rater_relation <> 'self') AS feedback_self_gap
-    FROM fb_cycle c JOIN feedback_360 f ON f.employee_id = c.employee_id AND f.cycle = c.cycle
+    FROM fb_cycle c JOIN feedback_360 f ON f.employee_id = c.employee_id AND in_batch(f.employee_id) AND f.cycle = c.cycle
     GROUP BY ALL
 ),
 project_roles AS (
@@ -128,13 +135,13 @@ project_roles AS (
            count(*) FILTER (WHERE j.cross_department) AS cross_department_projects,
            count(*) AS projects,
            max(j.team_size) FILTER (WHERE j.role = 'lead') AS largest_team_led
-    FROM people p JOIN projects j ON j.employee_id = p.employee_id AND j.start_date <= p.as_of
+    FROM people p JOIN projects j ON j.employee_id = p.employee_id AND in_batch(j.employee_id) AND j.start_date <= p.as_of
          AND j.start_date > p.as_of - INTERVAL 2 YEAR
     GROUP BY ALL
 ),
 aspiration AS (
     SELECT p.as_of, pr.employee_id, pr.career_aspiration, pr.career_plan_submitted
-    FROM people p JOIN profiles pr ON pr.employee_id = p.employee_id AND pr.updated_at <= p.as_of
+    FROM people p JOIN profiles pr ON pr.employee_id = p.employee_id AND in_batch(pr.employee_id) AND pr.updated_at <= p.as_of
 ),
 outcome AS (
     SELECT p.as_of, m.employee_id,
@@ -148,7 +155,7 @@ rated_after AS (
     SELECT o.as_of, o.employee_id,
            max(g.points) FILTER (WHERE po.year = year(o.into_management_on) + 1) AS points_after_into_management,
            max(g.points) FILTER (WHERE po.year = year(o.promoted_on) + 1) AS points_after_any_promotion
-    FROM outcome o JOIN performance_ratings r ON r.employee_id = o.employee_id
+    FROM outcome o JOIN performance_ratings r ON r.employee_id = o.employee_id AND in_batch(r.employee_id)
     JOIN period_order po ON po.period = r.period AND po.kind = 'annual'
     JOIN grade_points g USING (rating) GROUP BY ALL
 )
@@ -196,19 +203,18 @@ ORDER BY p.as_of, p.employee_id
 
 # The potential model's snapshots: the candidates (below management), without the flight-risk columns.
 CANDIDATE_SNAPSHOTS_SQL = """
-CREATE OR REPLACE TABLE analysis_snapshots AS
 SELECT * EXCLUDE (candidate, left_within_12m, exit_kind_12m, exit_window_closed, label_voluntary_exit)
-FROM analysis_everyone_snapshots WHERE candidate ORDER BY as_of, employee_id
+FROM {table} WHERE candidate
 """
 
 # The flight-risk label: a voluntary exit within 12 months; NULL (not labelled) when the window is not closed, or
 # when the person left within it for a reason the company decided (capability mismatch, dismissal) or retired.
 VOLUNTARY_EXIT_SQL = """
-CREATE OR REPLACE TABLE analysis_everyone_snapshots AS
+CREATE OR REPLACE {temp} TABLE {table} AS
 SELECT *, CASE WHEN NOT exit_window_closed THEN NULL
                WHEN NOT coalesce(left_within_12m, false) THEN false
                WHEN exit_kind_12m = 'voluntary' THEN true END AS label_voluntary_exit
-FROM analysis_everyone_snapshots ORDER BY as_of, employee_id
+FROM {table} ORDER BY as_of, employee_id
 """
 
 LABELS = ("into_management", "any_promotion")
@@ -231,11 +237,25 @@ def slug(name: str) -> str:
     return re.sub(r"[^0-9a-z]+", "_", name.strip().lower()).strip("_") or "attribute"
 
 
-def build_snapshots(con: duckdb.DuckDBPyConnection, settings: Settings, today: date) -> None:
+def snapshot_key(con: duckdb.DuckDBPyConnection, settings: Settings, today: date) -> dict:
+    """What every person's snapshot rows depend on besides their own records: the snapshot dates, the first exit
+    (exit_window_closed) and the attribute columns. Equal keys before and after a batch let it rebuild only its people."""
+    dates, first_exit = con.sql(f"""WITH {SNAPSHOT_DATES_SQL}
+        SELECT (SELECT list(as_of ORDER BY as_of) FROM dates), (SELECT min(exit_date) FROM employees)""",
+                                params={"today": today}).fetchall()[0]
+    return {"snapshot_dates": [str(d) for d in dates or []], "first_exit": str(first_exit),
+            "attributes": [[r[0], r[2], r[6]] for r in attribute_columns(con, settings, set())]}
+
+
+def build_snapshots(con: duckdb.DuckDBPyConnection, settings: Settings, today: date, incremental: bool = False) -> None:
+    """analysis_everyone_snapshots and analysis_snapshots; incremental: only the rows of the people in_batch selects
+    (deleted and inserted again), given an unchanged snapshot_key."""
     model = settings.model
     points = settings.grade_points()
+    table, temp = ("snapshot_rows", "TEMP") if incremental else ("analysis_everyone_snapshots", "")
     con.execute(
         SNAPSHOT_SQL.format(
+            table=table, temp=temp,
             age_band=age_band_sql("p.age"),
             horizon=int(model["horizon_years"]),
             strict_points=points.get(model["strict_min_grade"], max(points.values())),
@@ -246,13 +266,18 @@ def build_snapshots(con: duckdb.DuckDBPyConnection, settings: Settings, today: d
         ),
         {"today": today},
     )
-    con.execute(VOLUNTARY_EXIT_SQL)
-    add_attributes(con, settings)
-    con.execute(CANDIDATE_SNAPSHOTS_SQL)
+    con.execute(VOLUNTARY_EXIT_SQL.format(table=table, temp=temp))
+    add_attributes(con, settings, table, temp)
+    if incremental:
+        replace_people_rows(con, "analysis_everyone_snapshots", f"SELECT * FROM {table}", "as_of, employee_id", True)
+    replace_people_rows(con, "analysis_snapshots", CANDIDATE_SNAPSHOTS_SQL.format(table=table), "as_of, employee_id", incremental)
+    if incremental:
+        con.execute(f"DROP TABLE {table}")
 
 
-def add_attributes(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
-    """One column per employee attribute, as known at each snapshot; analysis_attributes lists them."""
+def attribute_columns(con: duckdb.DuckDBPyConnection, settings: Settings, taken: set[str]) -> list[tuple]:
+    """The employee attributes as snapshot columns, most widely held first: (attribute, column, kind, people,
+    undated, protected, in_snapshots); `taken`: the column names already used."""
     found = con.sql(
         """SELECT attribute, count(DISTINCT employee_id) AS people,
                   bool_and(try_cast(trim(value) AS DOUBLE) IS NOT NULL) AS all_numeric,
@@ -261,7 +286,6 @@ def add_attributes(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
            GROUP BY attribute ORDER BY people DESC, attribute"""
     ).fetchall()
     protected = set(protected_names(settings))
-    taken = {c[0] for c in con.sql("DESCRIBE analysis_everyone_snapshots").fetchall()}
     rows, used = [], set()
     for i, (attribute, people, numeric, undated) in enumerate(found):
         column = f"attr_{slug(attribute)}"
@@ -271,6 +295,13 @@ def add_attributes(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
         used.add(column)
         rows.append((attribute, column, "numeric" if numeric else "category", int(people), bool(undated),
                      slug(attribute) in protected, i < MAX_ATTRIBUTES))
+    return rows
+
+
+def add_attributes(con: duckdb.DuckDBPyConnection, settings: Settings, table: str = "analysis_everyone_snapshots",
+                   temp: str = "") -> None:
+    """One column per employee attribute, as known at each snapshot; analysis_attributes lists them."""
+    rows = attribute_columns(con, settings, {c[0] for c in con.sql(f"DESCRIBE {table}").fetchall()})
     con.execute("""CREATE OR REPLACE TABLE analysis_attributes (attribute VARCHAR, column_name VARCHAR, kind VARCHAR,
                    people BIGINT, undated BOOLEAN, protected BOOLEAN, in_snapshots BOOLEAN)""")
     if rows:
@@ -285,21 +316,22 @@ def add_attributes(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     )
     params = [r[0] for r in kept]
     con.execute(
-        f"""CREATE OR REPLACE TABLE analysis_everyone_snapshots AS
+        f"""CREATE OR REPLACE {temp} TABLE {table} AS
         WITH attrs AS (
             SELECT employee_id, attribute, value, o.period_end, o.sort_key
-            FROM employee_attributes LEFT JOIN period_order o USING (period) WHERE value IS NOT NULL AND trim(value) <> ''
+            FROM employee_attributes LEFT JOIN period_order o USING (period)
+            WHERE value IS NOT NULL AND trim(value) <> '' AND in_batch(employee_id)
         ),
         known AS (
             SELECT s.as_of, a.employee_id, a.attribute,
                    arg_max(a.value, coalesce(a.sort_key, 0)) AS value
-            FROM (SELECT DISTINCT as_of FROM analysis_everyone_snapshots) s
+            FROM (SELECT DISTINCT as_of FROM {table}) s
             JOIN attrs a ON a.period_end IS NULL OR a.period_end <= s.as_of
             GROUP BY ALL
         ),
         wide AS (SELECT as_of, employee_id, {columns} FROM known GROUP BY ALL)
         SELECT s.*, w.* EXCLUDE (as_of, employee_id)
-        FROM analysis_everyone_snapshots s LEFT JOIN wide w USING (as_of, employee_id)
+        FROM {table} s LEFT JOIN wide w USING (as_of, employee_id)
         ORDER BY s.as_of, s.employee_id""",
         params,
     )

@@ -219,7 +219,7 @@ def ingest(
             report(1.0, "checked")
             return summary
         report(0.88, "building analysis tables")
-        build_analysis_tables(con, settings, run_id, as_of, profile_edits)
+        summary["analysis"] = build_analysis_tables(con, settings, run_id, as_of, profile_edits, batch_run=run_id)
         summary["self_service"] = profile_merge_counts(con)
         store_run(
             con,

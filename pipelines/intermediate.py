@@ -59,21 +59,19 @@ FROM ended ORDER BY sort_key
 
 # A person's department: the one in the latest import. Every scope check, pool count and reviewer choice reads this.
 PERSON_DEPARTMENT_SQL = """
-CREATE OR REPLACE TABLE person_department AS
-SELECT employee_id, department FROM employees ORDER BY employee_id
+SELECT employee_id, department FROM employees WHERE in_batch(employee_id)
 """
 
 MANAGEMENT_SEAT_SQL = """
-CREATE OR REPLACE TABLE management_seat AS
 WITH tiered AS (
     SELECT employee_id, department, position, job_level, status,
            CASE WHEN job_level IS NULL THEN NULL
                 WHEN job_level < {management_level} THEN 'below_management'
                 WHEN {executive_level} OR {executive_title} THEN 'executive'
                 ELSE 'middle_management' END AS management_tier
-    FROM employees
+    FROM employees WHERE in_batch(employee_id)
 )
-SELECT *, coalesce(management_tier = 'middle_management', false) AS is_seat FROM tiered ORDER BY employee_id
+SELECT *, coalesce(management_tier = 'middle_management', false) AS is_seat FROM tiered
 """
 
 POTENTIAL_BAND_SQL = """
@@ -160,17 +158,39 @@ FROM ({selection}) ORDER BY employee_id
 """
 
 
+def select_people(con: duckdb.DuckDBPyConnection, people: str | None) -> None:
+    """The in_batch(employee_id) macro every per-person build query filters with: everyone (people=None, a full
+    build), or the people listed in the temp table `people` (an incremental build after a small batch)."""
+    body = "true" if people is None else f"id IN (SELECT employee_id FROM {people})"
+    con.execute(f"CREATE OR REPLACE TEMP MACRO in_batch(id) AS {body}")
+
+
+def replace_people_rows(con: duckdb.DuckDBPyConnection, table: str, select: str, order: str, incremental: bool,
+                        params: dict | None = None) -> None:
+    """A per-person table from `select` (which filters with in_batch): made anew in a full build; in an incremental
+    one the selected people's rows are deleted and inserted again (same transaction: readers see all or none)."""
+    if incremental:
+        con.execute(f"DELETE FROM {table} WHERE in_batch(employee_id)")
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM ({select})", params)
+    else:
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM ({select}) ORDER BY {order}", params)
+
+
 def build_staged_facts(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
-    """The facts that read only the imported tables: grade points, period order, department, seat."""
+    """The facts that read only the imported tables and are the same for everyone: grade points, period order."""
     con.execute(GRADE_POINTS_SQL.format(values=settings.grade_values_sql()))
     con.execute(PERIOD_ORDER_SQL)
-    con.execute(PERSON_DEPARTMENT_SQL)
+
+
+def build_person_facts(con: duckdb.DuckDBPyConnection, settings: Settings, incremental: bool = False) -> None:
+    """The per-person facts that read only the imported tables: department, seat (in_batch's people when incremental)."""
+    replace_people_rows(con, "person_department", PERSON_DEPARTMENT_SQL, "employee_id", incremental)
     org = settings.organisation
-    con.execute(MANAGEMENT_SEAT_SQL.format(
+    replace_people_rows(con, "management_seat", MANAGEMENT_SEAT_SQL.format(
         management_level=int(org.management_level),
         executive_level=f"job_level >= {int(org.executive_level)}" if org.executive_level is not None else "false",
         executive_title=executive_title_sql(settings),
-    ))
+    ), "employee_id", incremental)
 
 
 def build_pool_rule_selection(con: duckdb.DuckDBPyConnection, settings: Settings, source: str) -> None:
@@ -196,16 +216,16 @@ SELF_SERVICE_EDITS_DDL = """CREATE TABLE IF NOT EXISTS self_service_edits (
 # history: imported_not_applied marks an imported value older than an edit (the Data page counts them), and the
 # workspace keeps every edit. career_plan: the export says only whether a plan was submitted; an edit gives its text.
 PROFILE_MERGE_SQL = """
-CREATE OR REPLACE TABLE profile_merge AS
-WITH imported AS (
-    SELECT employee_id, 'skills' AS field, skills AS imported_value, updated_at AS imported_on, import_run_id FROM profiles WHERE skills IS NOT NULL
-    UNION ALL SELECT employee_id, 'career_aspiration', career_aspiration, updated_at, import_run_id FROM profiles WHERE career_aspiration IS NOT NULL
-    UNION ALL SELECT employee_id, 'career_plan', CAST(career_plan_submitted AS VARCHAR), updated_at, import_run_id FROM profiles
+WITH batch_profiles AS (SELECT * FROM profiles WHERE in_batch(employee_id)),
+imported AS (
+    SELECT employee_id, 'skills' AS field, skills AS imported_value, updated_at AS imported_on, import_run_id FROM batch_profiles WHERE skills IS NOT NULL
+    UNION ALL SELECT employee_id, 'career_aspiration', career_aspiration, updated_at, import_run_id FROM batch_profiles WHERE career_aspiration IS NOT NULL
+    UNION ALL SELECT employee_id, 'career_plan', CAST(career_plan_submitted AS VARCHAR), updated_at, import_run_id FROM batch_profiles
               WHERE career_plan_submitted IS NOT NULL
 ),
 edits AS (
     SELECT employee_id, field, arg_max(value, edited_at) AS edit_value, arg_max(edited_by, edited_at) AS edited_by, max(edited_at) AS edited_at
-    FROM self_service_edits WHERE employee_id IN (SELECT employee_id FROM employees) GROUP BY ALL
+    FROM self_service_edits WHERE employee_id IN (SELECT employee_id FROM employees) AND in_batch(employee_id) GROUP BY ALL
 ),
 joined AS (
     SELECT coalesce(i.employee_id, e.employee_id) AS employee_id, coalesce(i.field, e.field) AS field,
@@ -218,12 +238,14 @@ SELECT *, CASE WHEN counts = 'self_service' THEN edit_value ELSE imported_value 
        counts = 'self_service' AND imported_value IS NOT NULL
            AND imported_value IS DISTINCT FROM CASE WHEN field = 'career_plan' THEN CAST(coalesce(trim(edit_value), '') <> '' AS VARCHAR)
                                                     ELSE edit_value END AS imported_not_applied
-FROM joined ORDER BY employee_id, field
+FROM joined
 """
+
+HANDED_EDITS_SQL = """SELECT employee_id, field, value, edited_by, CAST(edited_at AS TIMESTAMP) AS edited_at
+    FROM _handed_edits WHERE field IN (SELECT unnest($fields))"""
 
 # One row per person with a profile from either source: what the pool rules and analysis_employee read.
 PROFILE_VALUES_SQL = """
-CREATE OR REPLACE TABLE profile_values AS
 SELECT m.employee_id,
        any_value(value) FILTER (WHERE field = 'skills') AS skills,
        any_value(value) FILTER (WHERE field = 'career_aspiration') AS career_aspiration,
@@ -234,25 +256,33 @@ SELECT m.employee_id,
        any_value(p.updated_at) AS imported_updated_at,
        max(edited_at) FILTER (WHERE counts = 'self_service') AS self_service_updated_at
 FROM profile_merge m LEFT JOIN profiles p USING (employee_id)
-GROUP BY m.employee_id ORDER BY m.employee_id
+WHERE in_batch(m.employee_id)
+GROUP BY m.employee_id
 """
 
 
-def build_profile_values(con: duckdb.DuckDBPyConnection, edits=None) -> None:
+def build_profile_values(con: duckdb.DuckDBPyConnection, edits=None, incremental: bool = False) -> None:
     """profile_merge and profile_values from the imported profiles and the self-service edits. edits: a polars frame
     (employee_id, field, value, edited_by, edited_at) handed in by the service that builds; None keeps the edits of
-    the last build."""
+    the last build. incremental: only the people in touched_people (see analysis.py), to whom the people whose
+    edits changed since the last build are added."""
     con.execute(SELF_SERVICE_EDITS_DDL)
     if edits is not None:
         con.register("_handed_edits", edits)
         try:
+            if incremental:
+                con.execute("""INSERT INTO touched_people
+                    SELECT DISTINCT employee_id FROM (
+                        (SELECT * FROM self_service_edits EXCEPT SELECT * FROM ({handed}))
+                        UNION ALL (SELECT * FROM ({handed}) EXCEPT SELECT * FROM self_service_edits))
+                    WHERE employee_id NOT IN (SELECT employee_id FROM touched_people)""".format(handed=HANDED_EDITS_SQL),
+                            {"fields": list(SELF_SERVICE_FIELDS)})
             con.execute("DELETE FROM self_service_edits")
-            con.execute("""INSERT INTO self_service_edits SELECT employee_id, field, value, edited_by, CAST(edited_at AS TIMESTAMP)
-                           FROM _handed_edits WHERE field IN (SELECT unnest($fields))""", {"fields": list(SELF_SERVICE_FIELDS)})
+            con.execute(f"INSERT INTO self_service_edits {HANDED_EDITS_SQL}", {"fields": list(SELF_SERVICE_FIELDS)})
         finally:
             con.unregister("_handed_edits")
-    con.execute(PROFILE_MERGE_SQL)
-    con.execute(PROFILE_VALUES_SQL)
+    replace_people_rows(con, "profile_merge", PROFILE_MERGE_SQL, "employee_id, field", incremental)
+    replace_people_rows(con, "profile_values", PROFILE_VALUES_SQL, "employee_id", incremental)
 
 
 def profile_merge_counts(con: duckdb.DuckDBPyConnection) -> dict:
