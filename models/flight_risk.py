@@ -36,7 +36,7 @@ from pipelines.settings import EXIT_KIND_WORDS, flight_risk_cutoffs, load_settin
 
 from . import artifacts
 from .artifacts import NotEnoughHistory
-from .scoring import explain
+from .scoring import explain_changed, stored_scores
 
 # scikit-learn (models.potential, models.training) is imported only where a model is trained: the import service
 # re-scores through here after every import, and a page that reads the scores never needs it.
@@ -249,32 +249,31 @@ def train(db_path: Path, as_of: date | None = None, estimators: tuple[str, ...] 
     return card
 
 
-def score(db_path: Path, version: str | None = None) -> dict:
-    """Score everyone employed on the latest snapshot; write flight_risk_scores (probability, band, reasons)."""
+def score(db_path: Path, version: str | None = None, everyone: bool = False) -> dict:
+    """Score everyone employed on the latest snapshot; write flight_risk_scores (probability, band, reasons). Only the
+    people whose snapshot row changed since they were scored with this model are explained again (`everyone`: all)."""
     model, card = load(version)
     con = db.connect_read_only(db_path)
     try:
         latest = con.sql("""SELECT s.* FROM analysis_everyone_snapshots s JOIN analysis_employee a USING (employee_id)
                             WHERE s.as_of = (SELECT max(as_of) FROM analysis_everyone_snapshots) AND a.status = 'active'
                             ORDER BY s.employee_id""").pl()
+        stored = stored_scores(con, "flight_risk_scores").clear() if everyone else stored_scores(con, "flight_risk_scores")
     finally:
         con.close()
-    probability, factors, _ = explain(model, latest)
-    scores = latest.select("employee_id", "as_of").with_columns(
+    scored, explained = explain_changed(model, card["version"], latest, stored)
+    scores = scored.with_columns(
         pl.lit(card["version"]).alias("model_version"),
-        pl.Series("probability", probability, dtype=pl.Float64),
-        pl.Series("risk_band", risk_band(probability), dtype=pl.String),
-        pl.Series("factors", factors, dtype=pl.String),
-    )
+        pl.Series("risk_band", risk_band(scored["probability"].to_numpy()), dtype=pl.String))
     with db.write_batch(db_path) as w:
         w.execute("DELETE FROM flight_risk_scores")  # the table itself is made by pipelines.db.ensure_schema
         w.register("staged_flight_risk", scores.to_arrow())
-        w.execute("""INSERT INTO flight_risk_scores SELECT employee_id, model_version, as_of, probability, risk_band, factors
-                     FROM staged_flight_risk""")
+        w.execute("""INSERT INTO flight_risk_scores (employee_id, model_version, as_of, probability, risk_band, factors, inputs_hash)
+                     SELECT employee_id, model_version, as_of, probability, risk_band, factors, inputs_hash FROM staged_flight_risk""")
         w.unregister("staged_flight_risk")
     bands = {b: int((scores["risk_band"] == b).sum()) for b in ("low", "medium", "high")}
-    return {"version": card["version"], "scored": scores.height, "as_of": str(latest["as_of"][0]) if latest.height else None,
-            "bands": bands}
+    return {"version": card["version"], "scored": scores.height, "explained": explained,
+            "as_of": str(latest["as_of"][0]) if latest.height else None, "bands": bands}
 
 
 def rescore_if_trained(db_path: Path) -> dict | None:

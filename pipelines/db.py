@@ -38,6 +38,9 @@ CREATE TABLE IF NOT EXISTS model_scores (
 -- The flight-risk model's scores (issue #16): the calibrated chance of leaving within 12 months, its band and reasons.
 CREATE TABLE IF NOT EXISTS flight_risk_scores (
     employee_id VARCHAR, model_version VARCHAR, as_of DATE, probability DOUBLE, risk_band VARCHAR, factors VARCHAR);
+-- The snapshot row a person was scored from, hashed (issue #17): a re-score after an import explains only the changed.
+ALTER TABLE model_scores ADD COLUMN IF NOT EXISTS inputs_hash UBIGINT;
+ALTER TABLE flight_risk_scores ADD COLUMN IF NOT EXISTS inputs_hash UBIGINT;
 CREATE TABLE IF NOT EXISTS quarantine (
     run_id BIGINT, entity VARCHAR, file VARCHAR, row_number BIGINT, column_name VARCHAR,
     value VARCHAR, reason VARCHAR, raw_row VARCHAR);

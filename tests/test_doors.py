@@ -251,3 +251,40 @@ def test_pages_and_app_import_no_pipelines_or_models() -> None:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""] if isinstance(node, ast.ImportFrom) else []
             assert not [n for n in names if n.split(".")[0] in ("pipelines", "models")], path.name
+
+
+def test_a_rescore_after_a_small_import_explains_only_the_people_it_changed(env: Path, trained, tmp_path: Path, monkeypatch) -> None:
+    """Issue #17: after a small batch the model explains only the people whose snapshot row changed; everyone's
+    score, percentile and the re-explained people's reasons are what scoring everyone afresh gives."""
+    import polars as pl
+
+    from models import scoring
+    from pipelines.ingest import ingest
+
+    from .test_incremental import demo_batch
+
+    monkeypatch.setenv("TALENT_CONFIG", str(trained[0].parent / "talent.toml"))  # the settings the database was built with
+    first = scoring.score(env)
+    assert first["explained"] == first["scored"] > 100
+    assert scoring.score(env)["explained"] == 0  # nothing changed: nobody explained again
+    summary = ingest([demo_batch(trained[0].parent / "files", tmp_path / "batch")], env, today=TODAY)
+    assert summary["analysis"]["mode"] == "incremental", summary["analysis"]
+    after = scoring.score(env)
+    assert 0 < after["explained"] < after["scored"] / 4
+    fresh = tmp_path / "fresh.duckdb"
+    shutil.copyfile(env, fresh)
+    assert scoring.score(fresh, everyone=True)["explained"] == after["scored"]
+
+    def scores(db: Path) -> pl.DataFrame:
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            return con.sql("SELECT * FROM model_scores ORDER BY employee_id").pl()
+        finally:
+            con.close()
+
+    incremental, everyone = scores(env), scores(fresh)
+    same = ["employee_id", "model_version", "as_of", "probability", "score", "score_percentile", "inputs_hash"]
+    assert incremental.select(same).equals(everyone.select(same))
+    changed = incremental.join(pl.DataFrame({"employee_id": ["NEW-001"]}), on="employee_id", how="semi")
+    assert changed.height == 1  # the batch's new hire is scored, with the reasons scoring everyone gives
+    assert changed["factors"].to_list() == everyone.filter(pl.col("employee_id") == "NEW-001")["factors"].to_list()
