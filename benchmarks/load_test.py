@@ -94,8 +94,11 @@ class Stats:
 class Browser:
     """One simulated user: cookies, one websocket at a time, the elements of the last run."""
 
-    def __init__(self, host: str, port: int, stats: Stats, timeout: float):
+    def __init__(self, host: str, port: int, stats: Stats, timeout: float, address: str | None = None):
         self.host, self.port, self.stats, self.timeout = host, port, stats, timeout
+        # Where this user's browser is: nginx adds it to X-Forwarded-For, which Streamlit's server (uvicorn) believes
+        # from 127.0.0.1, so the app sees each user's own address, as on a network (the sign-in lockout counts by it).
+        self.headers = {"X-Forwarded-For": address} if address else {}
         self.cookies: dict[str, str] = {}
         self.ws = None
         self.pages: dict[str, str] = {}  # url path -> page script hash
@@ -108,7 +111,7 @@ class Browser:
     def _get(self, path: str) -> None:
         con = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
         try:
-            con.request("GET", path, headers={"Cookie": self._cookie_header()} if self.cookies else {})
+            con.request("GET", path, headers={**self.headers, **({"Cookie": self._cookie_header()} if self.cookies else {})})
             response = con.getresponse()
             response.read()
             for header, value in response.getheaders():
@@ -127,7 +130,7 @@ class Browser:
         await asyncio.to_thread(self._get, "/_stcore/host-config")
         origin = f"http://{self.host}:{self.port}"
         self.ws = await connect(f"ws://{self.host}:{self.port}/_stcore/stream", subprotocols=["streamlit"], origin=origin,
-                                additional_headers={"Cookie": self._cookie_header()}, max_size=None, open_timeout=self.timeout,
+                                additional_headers={**self.headers, "Cookie": self._cookie_header()}, max_size=None, open_timeout=self.timeout,
                                 ping_interval=None, compression=None)
 
     async def close(self) -> None:
@@ -147,7 +150,7 @@ class Browser:
         for widget in widgets or []:
             state.widget_states.widgets.append(widget)
         wanted = state.page_script_hash
-        seen = {"text_input": [], "submit": None, "exception": 0, "cookies": {}, "elements": 0}
+        seen = {"text_input": [], "submit": None, "exception": 0, "cookies": {}, "elements": 0, "alerts": []}
         start = time.perf_counter()
         await self.ws.send(msg.SerializeToString())
         while True:
@@ -165,6 +168,8 @@ class Browser:
                     seen["submit"] = element.button
                 elif kind_of == "exception":
                     seen["exception"] += 1
+                elif kind_of == "alert":
+                    seen["alerts"].append(element.alert.body)
                 elif kind_of == "html":
                     for name, value in COOKIE_SCRIPT.findall(element.html.body):
                         seen["cookies"][name] = value
@@ -173,7 +178,7 @@ class Browser:
                 self.page_hash = fwd.navigation.page_script_hash
             elif which == "new_session":  # a run starts (a sign-in's or a switch's follow-up run too): what it shows counts
                 self.page_hash = fwd.new_session.page_script_hash or self.page_hash
-                seen.update({"text_input": [], "submit": None, "elements": 0})
+                seen.update({"text_input": [], "submit": None, "elements": 0, "alerts": []})
             elif which == "script_finished" and fwd.script_finished != FINISHED_EARLY:
                 break
         elapsed = time.perf_counter() - start
@@ -202,14 +207,14 @@ class Browser:
                   WidgetState(id=submit.id, trigger_value=True)]  # what the browser sends when the form is submitted
         after = await self.run("sign in", "", states)
         if after["submit"] is not None or "candidates" not in self.pages or not any(n.startswith("talent_session_") for n in self.cookies):
-            self.stats.error("sign-in refused")
+            self.stats.error(f"sign-in refused: {(after['alerts'] or ['no message'])[0][:70]}")
             raise RuntimeError(f"{username}: still at the sign-in form")
 
 
 async def user(i: int, account: list, host: str, port: int, stats: Stats, until: float, args) -> None:
     rng = random.Random(i)
     await asyncio.sleep(args.ramp * i / max(1, args.users))
-    browser = Browser(host, port, stats, args.timeout)
+    browser = Browser(host, port, stats, args.timeout, None if args.one_address else f"10.17.{i // 250}.{i % 250 + 1}")
     done = 0
     try:
         await browser.open()
@@ -240,8 +245,9 @@ async def user(i: int, account: list, host: str, port: int, stats: Stats, until:
             pass
 
 
-async def warm(port: int, accounts: list, timeout: float) -> None:
-    """One walk per role through every page, straight to one process (its caches are per process)."""
+async def warm(port: int, accounts: list, timeout: float) -> dict[str, str]:
+    """One walk per role through every page, straight to one process (its caches are per process). Returns the
+    last browser's cookies."""
     stats = Stats()
     for account in {a[1]: a for a in accounts}.values():
         browser = Browser("127.0.0.1", port, stats, timeout)
@@ -251,6 +257,17 @@ async def warm(port: int, accounts: list, timeout: float) -> None:
             if page in browser.pages:
                 await browser.run("warm", page)
         await browser.close()
+    return browser.cookies
+
+
+async def signed_in_with(cookies: dict[str, str], port: int, timeout: float) -> bool:
+    """Does a new connection to this process, presenting these cookies, open signed in (no sign-in form)?"""
+    browser = Browser("127.0.0.1", port, Stats(), timeout)
+    browser.cookies = {name: value for name, value in cookies.items() if name.startswith("talent_session_")}
+    await browser.open()
+    shown = await browser.run("resume", "")
+    await browser.close()
+    return shown["submit"] is None and "candidates" in browser.pages
 
 
 # --- the processes' memory and CPU --------------------------------------------------------------------------------
@@ -272,9 +289,27 @@ def cpu_seconds(pid: int) -> float | None:
         return None
 
 
+def workspace_turn_s() -> float | None:
+    """How long a third process waits for its turn on the embedded workspace file (open and close it, as every
+    workspace read and write in the app does); None with a PostgreSQL store or when it timed out."""
+    if os.environ.get("TALENT_WORKSPACE_URL"):
+        return None
+    from services import workspace
+
+    start = time.perf_counter()
+    try:
+        with workspace.connect():
+            pass
+    except Exception:
+        return None
+    return time.perf_counter() - start
+
+
 async def sample(pids: dict[int, int], until: float, into: dict) -> None:
     while time.monotonic() < until:
         into["loadavg"].append(float(Path("/proc/loadavg").read_text().split()[0]))
+        if (turn := await asyncio.to_thread(workspace_turn_s)) is not None:
+            into["workspace_turn_s"].append(turn)
         for port, pid in pids.items():
             if (value := rss_mb(pid)) is not None:
                 into["rss"].setdefault(port, []).append(value)
@@ -304,11 +339,12 @@ def log_findings(run_dir: Path) -> dict:
 
 async def measure(cluster, accounts: list, args) -> dict:
     for port in cluster.ports:
-        await warm(port, accounts, args.timeout)
+        cookies = await warm(port, accounts, args.timeout)
     stats = Stats()
     start = time.monotonic()
     until = start + args.seconds
-    sampled = {"loadavg": [], "rss": {}}
+    sampled = {"loadavg": [], "rss": {}, "workspace_turn_s": []}
+    workspace_turn_s()  # the schema check, once, before the clock
     pids = cluster.pids()
     cpu_before = {port: cpu_seconds(pid) for port, pid in pids.items()}
     own_before = resource.getrusage(resource.RUSAGE_SELF)
@@ -324,7 +360,7 @@ async def measure(cluster, accounts: list, args) -> dict:
     by_page = {page: summary([r["s"] for r in stats.runs if r["page"] == page and r["kind"] == "page switch"])
                for page in sorted({r["page"] for r in stats.runs})}
     return {
-        "processes": len(cluster.ports), "users": args.users, "seconds": round(wall, 1), "think_s": args.think,
+        "processes": len(cluster.ports), "users": args.users, "seconds": round(wall, 1), "think_s": args.think, "one_address": args.one_address,
         "runs": summary(timed), "runs_per_s": round(len(timed) / wall, 2), "by_kind": by_kind, "by_page": by_page,
         "errors": stats.errors, "error_runs": sum(not r["ok"] for r in stats.runs),
         "cpu_s_per_process": cpu, "cpu_s_per_run": round(sum(cpu.values()) / max(1, len(timed)), 3),
@@ -332,7 +368,17 @@ async def measure(cluster, accounts: list, args) -> dict:
         "rss_mb_per_process": {port: {"start": round(v[0]), "max": round(max(v)), "end": round(v[-1])} for port, v in sampled["rss"].items()},
         "loadavg": {"start": sampled["loadavg"][0], "max": max(sampled["loadavg"]), "end": sampled["loadavg"][-1]} if sampled["loadavg"] else None,
         "logs": log_findings(cluster.run_dir),
+        "workspace_turn": summary(sampled["workspace_turn_s"]) | {"over_1s": sum(t > 1 for t in sampled["workspace_turn_s"])},
+        "session_cookie_taken_up": await session_checks(cluster, cookies, args.timeout),
     }
+
+
+async def session_checks(cluster, cookies: dict[str, str], timeout: float) -> dict[str, bool]:
+    """The cookie the last process issued, presented to every process, then to the first after restarting it."""
+    found = {f"by process {port}": await signed_in_with(cookies, port, timeout) for port in cluster.ports}
+    await asyncio.to_thread(cluster.restart_app, cluster.ports[0])
+    found[f"by process {cluster.ports[0]} after a restart"] = await signed_in_with(cookies, cluster.ports[0], timeout)
+    return found
 
 
 def main() -> None:
@@ -347,6 +393,8 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=120.0, help="a run taking longer is an error")
     ap.add_argument("--heads", type=int, default=8, help="department-head accounts (the biggest departments)")
     ap.add_argument("--leaders", type=int, default=2, help="HR leadership accounts (the whole company)")
+    ap.add_argument("--one-address", action="store_true",
+                    help="every user from one address (as behind a company NAT): the sign-in lockout then counts them together")
     ap.add_argument("--port", type=int, default=18501)
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "load_test.json")
     args = ap.parse_args()

@@ -68,13 +68,13 @@ def streamlit_command(port: int, python: str = sys.executable) -> list[str]:
             "--server.headless", "true", "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
 
 
-def process_env(base: dict[str, str] | None = None) -> dict[str, str]:
+def process_env() -> dict[str, str]:
     """The environment every process gets: the same database and workspace as absolute paths (the processes may
     start elsewhere); TALENT_WORKSPACE_URL (a PostgreSQL workspace store), TALENT_CONFIG and the rest pass through."""
     from services.database import database_path
     from services.workspace import workspace_path
 
-    env = dict(os.environ if base is None else base)
+    env = dict(os.environ)
     env["TALENT_DB"] = str(database_path())
     if not env.get("TALENT_WORKSPACE_URL"):
         env["TALENT_WORKSPACE"] = str(workspace_path())
@@ -116,12 +116,12 @@ def wait_healthy(url: str, proc: subprocess.Popen | None = None, timeout: float 
 class Cluster:
     """N Streamlit processes and nginx in front, each with a log file in run_dir (never an unread pipe)."""
 
-    def __init__(self, processes: int, port: int, first_port: int, run_dir: Path, address: str = "", env: dict | None = None,
-                 nginx: str = NGINX, use_nginx: bool = True):
+    def __init__(self, processes: int, port: int, first_port: int, run_dir: Path, address: str = "", nginx: str = NGINX,
+                 use_nginx: bool = True):
         self.ports = upstream_ports(first_port, processes)
         self.port, self.run_dir, self.nginx, self.use_nginx = port, run_dir.resolve(), nginx, use_nginx
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        self.env = process_env(env)
+        self.env = process_env()
         self.conf = write_nginx(self.run_dir, self.ports, port, address) if use_nginx else None
         self.apps: dict[int, subprocess.Popen] = {}
         self.proxy: subprocess.Popen | None = None
