@@ -329,9 +329,15 @@ def summary(values: list[float]) -> dict:
 
 
 def log_findings(run_dir: Path) -> dict:
-    """What the processes' logs say: tracebacks, and the workspace file's lock conflicts and WAL errors among them."""
+    """What the logs say: tracebacks, and the workspace file's lock conflicts and WAL errors among them (the processes);
+    browsers (route cookies) whose requests reached more than one process (nginx)."""
     text = "\n".join(p.read_text(errors="replace") for p in run_dir.glob("streamlit-*.log"))
-    return {"tracebacks": text.count("Traceback (most recent call last)"),
+    served: dict[str, set[str]] = {}
+    access = run_dir / "nginx-access.log"
+    for found in re.finditer(r"upstream=(\S+) route=(\S+)", access.read_text(errors="replace") if access.exists() else ""):
+        served.setdefault(found[2], set()).add(found[1])
+    return {"browsers_seen_by_nginx": len(served), "browsers_served_by_two_processes": sum(len(v) > 1 for v in served.values()),
+            "tracebacks": text.count("Traceback (most recent call last)"),
             "lock_errors": len(re.findall(r"Could not set lock|Conflicting lock", text)),
             "wal_file_not_found": len(re.findall(r"FileNotFoundError[^\n]*\.wal", text)),
             "first_error_lines": sorted({line.strip()[:200] for line in text.splitlines() if re.match(r"\w*(Error|Exception)\b", line.strip())})[:10]}

@@ -24,8 +24,8 @@ print(auth.session_token("head.a", time.time()))
 RESUME = """
 import json, sys
 from services import auth
-user, signed_in_at, issued_at, why = auth.resume_session(sys.argv[1])
-print(json.dumps({"user": user.username if user else None, "why": why, "key": str(auth.session_key_path())}))
+found = [auth.resume_session(token) for token in sys.argv[1:]]
+print(json.dumps({"users": [user.username if user else None for user, *_ in found], "key": str(auth.session_key_path())}))
 """
 
 
@@ -41,12 +41,11 @@ def test_a_session_token_from_one_process_is_taken_up_by_another_and_after_a_res
     token = _python(ISSUE, env)  # process A signs the user in
     key = tmp_path / "workspace.session-key"
     assert key.exists() and key.stat().st_mode & 0o077 == 0  # beside the workspace, owner-only
-    other = json.loads(_python(RESUME, env, token))  # process B (or A after a restart: a new process, the same files)
-    assert other == {"user": "head.a", "why": None, "key": str(key)}
     tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
-    assert json.loads(_python(RESUME, env, tampered))["user"] is None
+    # Process B (or A after a restart: a new process, the same files) takes the token up; a tampered one it refuses.
+    assert json.loads(_python(RESUME, env, token, tampered)) == {"users": ["head.a", None], "key": str(key)}
     key.unlink()  # a new key (a new installation): the old cookie no longer counts
-    assert json.loads(_python(RESUME, env, token))["user"] is None
+    assert json.loads(_python(RESUME, env, token))["users"] == [None]
 
 
 def test_the_launcher_passes_one_database_and_workspace_to_every_process(tmp_path: Path, monkeypatch) -> None:
@@ -75,9 +74,8 @@ def test_the_shipped_nginx_config_is_valid(tmp_path: Path) -> None:
     assert serve.nginx_check(conf).returncode != 0
 
 
-def test_a_config_for_a_system_nginx_is_printed() -> None:
-    done = subprocess.run([sys.executable, "-m", "dashboard.serve", "nginx-config", "--processes", "2", "--port", "8080"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    assert "listen 8080;" in done.stdout and "server 127.0.0.1:8602 " in done.stdout and "@@" not in done.stdout
-    assert "proxy_set_header Upgrade $http_upgrade;" in done.stdout
+def test_a_config_for_a_system_nginx_is_printed(capsys) -> None:
+    assert serve.main(["nginx-config", "--processes", "2", "--port", "8080"]) == 0
+    printed = capsys.readouterr().out
+    assert "listen 8080;" in printed and "server 127.0.0.1:8602 " in printed and "@@" not in printed
+    assert "proxy_set_header Upgrade $http_upgrade;" in printed
