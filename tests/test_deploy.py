@@ -38,6 +38,7 @@ def _python(code: str, env: dict, *args: str) -> str:
 def test_a_session_token_from_one_process_is_taken_up_by_another_and_after_a_restart(tmp_path: Path) -> None:
     env = {**os.environ, "TALENT_DB": str(tmp_path / "talent.duckdb"), "TALENT_WORKSPACE": str(tmp_path / "workspace.duckdb"),
            "TALENT_BCRYPT_ROUNDS": "4", "PYTHONPATH": str(ROOT)}
+    env.pop("TALENT_WORKSPACE_URL", None)  # the embedded workspace: the key file stands beside it
     token = _python(ISSUE, env)  # process A signs the user in
     key = tmp_path / "workspace.session-key"
     assert key.exists() and key.stat().st_mode & 0o077 == 0  # beside the workspace, owner-only
