@@ -70,11 +70,14 @@ pool = queries.department_pool(database.read_cursor(con)).sort("active_employees
 con.close()
 departments = pool["department"].to_list()[:heads]
 accounts = []
+# A workspace store that outlives the run (TALENT_WORKSPACE_URL) may hold the accounts from an earlier run already.
 for i, department in enumerate(departments):
-    auth.create_user(f"load.head{i}", "department_head", password, (department,))
+    if auth.load_user(f"load.head{i}") is None:
+        auth.create_user(f"load.head{i}", "department_head", password, (department,))
     accounts.append([f"load.head{i}", "department_head", department])
 for i in range(leaders):
-    auth.create_user(f"load.hr{i}", "hr_leadership", password)
+    if auth.load_user(f"load.hr{i}") is None:
+        auth.create_user(f"load.hr{i}", "hr_leadership", password)
     accounts.append([f"load.hr{i}", "hr_leadership", None])
 seeded = seed_demo_reviews(db_path) or {}
 print(json.dumps({"accounts": accounts, "seeded": {k: seeded.get(k) for k in ("pool", "plan_items")}}, default=str))
