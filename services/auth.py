@@ -229,7 +229,9 @@ def _failures(con, name: str, client: str) -> tuple[int, int]:
     account, by_client = con.sql(f"""SELECT count(*) FILTER (WHERE username = $name), count(*) FILTER (WHERE client = $client)
                                      FROM sign_in_attempts WHERE {window}""", params={"name": name, "client": client}).fetchall()[0]
     account += sum(n for (u, _), n in _in_flight.items() if u == name)
-    by_client += sum(n for (_, c), n in _in_flight.items() if c == client)
+    # in flight from this client for this account only: colleagues signing in at once behind one company address (NAT,
+    # a proxy) are no failures of that address; twenty parallel guesses at one account from it still get five checks
+    by_client += _in_flight.get((name, client), 0)
     return account, by_client
 
 

@@ -443,3 +443,22 @@ def test_the_favicon_is_a_local_file() -> None:
     assert "favicon.png" in source and path.read_bytes().startswith(b"\x89PNG")
     for page in (ROOT / "pages").glob("*.py"):
         assert "set_page_config" not in page.read_text(encoding="utf-8"), page.name
+
+
+def test_colleagues_signing_in_at_once_from_one_address_are_not_locked_out(accounts: Path) -> None:
+    """Issue #17's load test: behind one company address (NAT, a proxy) more than five people signing in at the same
+    moment with the right passwords were told "too many failed attempts"; sign-ins in progress are no failures."""
+    names = ["hr", "head", "viewer", "leader"] * 3
+    start, signed_in, refused = threading.Barrier(len(names)), [], []
+
+    def attempt(name: str) -> None:
+        start.wait()
+        try:
+            signed_in.append(auth.authenticate(name, PASSWORD, client="10.1.1.1").username)
+        except auth.SignInError as exc:
+            refused.append(str(exc))
+
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in names]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert refused == [] and sorted(signed_in) == sorted(names)
