@@ -63,27 +63,30 @@ def server(tmp_path_factory):
              f"seed_demo_flight_risk(r'{db}')\n"
              f"seed_demo_calibration(__import__('pathlib').Path(r'{db}'), hr='hradmin', head='head')\n"
              f"seed_demo_succession(__import__('pathlib').Path(r'{db}'))\n")
-    subprocess.run([sys.executable, "-c", setup], cwd=ROOT, env=env, check=True)
     port = free_port()
     log = (work / "server.log").open("wb")  # a file, not a pipe nobody reads: a full pipe would stall the server
+    # The server boots while the setup seeds: it opens no database before the first browser session.
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
                              "--server.address", "127.0.0.1", "--server.fileWatcherType", "none", "--server.runOnSave", "false"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.3)
-    yield url, db
-    proc.terminate()
     try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:  # never leave a server behind
-        proc.kill()
-        proc.wait(timeout=20)
-    log.close()
+        subprocess.run([sys.executable, "-c", setup], cwd=ROOT, env=env, check=True)
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield url, db
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:  # never leave a server behind
+            proc.kill()
+            proc.wait(timeout=20)
+        log.close()
 
 
 @pytest.fixture(scope="module")
@@ -113,10 +116,18 @@ DONE = """() => { const app = document.querySelector('[data-test-script-state]')
          && !document.querySelector('[data-stale="true"]') && !document.querySelector('[data-testid="stSkeleton"]'); }"""
 
 
+# A rerun has started: the script runs, or the previous run's elements are marked stale (or the app is still loading).
+STARTED = """() => { const app = document.querySelector('[data-test-script-state]');
+  return !app || app.getAttribute('data-test-script-state') !== 'notRunning' || !!document.querySelector('[data-stale="true"]'); }"""
+
+
 def settle(pg, before: int = 250, after: int = 200) -> None:
-    """Wait for the rerun a click started (it starts within `before` ms) to end, and to stay ended for `after` ms
-    (a run that ends in st.rerun() is "notRunning" for a moment)."""
-    pg.wait_for_timeout(before)
+    """Wait for the rerun a click started (it starts within `before` ms: waited for until it shows, not the whole
+    `before`) to end, and to stay ended for `after` ms (a run that ends in st.rerun() is "notRunning" for a moment)."""
+    try:
+        pg.wait_for_function(STARTED, timeout=before)
+    except playwright.TimeoutError:  # no rerun showed (a step that starts none, or one over before the first look)
+        pass
     pg.wait_for_function(DONE, timeout=60000)
     pg.wait_for_timeout(after)
     pg.wait_for_function(DONE, timeout=60000)
@@ -234,7 +245,8 @@ def test_hr_director_walks_overview_trends_reviews_and_grid_then_reload_and_new_
     settle(page)
     assert page.get_by_text(t("calibration_session.move_not_participant")).count() == 1
     shoot(page, "16_leadership_session", page.get_by_role("heading").first)
-    for name in ("Talent pool overview", "Talent-pool trends", "Review cycles", "Talent grid (9-box)"):
+    # Review cycles: drawn in this browser for two department heads (their journeys) and for HR leadership by test_app.
+    for name in ("Talent pool overview", "Talent-pool trends", "Talent grid (9-box)"):
         page.get_by_role("link", name=name).click()
         settle(page)
         no_exception(page, "leader-" + name.split(" (")[0].lower().replace(" ", "-"))
@@ -371,6 +383,7 @@ def type_choice(pg, box, text: str) -> None:
     it opens (a busy machine) can detach the option a click aims at."""
     box.click()
     box.press_sequentially(text)
+    pg.get_by_role("option").filter(has_text=text).first.wait_for()  # the list filtered (a busy machine draws it late)
     box.press("Enter")
     quick(pg)
 
