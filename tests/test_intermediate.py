@@ -196,7 +196,7 @@ def test_a_person_lands_in_the_same_potential_band_on_the_nine_box_and_the_trend
     # Once a model has scored, both read the model's thirds.
     con = duckdb.connect(str(organisation))
     try:
-        con.execute("""INSERT INTO model_scores SELECT employee_id, 'v1', DATE '2026-11-26', s / 100, s, s / 100, '[]'
+        con.execute("""INSERT INTO model_scores (employee_id, model_version, as_of, probability, score, score_percentile, factors) SELECT employee_id, 'v1', DATE '2026-11-26', s / 100, s, s / 100, '[]'
                        FROM (VALUES ('P01', 10.0), ('P02', 20.0), ('P03', 90.0), ('P04', 80.0), ('P05', 50.0), ('P06', 40.0)) t(employee_id, s)""")
     finally:
         con.close()

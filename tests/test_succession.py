@@ -75,7 +75,7 @@ def test_bench_flags_on_a_hand_worked_case(org: dict) -> None:
     succession.name_successor(head, b, s1, "ready_now", None, "also here")  # s1: the only successor of b, named for a too
     succession.name_successor(hr, c, s3, "3_plus_years", None, "long path")
     with duckdb.connect(str(org["db"])) as con:  # the flight-risk model's output for a's holder (its band is the model's)
-        con.execute("INSERT INTO flight_risk_scores VALUES (?, 'v1', DATE '2026-11-30', 0.62, 'high', '[]')", [org["sales_seats"][0]])
+        con.execute("INSERT INTO flight_risk_scores (employee_id, model_version, as_of, probability, risk_band, factors) VALUES (?, 'v1', DATE '2026-11-30', 0.62, 'high', '[]')", [org["sales_seats"][0]])
     with cursor(org["db"]) as cur:
         seats = succession.seats(cur, None)
         rollup = succession.bench_by_department(cur, None)
