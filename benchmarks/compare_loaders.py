@@ -40,7 +40,7 @@ con.close()
 """
 
 
-def run(args: list[str], env: dict | None = None) -> dict:
+def run(args: list[str], env: dict | None = None, keep_stdout: bool = False) -> dict:
     wrapper = ("import resource, runpy, sys\nsys.argv = sys.argv[1:]\ncode = 0\n"
                "try:\n    runpy.run_path(sys.argv[0], run_name='__main__') if sys.argv[0].endswith('.py') else runpy.run_module(sys.argv[0], run_name='__main__')\n"
                "except SystemExit as e:\n    code = e.code or 0\n"
@@ -51,7 +51,7 @@ def run(args: list[str], env: dict | None = None) -> dict:
     if done.returncode:
         raise SystemExit(done.stderr[-2000:])
     rss = int(next(line.split()[1] for line in done.stderr.splitlines() if line.startswith("MAXRSS")))
-    return {"seconds": round(seconds, 2), "peak_memory_mb": round(rss / 1024)}
+    return {"seconds": round(seconds, 2), "peak_memory_mb": round(rss / 1024), **({"stdout": done.stdout} if keep_stdout else {})}
 
 
 def main() -> None:

@@ -167,7 +167,7 @@ def ingest(
             quarantine = _raw_rows(result.quarantine, raws)
             replaced = upsert(con, result, run_id)
             store_quarantine(con, quarantine, run_id)
-            quarantines.append(quarantine)
+            quarantines.append(quarantine.select("file", "row_number", "column_name", "reason"))  # what _top_reasons reads
             if entity == "employees":
                 known = known_employee_ids(con)
                 links, examples = manager_links_to_nobody(con)
@@ -194,7 +194,9 @@ def ingest(
             }
             if read != result.good.height + result.quarantine.height + result.exact_duplicates:
                 raise RuntimeError(f"{entity}: row accounting does not add up; nothing was imported")
-            del frame, result, parts
+            # The loop's names still hold this entity's frames: drop them before the next file is read.
+            del frame, result, parts, quarantine
+            source = mapped = part = None
             # A file's rows as read are kept only while a later entity (or its attributes) still needs them.
             keep = {p.name for p in sources} | {a[FILE][0] for a in pending_attributes}
             raws = {name: raw for name, raw in raws.items() if name in keep}

@@ -29,7 +29,9 @@ def upsert(con: duckdb.DuckDBPyConnection, validated: Validated, run_id: int) ->
     con.register("staged", staged.to_arrow())
     try:
         match = " AND ".join(f"t.{k} IS NOT DISTINCT FROM s.{k}" for k in entity.key)
-        replaced = con.sql(f"SELECT count(*) FROM {entity.name} t SEMI JOIN staged s ON {match}").fetchall()[0][0]
+        # Into an empty table (a first import) nothing can be replaced: skip the key join.
+        empty = not con.sql(f"SELECT 1 FROM {entity.name} LIMIT 1").fetchall()
+        replaced = 0 if empty else con.sql(f"SELECT count(*) FROM {entity.name} t SEMI JOIN staged s ON {match}").fetchall()[0][0]
         if replaced:
             con.execute(f"DELETE FROM {entity.name} t USING staged s WHERE {match}")
         all_cols = ", ".join(cols + ["import_run_id", "source_file", "source_row"])
