@@ -140,6 +140,7 @@ def ingest(
     quarantines: list[pl.DataFrame] = []
     with db.write_batch(db_path, dry_run=check) as con:
         run_id = next_run_id(con)
+        con.execute("SET enable_progress_bar = false")  # a long query would draw its bar on stdout, into `--json` output
         known = None
         # One entity at a time keeps peak memory to the largest entity; a failure in a later
         # file still changes nothing, since the batch writes a copy that is only swapped in at the end.

@@ -8,6 +8,9 @@ from .entities import ENTITIES
 from .read import ROW
 from .validate import FILE, Validated
 
+# Arrow string views: DuckDB reads polars' strings as they are (the default converts them, copying every string).
+ARROW = pl.CompatLevel.newest()
+
 
 def next_run_id(con: duckdb.DuckDBPyConnection) -> int:
     return con.sql("SELECT coalesce(max(run_id), 0) + 1 FROM import_runs").fetchall()[0][0]
@@ -26,7 +29,7 @@ def upsert(con: duckdb.DuckDBPyConnection, validated: Validated, run_id: int) ->
     )
     if staged.height == 0:
         return 0
-    con.register("staged", staged.to_arrow())
+    con.register("staged", staged.to_arrow(compat_level=ARROW))
     try:
         match = " AND ".join(f"t.{k} IS NOT DISTINCT FROM s.{k}" for k in entity.key)
         # Into an empty table (a first import) nothing can be replaced: skip the key join.
@@ -44,7 +47,7 @@ def upsert(con: duckdb.DuckDBPyConnection, validated: Validated, run_id: int) ->
 def store_quarantine(con: duckdb.DuckDBPyConnection, quarantine: pl.DataFrame, run_id: int) -> None:
     if quarantine.height == 0:
         return
-    con.register("staged_quarantine", quarantine.with_columns(pl.lit(run_id, pl.Int64).alias("run_id")).to_arrow())
+    con.register("staged_quarantine", quarantine.with_columns(pl.lit(run_id, pl.Int64).alias("run_id")).to_arrow(compat_level=ARROW))
     try:
         con.execute(
             "INSERT INTO quarantine (run_id, entity, file, row_number, column_name, value, reason, raw_row) "

@@ -146,6 +146,7 @@ def _quarantine(frame: pl.DataFrame, entity: Entity, column: pl.Expr, value: pl.
 
 
 COPIES = "__copies"
+CHECK_ROWS = 1_000_000  # rows validated per pass: bounds the pass's working memory on large files
 
 
 def _row_hash(columns: list[str]) -> pl.Expr:
@@ -202,19 +203,26 @@ def validate(
     # One lazy pass: each rule is computed once (common subexpressions), read by both the reason text
     # and the first failing column, and no rule is kept as a column of the frame.
     rules = [f"__rule{i}" for i in range(len(reasons))]
-    checking = (
-        frame.lazy()
-        .with_columns(_typed(c, mapping, settings, today).alias(f"__{c.name}") for c in cols)
-        .with_columns(r.alias(n) for r, n in zip(reasons, rules))
-        .with_columns(
-            pl.concat_str(rules, separator="; ", ignore_nulls=True).alias("__reason"),
-            pl.coalesce([pl.when(pl.col(r).is_not_null()).then(pl.lit(n)) for r, n in zip(rules, names)]).alias("__column"),
-        ).drop(rules)
-    )
-    if frame.select((pl.col(COPIES) > 1).any()).item():
-        checking = checking.with_columns(
-            pl.when(pl.col("__reason") != "").then(pl.col("__reason") + copies.fill_null("")).otherwise(pl.col("__reason")).alias("__reason"))
-    checked = checking.with_columns((pl.col("__reason").is_not_null() & (pl.col("__reason") != "")).alias("__bad")).collect()
+
+    def checking(rows: pl.DataFrame) -> pl.LazyFrame:
+        checks = (
+            rows.lazy()
+            .with_columns(_typed(c, mapping, settings, today).alias(f"__{c.name}") for c in cols)
+            .with_columns(r.alias(n) for r, n in zip(reasons, rules))
+            .with_columns(
+                pl.concat_str(rules, separator="; ", ignore_nulls=True).alias("__reason"),
+                pl.coalesce([pl.when(pl.col(r).is_not_null()).then(pl.lit(n)) for r, n in zip(rules, names)]).alias("__column"),
+            ).drop(rules)
+        )
+        if with_copies:
+            checks = checks.with_columns(
+                pl.when(pl.col("__reason") != "").then(pl.col("__reason") + copies.fill_null("")).otherwise(pl.col("__reason")).alias("__reason"))
+        return checks.with_columns((pl.col("__reason").is_not_null() & (pl.col("__reason") != "")).alias("__bad"))
+
+    with_copies = frame.select((pl.col(COPIES) > 1).any()).item()
+    # A slice of rows at a time: the intermediate columns of a pass exist for one slice only.
+    checked = pl.concat([checking(frame.slice(start, CHECK_ROWS)).collect() for start in range(0, max(frame.height, 1), CHECK_ROWS)],
+                        rechunk=False)
     del frame  # the checked frame carries everything from here on
     # Rows picked by position: a filter would first realign the columns' chunks, copying the whole frame.
     bad = checked[checked["__bad"].arg_true()]
@@ -222,7 +230,7 @@ def validate(
     quarantined = [_quarantine(bad, entity, pl.col("__column"), first_value, pl.col("__reason"))]
     # Keep only the typed columns before filtering: the text columns are not copied for the good rows.
     good = checked.select(FILE, ROW, *[pl.col(f"__{c.name}").alias(c.name) for c in cols])
-    good = good.filter(~checked["__bad"])
+    good = good[(~checked["__bad"]).arg_true()] if bad.height else good
     del checked
     # Rows written differently but equal once typed (2025/03/01 and 2025-03-01) are exact duplicates
     # too; the same key with other values is a conflict. Only rows sharing a key can be either.
