@@ -164,6 +164,9 @@ def map_source(source: SourceFile, mapping: Mapping, as_of: date, entity_name: s
         ROW, *[_clean(label, rules.missing_values.get(target_of.get(label, ""), mapping.missing_values), bool(o))
                for label, o in zip(labels, odd)]
     )
+    # A column the cleaning left as it was is the column as read: shared with the rows kept for the quarantine, not a copy.
+    unchanged = clean.select(pl.col(label).eq_missing(source.frame[label]).all() for label in labels).row(0) if labels else ()
+    clean = clean.with_columns(source.frame[label] for label, same in zip(labels, unchanged) if same)
     # 2. Only the rows that are this entity.
     masks = [m for m in (_row_mask(rules.only_rows_where, clean, file, True), _row_mask(rules.skip_rows_where, clean, file, False)) if m is not None]
     skipped = 0

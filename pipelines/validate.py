@@ -146,7 +146,7 @@ def _quarantine(frame: pl.DataFrame, entity: Entity, column: pl.Expr, value: pl.
 
 
 COPIES = "__copies"
-CHECK_ROWS = 1_000_000  # rows validated per pass: bounds the pass's working memory on large files
+CHECK_ROWS = 500_000  # rows validated per pass: bounds the pass's working memory on large files
 
 
 def _row_hash(columns: list[str]) -> pl.Expr:
@@ -220,18 +220,24 @@ def validate(
         return checks.with_columns((pl.col("__reason").is_not_null() & (pl.col("__reason") != "")).alias("__bad"))
 
     with_copies = frame.select((pl.col(COPIES) > 1).any()).item()
-    # A slice of rows at a time: the intermediate columns of a pass exist for one slice only.
-    checked = pl.concat([checking(frame.slice(start, CHECK_ROWS)).collect() for start in range(0, max(frame.height, 1), CHECK_ROWS)],
-                        rechunk=False)
-    del frame  # the checked frame carries everything from here on
-    # Rows picked by position: a filter would first realign the columns' chunks, copying the whole frame.
-    bad = checked[checked["__bad"].arg_true()]
     first_value = pl.coalesce([pl.when(pl.col("__column") == c.name).then(pl.col(c.name)) for c in cols])
-    quarantined = [_quarantine(bad, entity, pl.col("__column"), first_value, pl.col("__reason"))]
-    # Keep only the typed columns before filtering: the text columns are not copied for the good rows.
-    good = checked.select(FILE, ROW, *[pl.col(f"__{c.name}").alias(c.name) for c in cols])
-    good = good[(~checked["__bad"]).arg_true()] if bad.height else good
-    del checked
+    typed = [FILE, ROW, *[pl.col(f"__{c.name}").alias(c.name) for c in cols]]
+    # A slice of rows at a time, split there into the quarantined rows and the typed good rows: the
+    # checked frame (text, types, reasons) never exists for all rows at once.
+    bad_parts, good_parts = [], []
+    for start in range(0, max(frame.height, 1), CHECK_ROWS):
+        checked = checking(frame.slice(start, CHECK_ROWS)).collect()
+        bad_rows = checked["__bad"]
+        if bad_rows.any():
+            bad_parts.append(_quarantine(checked.filter(bad_rows), entity, pl.col("__column"), first_value, pl.col("__reason")))
+            good_parts.append(checked.select(typed).filter(~bad_rows))
+        else:
+            good_parts.append(checked.select(typed))
+        del checked, bad_rows
+    del frame
+    quarantined = bad_parts or [pl.DataFrame(schema=QUARANTINE_SCHEMA)]
+    good = pl.concat(good_parts, rechunk=False)
+    del good_parts
     # Rows written differently but equal once typed (2025/03/01 and 2025-03-01) are exact duplicates
     # too; the same key with other values is a conflict. Only rows sharing a key can be either.
     exact_duplicates = early_duplicates
