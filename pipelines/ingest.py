@@ -140,6 +140,7 @@ def ingest(
     quarantines: list[pl.DataFrame] = []
     with db.write_batch(db_path, dry_run=check) as con:
         run_id = next_run_id(con)
+        con.execute("SET enable_progress_bar = false")  # a long query would draw its bar on stdout, into `--json` output
         known = None
         # One entity at a time keeps peak memory to the largest entity; a failure in a later
         # file still changes nothing, since the batch writes a copy that is only swapped in at the end.
@@ -167,7 +168,7 @@ def ingest(
             quarantine = _raw_rows(result.quarantine, raws)
             replaced = upsert(con, result, run_id)
             store_quarantine(con, quarantine, run_id)
-            quarantines.append(quarantine)
+            quarantines.append(quarantine.select("file", "row_number", "column_name", "reason"))  # what _top_reasons reads
             if entity == "employees":
                 known = known_employee_ids(con)
                 links, examples = manager_links_to_nobody(con)
@@ -194,7 +195,9 @@ def ingest(
             }
             if read != result.good.height + result.quarantine.height + result.exact_duplicates:
                 raise RuntimeError(f"{entity}: row accounting does not add up; nothing was imported")
-            del frame, result, parts
+            # The loop's names still hold this entity's frames: drop them before the next file is read.
+            del frame, result, parts, quarantine
+            source = mapped = part = None
             # A file's rows as read are kept only while a later entity (or its attributes) still needs them.
             keep = {p.name for p in sources} | {a[FILE][0] for a in pending_attributes}
             raws = {name: raw for name, raw in raws.items() if name in keep}

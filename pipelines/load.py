@@ -8,6 +8,9 @@ from .entities import ENTITIES
 from .read import ROW
 from .validate import FILE, Validated
 
+# Arrow string views: DuckDB reads polars' strings as they are (the default converts them, copying every string).
+ARROW = pl.CompatLevel.newest()
+
 
 def next_run_id(con: duckdb.DuckDBPyConnection) -> int:
     return con.sql("SELECT coalesce(max(run_id), 0) + 1 FROM import_runs").fetchall()[0][0]
@@ -26,10 +29,12 @@ def upsert(con: duckdb.DuckDBPyConnection, validated: Validated, run_id: int) ->
     )
     if staged.height == 0:
         return 0
-    con.register("staged", staged.to_arrow())
+    con.register("staged", staged.to_arrow(compat_level=ARROW))
     try:
         match = " AND ".join(f"t.{k} IS NOT DISTINCT FROM s.{k}" for k in entity.key)
-        replaced = con.sql(f"SELECT count(*) FROM {entity.name} t SEMI JOIN staged s ON {match}").fetchall()[0][0]
+        # Into an empty table (a first import) nothing can be replaced: skip the key join.
+        empty = not con.sql(f"SELECT 1 FROM {entity.name} LIMIT 1").fetchall()
+        replaced = 0 if empty else con.sql(f"SELECT count(*) FROM {entity.name} t SEMI JOIN staged s ON {match}").fetchall()[0][0]
         if replaced:
             con.execute(f"DELETE FROM {entity.name} t USING staged s WHERE {match}")
         all_cols = ", ".join(cols + ["import_run_id", "source_file", "source_row"])
@@ -42,7 +47,7 @@ def upsert(con: duckdb.DuckDBPyConnection, validated: Validated, run_id: int) ->
 def store_quarantine(con: duckdb.DuckDBPyConnection, quarantine: pl.DataFrame, run_id: int) -> None:
     if quarantine.height == 0:
         return
-    con.register("staged_quarantine", quarantine.with_columns(pl.lit(run_id, pl.Int64).alias("run_id")).to_arrow())
+    con.register("staged_quarantine", quarantine.with_columns(pl.lit(run_id, pl.Int64).alias("run_id")).to_arrow(compat_level=ARROW))
     try:
         con.execute(
             "INSERT INTO quarantine (run_id, entity, file, row_number, column_name, value, reason, raw_row) "

@@ -46,9 +46,16 @@ def _token_spellings(tokens: tuple[str, ...]) -> list[str]:
     return sorted({v for t in tokens for v in (t.strip(), t.strip().lower(), t.strip().upper(), t.strip().title())} | {""})
 
 
-def _clean(label: str, tokens: tuple[str, ...]) -> pl.Expr:
+# What the collapse below changes: two white space characters in a row, or one that is not a plain space
+# (Unicode White_Space, as the regex \s reads it). A column with none of them only needs trimming.
+ODD_SPACE = ["  ", "\t", "\n", "\v", "\f", "\r", "\x85", "\xa0", "\u1680", *map(chr, range(0x2000, 0x200B)),
+             "\u2028", "\u2029", "\u202f", "\u205f", "\u3000"]
+
+
+def _clean(label: str, tokens: tuple[str, ...], collapse: bool = True) -> pl.Expr:
     # Collapse inner runs of white space, trim; empty cells and missing tokens are missing.
-    text = pl.col(label).str.replace_all(r"[\s\u3000]+", " ").str.strip_chars()
+    text = pl.col(label)
+    text = (text.str.replace_all(r"[\s\u3000]+", " ") if collapse else text).str.strip_chars()
     return pl.when(text.is_in(_token_spellings(tokens))).then(None).otherwise(text).alias(label)
 
 
@@ -152,9 +159,14 @@ def map_source(source: SourceFile, mapping: Mapping, as_of: date, entity_name: s
 
     # 1. Clean every cell; a column's own missing tokens replace the global list.
     target_of = renames
+    odd = source.frame.select(pl.col(label).str.contains_any(ODD_SPACE).any() for label in labels).row(0) if labels else ()
     clean = source.frame.select(
-        ROW, *[_clean(label, rules.missing_values.get(target_of.get(label, ""), mapping.missing_values)) for label in labels]
+        ROW, *[_clean(label, rules.missing_values.get(target_of.get(label, ""), mapping.missing_values), bool(o))
+               for label, o in zip(labels, odd)]
     )
+    # A column the cleaning left as it was is the column as read: shared with the rows kept for the quarantine, not a copy.
+    unchanged = clean.select(pl.col(label).eq_missing(source.frame[label]).all() for label in labels).row(0) if labels else ()
+    clean = clean.with_columns(source.frame[label] for label, same in zip(labels, unchanged) if same)
     # 2. Only the rows that are this entity.
     masks = [m for m in (_row_mask(rules.only_rows_where, clean, file, True), _row_mask(rules.skip_rows_where, clean, file, False)) if m is not None]
     skipped = 0

@@ -1,6 +1,7 @@
 """Read one import file (CSV, XLSX or Parquet) into text columns, numbered like a spreadsheet."""
 from __future__ import annotations
 
+import codecs
 import hashlib
 import io
 import os
@@ -70,6 +71,8 @@ def _sniff_format(path: Path, head: bytes) -> str:
 def _decode_to_utf8(path: Path, data: bytes) -> bytes:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    if _is_utf8_in_chunks(data):  # checked without a text copy of the whole file
+        return data
     try:
         data.decode("utf-8")
         return data
@@ -92,6 +95,17 @@ def _decode_to_utf8(path: Path, data: bytes) -> bytes:
             f"{path.name}: the text is neither UTF-8 nor GBK (undecodable byte at position {exc.start}); "
             "save the file as UTF-8 CSV"
         ) from None
+
+
+def _is_utf8_in_chunks(data: bytes, chunk: int = 1 << 24) -> bool:
+    decoder, view = codecs.getincrementaldecoder("utf-8")(), memoryview(data)
+    try:
+        for start in range(0, len(data), chunk):
+            decoder.decode(view[start:start + chunk], final=start + chunk >= len(data))
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _is_utf8(line: bytes) -> bool:
@@ -134,8 +148,14 @@ def _check_no_swallowed_rows(path: Path, data: bytes, frame: pl.DataFrame, separ
     counts still add up. Count the physical lines apart from the parser: where they differ, a cell
     that spans lines and has a line starting like a record (a first field shaped like the file's
     first column, then a separator) is a swallowed row. Multi-line comments stay allowed."""
+    if frame.height == 0:
+        return
+    # Only a cell that spans lines can hold a swallowed row (the search below looks at no other): a file
+    # without one needs no count of its lines.
+    if not frame.select(pl.any_horizontal(pl.col(c).str.contains("\n", literal=True).any() for c in frame.columns)).item():
+        return
     lines = sum(1 for line in data.splitlines() if line.strip())
-    if lines == frame.height + 1 or frame.height == 0:
+    if lines == frame.height + 1:
         return
     first = frame.columns[0]
     shapes = frame.select(_shape(pl.col(first)).drop_nulls().value_counts(sort=True).head(5).struct.field(first))[first].to_list()
@@ -214,11 +234,12 @@ def kind_of(path: Path) -> str | None:
     return SUFFIXES.get(Path(path).suffix.lower())
 
 
-def read_frame(path: Path, header_row: int = 1) -> pl.DataFrame:
+def read_frame(path: Path, header_row: int = 1, data: bytes | None = None) -> pl.DataFrame:
     """A file's columns as text with trimmed, distinct headers, read and checked as the import reads it.
-    header_row: the spreadsheet row that holds the column labels (exports often put a title above it)."""
+    header_row: the spreadsheet row that holds the column labels (exports often put a title above it);
+    data: the file's bytes when the caller has read them already."""
     path = Path(path)
-    data = path.read_bytes()
+    data = path.read_bytes() if data is None else data
     if not data:
         raise ImportFileError(f"{path.name}: the file is empty (not even a header row)")
     kind = _sniff_format(path, data[:8])
@@ -240,5 +261,6 @@ def read_source(path: Path, mapping: Mapping, entity: str | None = None) -> Sour
     path = Path(path)
     entity = entity or check_source(path, mapping)[0]
     header_row = 1 if kind_of(path) == "parquet" else mapping.header_row
-    frame = read_frame(path, header_row).with_row_index(ROW, offset=header_row + 1).with_columns(pl.col(ROW).cast(pl.Int64))
-    return SourceFile(path=path, entity=entity, sha256=hashlib.sha256(path.read_bytes()).hexdigest(), frame=frame)
+    data = path.read_bytes()  # read once: parsed, then fingerprinted
+    frame = read_frame(path, header_row, data).with_row_index(ROW, offset=header_row + 1).with_columns(pl.col(ROW).cast(pl.Int64))
+    return SourceFile(path=path, entity=entity, sha256=hashlib.sha256(data).hexdigest(), frame=frame)

@@ -146,12 +146,27 @@ def _quarantine(frame: pl.DataFrame, entity: Entity, column: pl.Expr, value: pl.
 
 
 COPIES = "__copies"
+CHECK_ROWS = 500_000  # rows validated per pass: bounds the pass's working memory on large files
+
+
+def _row_hash(columns: list[str]) -> pl.Expr:
+    # One hash per column, combined: much cheaper than hashing a struct of strings (wrapping arithmetic).
+    return pl.reduce(lambda a, b: a * 31 + b, [pl.col(c).hash(i) for i, c in enumerate(columns)])
+
+
+def _duplicated(frame: pl.DataFrame, columns: list[str]) -> pl.Series:
+    """Exactly pl.struct(columns).is_duplicated(): equal hashes find the candidates, their values decide."""
+    candidates = frame.select(_row_hash(columns).is_duplicated()).to_series()
+    if not candidates.any():
+        return candidates
+    exact = frame.filter(candidates).select(pl.struct(columns).is_duplicated()).to_series()
+    return candidates.scatter(candidates.arg_true(), exact)
 
 
 def _collapse_copies(frame: pl.DataFrame, columns: list[str]) -> tuple[pl.DataFrame, int]:
     """Rows equal in every mapped column become the first of them, which remembers how many copies
     it had. A hash pass finds candidates; grouping the candidates on their values makes it exact."""
-    candidates = frame.select(pl.struct(columns).hash().is_duplicated()).to_series()
+    candidates = frame.select(_row_hash(columns).is_duplicated()).to_series()
     if not candidates.any():
         return frame.with_columns(pl.lit(1, pl.UInt32).alias(COPIES)), 0
     indexed = frame.with_row_index("__idx")
@@ -176,7 +191,6 @@ def validate(
     cols = entity.columns
     # Exact duplicates collapse before validation, so a repeated bad row is quarantined once.
     frame, early_duplicates = _collapse_copies(frame, entity.column_names)
-    checked = frame.with_columns(_typed(c, mapping, settings, today).alias(f"__{c.name}") for c in cols)
     reasons = [_reason(c, settings, mapping) for c in cols]
     names = [c.name for c in cols]
     for earlier, later, text in entity.checks:
@@ -186,28 +200,49 @@ def validate(
         reasons.append(rule.otherwise(None))
         names.append(column)
     copies = pl.when(pl.col(COPIES) > 1).then(pl.lit(" (") + pl.col(COPIES).cast(pl.String) + pl.lit(" identical rows)"))
-    checked = checked.with_columns(
-        pl.concat_str(reasons, separator="; ", ignore_nulls=True).alias("__reason"),
-        pl.coalesce([pl.when(r.is_not_null()).then(pl.lit(n)) for r, n in zip(reasons, names)]).alias("__column"),
-    )
-    if checked.select((pl.col(COPIES) > 1).any()).item():
-        checked = checked.with_columns(
-            pl.when(pl.col("__reason") != "").then(pl.col("__reason") + copies.fill_null("")).otherwise(pl.col("__reason")).alias("__reason"))
-    del frame  # the checked frame carries everything from here on
-    bad_mask = pl.col("__reason").is_not_null() & (pl.col("__reason") != "")
-    bad = checked.filter(bad_mask)
-    first_value = pl.coalesce([pl.when(pl.col("__column") == c.name).then(pl.col(c.name)) for c in cols])
-    quarantined = [_quarantine(bad, entity, pl.col("__column"), first_value, pl.col("__reason"))]
+    # One lazy pass: each rule is computed once (common subexpressions), read by both the reason text
+    # and the first failing column, and no rule is kept as a column of the frame.
+    rules = [f"__rule{i}" for i in range(len(reasons))]
 
-    good = checked.filter(~bad_mask).select(
-        FILE, ROW, *[pl.col(f"__{c.name}").alias(c.name) for c in cols]
-    )
-    del checked
+    def checking(rows: pl.DataFrame) -> pl.LazyFrame:
+        checks = (
+            rows.lazy()
+            .with_columns(_typed(c, mapping, settings, today).alias(f"__{c.name}") for c in cols)
+            .with_columns(r.alias(n) for r, n in zip(reasons, rules))
+            .with_columns(
+                pl.concat_str(rules, separator="; ", ignore_nulls=True).alias("__reason"),
+                pl.coalesce([pl.when(pl.col(r).is_not_null()).then(pl.lit(n)) for r, n in zip(rules, names)]).alias("__column"),
+            ).drop(rules)
+        )
+        if with_copies:
+            checks = checks.with_columns(
+                pl.when(pl.col("__reason") != "").then(pl.col("__reason") + copies.fill_null("")).otherwise(pl.col("__reason")).alias("__reason"))
+        return checks.with_columns((pl.col("__reason").is_not_null() & (pl.col("__reason") != "")).alias("__bad"))
+
+    with_copies = frame.select((pl.col(COPIES) > 1).any()).item()
+    first_value = pl.coalesce([pl.when(pl.col("__column") == c.name).then(pl.col(c.name)) for c in cols])
+    typed = [FILE, ROW, *[pl.col(f"__{c.name}").alias(c.name) for c in cols]]
+    # A slice of rows at a time, split there into the quarantined rows and the typed good rows: the
+    # checked frame (text, types, reasons) never exists for all rows at once.
+    bad_parts, good_parts = [], []
+    for start in range(0, max(frame.height, 1), CHECK_ROWS):
+        checked = checking(frame.slice(start, CHECK_ROWS)).collect()
+        bad_rows = checked["__bad"]
+        if bad_rows.any():
+            bad_parts.append(_quarantine(checked.filter(bad_rows), entity, pl.col("__column"), first_value, pl.col("__reason")))
+            good_parts.append(checked.select(typed).filter(~bad_rows))
+        else:
+            good_parts.append(checked.select(typed))
+        del checked, bad_rows
+    del frame
+    quarantined = bad_parts or [pl.DataFrame(schema=QUARANTINE_SCHEMA)]
+    good = pl.concat(good_parts, rechunk=False)
+    del good_parts
     # Rows written differently but equal once typed (2025/03/01 and 2025-03-01) are exact duplicates
     # too; the same key with other values is a conflict. Only rows sharing a key can be either.
     exact_duplicates = early_duplicates
-    same_key = pl.struct(list(entity.key)).is_duplicated()
-    if good.select(same_key.any()).item():
+    same_key = _duplicated(good, list(entity.key))
+    if same_key.any():
         twins = good.filter(same_key)
         kept = twins.unique(subset=entity.column_names, keep="first", maintain_order=True)
         exact_duplicates += twins.height - kept.height
@@ -227,8 +262,9 @@ def validate(
             )
             good = good.filter(~unknown)
     key = list(entity.key)
-    conflict = pl.struct(key).is_duplicated()
-    conflicts = good.filter(conflict)
+    # Rows sharing a key are among those found above (removing rows makes no new pairs).
+    conflict = _duplicated(good, key) if same_key.any() else None
+    conflicts = good.filter(conflict) if conflict is not None else good.clear()
     if conflicts.height:
         rows = pl.col(ROW).cast(pl.String).str.join(", ").over(key)
         files = pl.col(FILE).unique().str.join(", ").over(key)
