@@ -302,11 +302,20 @@ def test_talent_review_meeting_key_seats_calibration_session_talent_card_and_fli
     page.get_by_text(t("calibration_session.open_title")).click()
     page.get_by_role("textbox", name=t("calibration_session.name")).fill("Finance talent review")
     departments = page.get_by_role("combobox", name=t("calibration_session.departments"))
-    departments.press_sequentially("Finance")
-    departments.press("Enter")
+    chosen = page.locator("[data-testid='stMultiSelect']").filter(has_text="Finance")
+    for _ in range(3):  # a click on an option the list redraws as it opens can miss: look, and click again
+        departments.click()
+        page.get_by_role("option", name="Finance", exact=True).click()
+        try:
+            chosen.wait_for(timeout=3000)
+            break
+        except playwright.TimeoutError:
+            page.keyboard.press("Escape")
+    chosen.wait_for()  # chosen before the form is sent
     page.keyboard.press("Escape")
     page.get_by_role("button", name=t("calibration_session.open")).click()
     settle(page)
+    page.get_by_text("Departments: Finance.").wait_for()  # the page shows the new session
     type_choice(page, page.get_by_role("combobox", name=t("calibration_session.person")), "Finance")
     page.get_by_role("textbox", name=t("calibration_session.reason")).fill("led the year-end close alone")
     page.get_by_role("textbox", name=t("calibration_session.reason")).press("Tab")
@@ -381,9 +390,15 @@ def choose_containing(pg, box, text: str) -> None:
 def type_choice(pg, box, text: str) -> None:
     """Pick the first option of a Streamlit selectbox whose label contains `text`, by typing it: a long list redrawn while
     it opens (a busy machine) can detach the option a click aims at."""
+    box.scroll_into_view_if_needed()
     box.click()
     box.press_sequentially(text)
-    pg.get_by_role("option").filter(has_text=text).first.wait_for()  # the list filtered (a busy machine draws it late)
+    option = pg.get_by_role("option").filter(has_text=text).first
+    try:
+        option.wait_for(timeout=5000)  # the list filtered (a busy machine draws it late)
+    except playwright.TimeoutError:  # the menu did not open while typing (clicked as its expander opened): open it
+        box.press("ArrowDown")
+        option.wait_for()
     box.press("Enter")
     quick(pg)
 
