@@ -262,7 +262,7 @@ def seeded_demo(demo_with_accounts: Path, tmp_path_factory) -> Path:
     copy_app_files(built, folder)
     return folder
 
-# The two workers (pytest.ini: --dist loadfile --no-loadscope-reorder) take whole files in this order, so the longest
+# The workers (pytest.ini: --dist loadfile --no-loadscope-reorder) take whole files in this order, so the longest
 # files start first and both workers finish together; files not listed follow in their usual order.
 LONGEST_FIRST = ("test_browser.py", "test_app.py", "test_bad_input.py", "test_doors.py", "test_ux_session.py", "test_write_path.py",
                  "test_security.py", "test_export.py", "test_trends.py", "test_access.py", "test_reviews_page.py", "test_model_inputs.py",
