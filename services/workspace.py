@@ -260,13 +260,17 @@ def version(given: Location | None = None) -> str | None:
 def migrate(con, postgres: bool = False) -> list[int]:
     """Apply the migrations this store lacks, in order, each in its own transaction with its version row; returns
     the versions applied. Several processes starting at once on PostgreSQL take turns on the write lock."""
-    con.execute("""CREATE TABLE IF NOT EXISTS schema_migrations (
-        version INTEGER PRIMARY KEY, description VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL DEFAULT now()::TIMESTAMP)""")
-    if postgres:
-        con.execute("BEGIN")
-        con.lock_writes()
-        con.raw.execute(workspace_postgres.COMPATIBILITY)
+    con.execute("BEGIN")
+    try:
+        if postgres:  # processes starting together take turns: CREATE … IF NOT EXISTS itself races on PostgreSQL
+            con.lock_writes()
+            con.raw.execute(workspace_postgres.COMPATIBILITY)
+        con.execute("""CREATE TABLE IF NOT EXISTS schema_migrations (
+            version INTEGER PRIMARY KEY, description VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL DEFAULT now()::TIMESTAMP)""")
         con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
     applied = []
     for number, description, sql in MIGRATIONS:
         con.execute("BEGIN")
