@@ -35,9 +35,10 @@ def explain(model, frame: pl.DataFrame, top: int = 3, everyone: pl.DataFrame | N
     order = np.argsort(-np.abs(contrib), axis=1)[:, :keep]
     row, col = np.repeat(np.arange(n), keep), order.ravel()
     long = pl.DataFrame({
-        "row": row, "feature": np.asarray(names)[col], "value": values[row, col],
+        "row": row, "feature": np.asarray(names)[col], "value": values[row, col].tolist(),
         "percentile": np.round(percentile[row, col].astype(float), 3), "contribution": np.round(contrib[row, col], 4),
-    })
+    }, schema={"row": pl.Int64, "feature": pl.String, "value": pl.String, "percentile": pl.Float64, "contribution": pl.Float64})
+    # typed: a few people re-scored whose top factors are all missing would make `value` an object column
     packed = long.group_by("row", maintain_order=True).agg(
         pl.struct("feature", "value", "percentile", "contribution").struct.json_encode().str.join(",").alias("json")
     )

@@ -288,3 +288,27 @@ def test_a_rescore_after_a_small_import_explains_only_the_people_it_changed(env:
     changed = incremental.join(pl.DataFrame({"employee_id": ["NEW-001"]}), on="employee_id", how="semi")
     assert changed.height == 1  # the batch's new hire is scored, with the reasons scoring everyone gives
     assert changed["factors"].to_list() == everyone.filter(pl.col("employee_id") == "NEW-001")["factors"].to_list()
+
+
+def test_a_rescore_of_people_whose_every_input_is_missing_still_gives_reasons(env: Path, trained) -> None:
+    """Re-scoring a few people (issue #17) whose top factors are all missing (NA in a real export) must not break the
+    reasons: their values are null, not an untyped column."""
+    import json
+
+    import polars as pl
+
+    from models import artifacts, scoring
+    from pipelines.db import connect_read_only
+
+    model, _ = artifacts.load(None, trained[1])
+    con = connect_read_only(env)
+    try:
+        everyone = con.sql("SELECT * FROM analysis_snapshots WHERE as_of = (SELECT max(as_of) FROM analysis_snapshots)").pl()
+    finally:
+        con.close()
+    blank = everyone.head(2).with_columns(pl.lit(None).cast(kind).alias(c) for c, kind in everyone.schema.items()
+                                          if c not in ("employee_id", "as_of"))
+    probability, factors, _ = scoring.explain(model, blank, everyone=everyone)
+    reasons = [json.loads(f) for f in factors]
+    assert len(probability) == 2 and all(0 < p < 1 for p in probability)
+    assert [len(r) for r in reasons] == [6, 6] and {f["value"] for r in reasons for f in r} == {None}
