@@ -228,7 +228,7 @@ def describe(where: Location) -> str:
     return f"PostgreSQL database {info.get('dbname', '?')} on {info.get('host', 'localhost')}"
 
 
-_schema_ready: set[tuple[str, int]] = set()
+_schema_ready: set[tuple] = set()
 _schema_lock = threading.Lock()
 
 
@@ -288,17 +288,22 @@ def migrate(con, postgres: bool = False) -> list[int]:
     return applied
 
 
+def _up_to_date(key: tuple, con, postgres: bool = False) -> None:
+    """The migrations once per store and process, not per connection (concurrent first connections take turns)."""
+    if key not in _schema_ready:
+        with _schema_lock:
+            if key not in _schema_ready:
+                migrate(con, postgres)
+                _schema_ready.add(key)
+
+
 @contextlib.contextmanager
 def connect(given: Location | None = None, wait: float = 10.0) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to the workspace (`given`, else the configured one), its schema up to date."""
     where = location(given)
     if is_postgres(where):
         with workspace_postgres.connect(where, wait) as con:
-            if (where, 0) not in _schema_ready:
-                with _schema_lock:
-                    if (where, 0) not in _schema_ready:
-                        migrate(con, postgres=True)
-                        _schema_ready.add((where, 0))
+            _up_to_date((where,), con, postgres=True)
             yield con
         return
     path = Path(where)
@@ -313,12 +318,7 @@ def connect(given: Location | None = None, wait: float = 10.0) -> Iterator[duckd
                 raise
             time.sleep(0.1)
     try:
-        key = (str(path), path.stat().st_ino)
-        if key not in _schema_ready:  # the schema once per file and process, not per connection
-            with _schema_lock:  # concurrent first connections would conflict creating the same tables
-                if key not in _schema_ready:
-                    migrate(con)
-                    _schema_ready.add(key)
+        _up_to_date((str(path), path.stat().st_ino), con)  # a replaced file (new inode) is checked again
         yield con
     finally:
         con.close()
